@@ -1,0 +1,43 @@
+using System.Text.Json.Serialization;
+using Bazaar.Server.Admin;
+using Bazaar.Server.Data;
+using Bazaar.Server.Hosting;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Bazaar.Server;
+
+/// <summary>Every feature's registration and routes, in one readable place.</summary>
+public static class AppServices
+{
+    public static IServiceCollection AddBazaar(this IServiceCollection services, IConfiguration config, IHostEnvironment env)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddProblemDetails();
+        services.AddExceptionHandler<ProblemExceptionHandler>();
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+        services.Configure<SeedOptions>(config.GetSection("Seed"));
+        services.AddBazaarOpenApi();
+
+        services.AddData(config);
+        services.AddAdmin(config);
+        // Demo data goes last, after every feature's own start-up seeds.
+        services.AddScoped<IStartupSeed, DemoData>();
+        return services;
+    }
+
+    public static WebApplication UseBazaar(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapBazaarOpenApi();
+        app.MapHealth();
+        app.MapAdminApi();
+
+        app.MapGet("/", () => Results.Redirect("/api-docs")).ExcludeFromDescription();
+        return app;
+    }
+}

@@ -1,0 +1,91 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+
+namespace Bazaar.Server.Data;
+
+public enum DatabaseProvider { Sqlite, Postgres }
+
+public sealed class DatabaseOptions
+{
+    public DatabaseProvider Provider { get; set; } = DatabaseProvider.Sqlite;
+    public string ConnectionString { get; set; } = "Data Source=bazaar.db";
+}
+
+public static class DataModule
+{
+    public static IServiceCollection AddData(this IServiceCollection services, IConfiguration config)
+    {
+        var options = ReadOptions(config);
+        services.AddSingleton(options);
+        if (options.Provider == DatabaseProvider.Postgres)
+        {
+            services.AddDbContext<BazaarDb, PostgresBazaarDb>(o => ConfigurePostgres(o, options.ConnectionString));
+        }
+        else
+        {
+            var cs = PrepareSqlite(options.ConnectionString);
+            services.AddDbContext<BazaarDb, SqliteBazaarDb>(o => ConfigureSqlite(o, cs));
+        }
+        services.AddHostedService<DatabaseMigrator>();
+        return services;
+    }
+
+    public static DatabaseOptions ReadOptions(IConfiguration config)
+    {
+        var provider = config["Database:Provider"];
+        var parsed = DatabaseProvider.Sqlite;
+        if (!string.IsNullOrWhiteSpace(provider) && !Enum.TryParse(provider, ignoreCase: true, out parsed))
+        {
+            throw new InvalidOperationException(
+                $"Database:Provider must be Sqlite or Postgres, not '{provider}'.");
+        }
+        return new DatabaseOptions
+        {
+            Provider = parsed,
+            ConnectionString = config.GetConnectionString("Bazaar") is { Length: > 0 } cs ? cs : "Data Source=bazaar.db",
+        };
+    }
+
+    internal static void ConfigurePostgres(DbContextOptionsBuilder o, string connectionString) =>
+        o.UseNpgsql(connectionString, n => n.MigrationsHistoryTable("__ef_migrations"));
+
+    internal static void ConfigureSqlite(DbContextOptionsBuilder o, string connectionString) =>
+        o.UseSqlite(connectionString, s => s.MigrationsHistoryTable("__ef_migrations"))
+         .AddInterceptors(SqliteConnectionTuning.Instance);
+
+    /// <summary>Concurrent writers wait for the lock instead of failing at once.</summary>
+    internal static string PrepareSqlite(string connectionString)
+    {
+        var b = new SqliteConnectionStringBuilder(connectionString);
+        if (b.DefaultTimeout < 30) b.DefaultTimeout = 30;
+        b.Pooling = true;
+        return b.ToString();
+    }
+}
+
+/// <summary>
+/// WAL lets readers run beside the one writer; busy_timeout makes a second writer wait.
+/// Microsoft.Data.Sqlite opens write transactions with BEGIN IMMEDIATE, so two writers never deadlock.
+/// </summary>
+internal sealed class SqliteConnectionTuning : DbConnectionInterceptor
+{
+    public static readonly SqliteConnectionTuning Instance = new();
+
+    public override void ConnectionOpened(System.Data.Common.DbConnection connection, ConnectionEndEventData eventData) =>
+        Tune(connection);
+
+    public override Task ConnectionOpenedAsync(System.Data.Common.DbConnection connection, ConnectionEndEventData eventData,
+        CancellationToken cancellationToken = default)
+    {
+        Tune(connection);
+        return Task.CompletedTask;
+    }
+
+    private static void Tune(System.Data.Common.DbConnection connection)
+    {
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON;";
+        cmd.ExecuteNonQuery();
+    }
+}

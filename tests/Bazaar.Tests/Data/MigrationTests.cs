@@ -1,0 +1,81 @@
+using Bazaar.Server.Data;
+using Bazaar.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Bazaar.Tests.Data;
+
+public sealed class MigrationTests
+{
+    [Fact]
+    public void Each_provider_has_migrations_matching_the_model()
+    {
+        var sqlite = new DbContextOptionsBuilder<SqliteBazaarDb>();
+        DataModule.ConfigureSqlite(sqlite, "Data Source=:memory:");
+        using (var db = new SqliteBazaarDb(sqlite.Options))
+        {
+            Assert.NotEmpty(db.Database.GetMigrations());
+            Assert.False(db.Database.HasPendingModelChanges(), "SQLite model changed without a migration: run scripts/add-migration");
+        }
+        var pg = new DbContextOptionsBuilder<PostgresBazaarDb>();
+        DataModule.ConfigurePostgres(pg, "Host=127.0.0.1;Database=none");
+        using (var db = new PostgresBazaarDb(pg.Options))
+        {
+            Assert.NotEmpty(db.Database.GetMigrations());
+            Assert.False(db.Database.HasPendingModelChanges(), "PostgreSQL model changed without a migration: run scripts/add-migration");
+        }
+    }
+
+    [Fact]
+    public async Task Startup_applies_every_migration_and_a_second_start_is_harmless()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        await AssertStartsOn(database);
+        await AssertStartsOn(database);
+    }
+
+    [Fact]
+    public async Task Postgres_empty_database_gets_the_schema()
+    {
+        var server = TestDatabase.PostgresServer;
+        if (server is null) return; // outside CI with no PostgreSQL configured; CI always sets BAZAAR_TEST_PG
+        await using var database = await TestDatabase.CreatePostgresAsync(server);
+        await AssertStartsOn(database);
+    }
+
+    [Fact]
+    public async Task Sqlite_empty_database_gets_the_schema()
+    {
+        await using var database = TestDatabase.CreateSqlite();
+        await AssertStartsOn(database);
+    }
+
+    private static async Task AssertStartsOn(TestDatabase database)
+    {
+        await using var app = new FixedDbFactory(database);
+        var health = await app.CreateClient().GetAsync("/health/ready");
+        Assert.Equal(200, (int)health.StatusCode);
+        await using var scope = app.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<BazaarDb>();
+        Assert.Empty(await db.Database.GetPendingMigrationsAsync());
+        Assert.Equal(database.Provider == "Postgres", db.IsPostgres);
+        // Tables of the foundation exist and the first operator was created exactly once.
+        Assert.Equal(0, await db.Users.CountAsync());
+        Assert.Equal(1, await db.Operators.CountAsync());
+        Assert.Equal(0, await db.ApiKeys.CountAsync());
+    }
+
+    private sealed class FixedDbFactory(TestDatabase database) : Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<Program>
+    {
+        protected override void ConfigureWebHost(Microsoft.AspNetCore.Hosting.IWebHostBuilder builder)
+        {
+            builder.UseSetting("Database:Provider", database.Provider);
+            builder.UseSetting("ConnectionStrings:Bazaar", database.ConnectionString);
+            builder.UseSetting("Admin:Username", "owner");
+            builder.UseSetting("Admin:Password", "owner-pass-123");
+            builder.UseSetting("Seed:Demo", "false");
+            builder.UseEnvironment("Testing");
+        }
+    }
+}
