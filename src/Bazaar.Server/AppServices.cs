@@ -20,6 +20,7 @@ public static class AppServices
         services.AddBazaarOpenApi();
 
         services.AddData(config);
+        services.AddScoped<Bazaar.Server.Channels.Outbox>();
         services.AddAdmin(config);
         // Demo data goes last, after every feature's own start-up seeds.
         services.AddScoped<IStartupSeed, DemoData>();
