@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Bazaar.Server.Admin;
+using Bazaar.Server.Channels.Telegram;
 using Bazaar.Server.Data;
 using Bazaar.Server.Hosting;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -21,6 +22,7 @@ public static class AppServices
 
         services.AddData(config);
         services.AddScoped<Bazaar.Server.Channels.Outbox>();
+        services.AddTelegramClient(config);
         services.AddAdmin(config);
         // Demo data goes last, after every feature's own start-up seeds.
         services.AddScoped<IStartupSeed, DemoData>();

@@ -54,6 +54,6 @@ public sealed class Outbox(BazaarDb db, TimeProvider clock)
     public OutboxMessage AnswerPreCheckout(ChatTarget to, string preCheckoutQueryId, string? errorMessage = null) =>
         Enqueue(to, new AnswerPreCheckoutQueryRequest { PreCheckoutQueryId = preCheckoutQueryId, Ok = errorMessage is null, ErrorMessage = errorMessage }, urgent: true);
 
-    private static Telegram.Bot.Types.ChatId ChatIdOf(ChatTarget to) =>
-        long.TryParse(to.ChatId, out var id) ? new Telegram.Bot.Types.ChatId(id) : new Telegram.Bot.Types.ChatId(to.ChatId);
+    private static global::Telegram.Bot.Types.ChatId ChatIdOf(ChatTarget to) =>
+        long.TryParse(to.ChatId, out var id) ? new global::Telegram.Bot.Types.ChatId(id) : new global::Telegram.Bot.Types.ChatId(to.ChatId);
 }

@@ -1,0 +1,158 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Bazaar.Tests.Fakes;
+
+/// <summary>
+/// A Telegram Bot API server on 127.0.0.1 that speaks the real wire format
+/// (<c>POST /bot&lt;token&gt;/&lt;method&gt;</c>, JSON or multipart in, <c>{"ok":..,"result":..}</c> out).
+/// It records every call, answers with plausible results, and can be told to fail the next calls of a method.
+/// Point the server at it with Telegram:ApiBaseUrl = <see cref="BaseUrl"/>.
+/// </summary>
+public sealed class FakeBotApi : IAsyncDisposable
+{
+    public sealed record Call(string Token, string Method, JsonObject Parameters, DateTime At)
+    {
+        public string? Str(string name) => Parameters[name] is JsonValue v ? v.ToString() : Parameters[name]?.ToJsonString();
+    }
+
+    private sealed record Failure(int Status, string Description, int? RetryAfter);
+
+    private readonly WebApplication _app;
+    private readonly ConcurrentQueue<Call> _calls = new();
+    private readonly ConcurrentDictionary<string, ConcurrentQueue<Failure>> _failures = new();
+    private readonly ConcurrentDictionary<string, Func<Call, JsonNode?>> _results = new();
+    private readonly ConcurrentQueue<JsonObject> _pendingUpdates = new();
+    private int _messageId = 1000;
+
+    public string BaseUrl { get; }
+    public IReadOnlyList<Call> Calls => _calls.ToArray();
+    public IEnumerable<Call> CallsOf(string method) => _calls.Where(c => c.Method.Equals(method, StringComparison.OrdinalIgnoreCase));
+
+    private FakeBotApi(WebApplication app, string baseUrl)
+    {
+        _app = app;
+        BaseUrl = baseUrl;
+    }
+
+    public static async Task<FakeBotApi> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        FakeBotApi? fake = null;
+        app.MapPost("/bot{token}/{method}", (string token, string method, HttpContext http) => fake!.Handle(token, method, http));
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        fake = new FakeBotApi(app, address);
+        return fake;
+    }
+
+    /// <summary>The next <paramref name="times"/> calls of a method fail with this status (429 with retry_after, 403, 500 ...).</summary>
+    public void FailNext(string method, int status, string description, int? retryAfter = null, int times = 1)
+    {
+        var q = _failures.GetOrAdd(method.ToLowerInvariant(), _ => new ConcurrentQueue<Failure>());
+        for (var i = 0; i < times; i++) q.Enqueue(new Failure(status, description, retryAfter));
+    }
+
+    /// <summary>Overrides the result of a method.</summary>
+    public void AnswerWith(string method, Func<Call, JsonNode?> result) => _results[method.ToLowerInvariant()] = result;
+
+    /// <summary>Queues an update for the next getUpdates (long polling).</summary>
+    public void QueueUpdate(JsonObject update) => _pendingUpdates.Enqueue(update);
+
+    public void Clear() => _calls.Clear();
+
+    private async Task<IResult> Handle(string token, string method, HttpContext http)
+    {
+        var parameters = await ReadParameters(http.Request);
+        var call = new Call(token, method, parameters, DateTime.UtcNow);
+        _calls.Enqueue(call);
+
+        if (_failures.TryGetValue(method.ToLowerInvariant(), out var q) && q.TryDequeue(out var f))
+        {
+            var error = new JsonObject { ["ok"] = false, ["error_code"] = f.Status, ["description"] = f.Description };
+            if (f.RetryAfter is { } ra) error["parameters"] = new JsonObject { ["retry_after"] = ra };
+            return Results.Content(error.ToJsonString(), "application/json", statusCode: f.Status);
+        }
+
+        var result = _results.TryGetValue(method.ToLowerInvariant(), out var custom) ? custom(call) : DefaultResult(call);
+        return Results.Content(new JsonObject { ["ok"] = true, ["result"] = result }.ToJsonString(), "application/json");
+    }
+
+    private JsonNode? DefaultResult(Call call)
+    {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        switch (call.Method.ToLowerInvariant())
+        {
+            case "getme":
+                return new JsonObject { ["id"] = long.Parse(call.Token.Split(':')[0]), ["is_bot"] = true, ["first_name"] = "Bazaar", ["username"] = "bazaar_test_bot" };
+            case "getupdates":
+                var updates = new JsonArray();
+                while (_pendingUpdates.TryDequeue(out var u)) updates.Add(u);
+                return updates;
+            case "sendmessage" or "sendphoto" or "senddocument" or "sendinvoice" or "editmessagetext":
+                var chatId = call.Parameters["chat_id"]?.ToString() ?? "0";
+                var message = new JsonObject
+                {
+                    ["message_id"] = call.Parameters["message_id"]?.GetValue<int>() ?? Interlocked.Increment(ref _messageId),
+                    ["date"] = now,
+                    ["chat"] = new JsonObject { ["id"] = long.TryParse(chatId, out var cid) ? cid : 0, ["type"] = "private" },
+                };
+                if (call.Parameters["text"] is { } text) message["text"] = text.ToString();
+                if (call.Parameters["caption"] is { } caption) message["caption"] = caption.ToString();
+                return message;
+            case "createinvoicelink":
+                return $"https://t.me/$invoice{Interlocked.Increment(ref _messageId)}";
+            case "getchatmember":
+                return new JsonObject
+                {
+                    ["status"] = "member",
+                    ["user"] = new JsonObject { ["id"] = long.TryParse(call.Parameters["user_id"]?.ToString(), out var uid) ? uid : 0, ["is_bot"] = false, ["first_name"] = "User" },
+                };
+            case "getwebhookinfo":
+                return new JsonObject { ["url"] = "", ["has_custom_certificate"] = false, ["pending_update_count"] = 0 };
+            default:
+                return true;
+        }
+    }
+
+    private static async Task<JsonObject> ReadParameters(HttpRequest request)
+    {
+        if (request.HasFormContentType)
+        {
+            var form = await request.ReadFormAsync();
+            var o = new JsonObject();
+            foreach (var (k, v) in form) o[k] = TryParseJson(v.ToString());
+            foreach (var file in form.Files) o[file.Name] = $"<file {file.FileName} {file.Length} bytes>";
+            return o;
+        }
+        using var reader = new StreamReader(request.Body);
+        var body = await reader.ReadToEndAsync();
+        return string.IsNullOrWhiteSpace(body) ? new JsonObject() : JsonNode.Parse(body) as JsonObject ?? new JsonObject();
+    }
+
+    private static JsonNode? TryParseJson(string value)
+    {
+        if (value.StartsWith('{') || value.StartsWith('['))
+        {
+            try { return JsonNode.Parse(value); } catch (JsonException) { }
+        }
+        return JsonValue.Create(value);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
