@@ -34,7 +34,7 @@ public sealed class FakeStripeApi : IAsyncDisposable
         if (FailNext)
         {
             FailNext = false;
-            return Results.Content("""{"error":{"type":"api_error","message":"Something went wrong"}}""", "application/json", statusCode: 500);
+            return Results.Content("""{"error":{"type":"invalid_request_error","code":"parameter_invalid_integer","message":"Invalid integer: abc","param":"line_items[0][price_data][unit_amount]"}}""", "application/json", statusCode: 400);
         }
         var form = (await http.Request.ReadFormAsync()).ToDictionary(f => f.Key, f => f.Value.ToString());
         var id = "cs_test_" + Guid.NewGuid().ToString("N");
