@@ -143,11 +143,11 @@ public sealed class CryptoWatcher(BazaarDb db, PaymentService payments, RateServ
         var value = CryptoPayments.ValueMinor(transfer.AmountSats, transfer.Rate, payment.Currency);
         var now = clock.GetUtcNow().UtcDateTime;
         var coinCurrency = transfer.Coin == "ltc" ? "LTC" : "BTC";
-        var result = await payments.CompleteAsync(payment.Id, null, null, null, ct,
-            creditAmount: value, externalRef: $"crypto:{transfer.Coin}:{transfer.Txid}:{transfer.Vout}", allowAlreadyCompleted: true,
-            notice: t => string.Format(t.CryptoCredited, Currencies.Format(transfer.AmountSats, coinCurrency), Currencies.Format(value, payment.Currency)),
-            inTransaction: c => db.CryptoTransfers.Where(t => t.Id == transfer.Id && t.CreditedAt == null)
-                .ExecuteUpdateAsync(s => s.SetProperty(t => t.CreditedAt, now).SetProperty(t => t.CreditedAmount, value), c));
+        var result = await payments.CompleteAsync(payment.Id, null, null, null, new Completion(
+            CreditAmount: value, ExternalRef: $"crypto:{transfer.Coin}:{transfer.Txid}:{transfer.Vout}", AllowAlreadyCompleted: true,
+            Notice: t => string.Format(t.CryptoCredited, Currencies.Format(transfer.AmountSats, coinCurrency), Currencies.Format(value, payment.Currency)),
+            InTransaction: c => db.CryptoTransfers.Where(t => t.Id == transfer.Id && t.CreditedAt == null)
+                .ExecuteUpdateAsync(s => s.SetProperty(t => t.CreditedAt, now).SetProperty(t => t.CreditedAmount, value), c)), ct);
         if (result.Outcome == CompleteOutcome.DuplicateEvent)
         {
             // Credited before a crash kept the mark from being written; write it now.

@@ -42,7 +42,7 @@ public sealed class ManualTransfers(BazaarDb db, PaymentService payments, IOptio
     }
 
     public Task<CompleteResult> ApproveAsync(long paymentId, string by, CancellationToken ct) =>
-        payments.CompleteAsync(paymentId, null, null, by, ct);
+        payments.CompleteAsync(paymentId, null, null, by, null, ct);
 
     public async Task<bool> RejectAsync(long paymentId, string reason, string by, CancellationToken ct)
     {

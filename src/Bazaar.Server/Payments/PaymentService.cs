@@ -9,6 +9,15 @@ public enum CompleteOutcome { Completed, NotFound, NotPending, DuplicateEvent, F
 
 public sealed record CompleteResult(CompleteOutcome Outcome, PaymentStatus? Status = null, PostError LedgerError = PostError.None);
 
+/// <summary>How a completion differs from the default (credit the payment's amount once under <c>payment:{id}</c>).</summary>
+/// <param name="CreditAmount">What the purpose receives, when not the payment's own amount (crypto: the value at first sight).</param>
+/// <param name="ExternalRef">The ledger reference; defaults to one per payment.</param>
+/// <param name="AllowAlreadyCompleted">Credit again under a new reference although the payment is already COMPLETED (a second crypto output).</param>
+/// <param name="Notice">The message to the user instead of the default "credited" one.</param>
+/// <param name="InTransaction">More work that must commit together with the credit.</param>
+public sealed record Completion(long? CreditAmount = null, string? ExternalRef = null, bool AllowAlreadyCompleted = false,
+    Func<PaymentTexts, string>? Notice = null, Func<CancellationToken, Task>? InTransaction = null);
+
 /// <summary>
 /// The state changes every method shares. Completion is decided by a conditional UPDATE (PENDING -> COMPLETED)
 /// and an optional unique provider event row, never by a read-then-write, so racing callbacks fulfil once.
@@ -17,12 +26,10 @@ public sealed class PaymentService(BazaarDb db, Outbox outbox, TimeProvider cloc
 {
     public IPaymentFulfilment? FulfilmentFor(PaymentPurpose purpose) => fulfilments.FirstOrDefault(f => f.Purpose == purpose);
 
-    /// <param name="creditAmount">What the purpose receives, when not the payment's own amount (crypto: the value at first sight).</param>
-    /// <param name="externalRef">The ledger reference; defaults to one per payment.</param>
     public async Task<CompleteResult> CompleteAsync(long paymentId, string? providerPaymentId, (string Provider, string EventId)? evt,
-        string? decidedBy, CancellationToken ct, long? creditAmount = null, string? externalRef = null, bool allowAlreadyCompleted = false,
-        Func<PaymentTexts, string>? notice = null, Func<CancellationToken, Task>? inTransaction = null)
+        string? decidedBy, Completion? how, CancellationToken ct)
     {
+        how ??= new Completion();
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var now = clock.GetUtcNow().UtcDateTime;
         try
@@ -47,7 +54,7 @@ public sealed class PaymentService(BazaarDb db, Outbox outbox, TimeProvider cloc
             try
             {
                 changed = await db.Payments
-                    .Where(p => p.Id == paymentId && (p.Status == PaymentStatus.Pending || (allowAlreadyCompleted && p.Status == PaymentStatus.Completed)))
+                    .Where(p => p.Id == paymentId && (p.Status == PaymentStatus.Pending || (how.AllowAlreadyCompleted && p.Status == PaymentStatus.Completed)))
                     .ExecuteUpdateAsync(s => s
                         .SetProperty(p => p.Status, PaymentStatus.Completed)
                         .SetProperty(p => p.CompletedAt, p => p.CompletedAt ?? now)
@@ -68,10 +75,10 @@ public sealed class PaymentService(BazaarDb db, Outbox outbox, TimeProvider cloc
             }
 
             var fulfilment = FulfilmentFor(payment!.Purpose);
-            var amount = creditAmount ?? payment.Amount;
+            var amount = how.CreditAmount ?? payment.Amount;
             var result = fulfilment is null
                 ? new PostResult(null, PostError.Unbalanced)
-                : await fulfilment.FulfilAsync(payment, amount, payment.Currency, externalRef ?? $"payment:{payment.Id}", ct);
+                : await fulfilment.FulfilAsync(payment, amount, payment.Currency, how.ExternalRef ?? $"payment:{payment.Id}", ct);
             if (!result.Ok)
             {
                 await tx.RollbackAsync(ct);
@@ -80,8 +87,8 @@ public sealed class PaymentService(BazaarDb db, Outbox outbox, TimeProvider cloc
                     payment.Status, result.Error);
             }
 
-            if (inTransaction is not null) await inTransaction(ct);
-            if (notice is not null) await NotifyAsync(payment.UserId, notice, ct);
+            if (how.InTransaction is not null) await how.InTransaction(ct);
+            if (how.Notice is not null) await NotifyAsync(payment.UserId, how.Notice, ct);
             else if (payment.Purpose == PaymentPurpose.WalletTopup)
                 await NotifyAsync(payment.UserId, t => string.Format(t.Credited, Currencies.Format(amount, payment.Currency)), ct);
             await db.SaveChangesAsync(ct);

@@ -185,7 +185,7 @@ public static class PaymentsModule
         if (!decimal.TryParse(outSum, System.Globalization.NumberStyles.Number, System.Globalization.CultureInfo.InvariantCulture, out var sum) ||
             !Currencies.TryToMinor(sum, p.Currency, out var minor) || minor != p.Amount)
             return Problems.BadRequest("amount_mismatch", "OutSum differs from the payment's amount.");
-        var r = await payments.CompleteAsync(id, null, null, null, ct);
+        var r = await payments.CompleteAsync(id, null, null, null, null, ct);
         if (r.Outcome is CompleteOutcome.NotPending && r.Status != PaymentStatus.Completed)
             return Problems.Conflict("payment_not_pending", $"Payment {id} is {r.Status}.");
         return TypedResults.Text($"OK{invId}", "text/plain");

@@ -71,7 +71,7 @@ public sealed class StarsPayments(BazaarDb db, PaymentService payments, ITelegra
         if (p is null) return new(CompleteOutcome.NotFound);
         if (totalAmount != p.PayAmount)
             log.LogWarning("Stars payment {Id} paid {Paid} stars, expected {Expected}", id, totalAmount, p.PayAmount);
-        return await payments.CompleteAsync(id, telegramPaymentChargeId, ("stars", telegramPaymentChargeId), null, ct);
+        return await payments.CompleteAsync(id, telegramPaymentChargeId, ("stars", telegramPaymentChargeId), null, null, ct);
     }
 
     /// <summary>

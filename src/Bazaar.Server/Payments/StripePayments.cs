@@ -68,7 +68,7 @@ public sealed class StripePayments(IOptions<PaymentsOptions> options, IHttpClien
         {
             case EventTypes.CheckoutSessionCompleted when session.PaymentStatus is "paid" or "no_payment_required":
             case EventTypes.CheckoutSessionAsyncPaymentSucceeded:
-                var r = await payments.CompleteAsync(id, null, ("stripe", evt.Id), null, ct);
+                var r = await payments.CompleteAsync(id, null, ("stripe", evt.Id), null, null, ct);
                 return r.Outcome == CompleteOutcome.DuplicateEvent ? StripeWebhookOutcome.Duplicate : StripeWebhookOutcome.Handled;
             case EventTypes.CheckoutSessionAsyncPaymentFailed:
                 await payments.EndAsync(id, PaymentStatus.Failed, "Stripe: the asynchronous payment failed", null, ct);

@@ -19,8 +19,9 @@ public sealed class WalletScreens(BazaarDb db, IOptions<ShopCurrencyOptions> sho
     public const string DepositCallback = "wallet:deposit";
     public const string DepositMethodCallbackPrefix = "wallet:deposit:";
     public const string BackCallback = "wallet:show";
+    public const int RecentMovements = 5;
 
-    public async Task<BotScreen> WalletAsync(long userId, CancellationToken ct, int movements = 5)
+    public async Task<BotScreen> WalletAsync(long userId, CancellationToken ct)
     {
         var lang = await LanguageOf(userId, ct);
         var t = WalletTexts.For(lang);
@@ -28,7 +29,7 @@ public sealed class WalletScreens(BazaarDb db, IOptions<ShopCurrencyOptions> sho
         var sb = new StringBuilder().AppendLine(t.WalletTitle).AppendLine();
         AppendBalances(sb, t, await WalletModule.Balances(db, userId, ct));
         sb.AppendLine().AppendLine($"<b>{t.RecentMovements}</b>");
-        var rows = await WalletModule.Movements(db, userId, movements, ct);
+        var rows = await WalletModule.Movements(db, userId, RecentMovements, ct);
         if (rows.Count == 0) sb.AppendLine(t.NoMovements);
         foreach (var m in rows)
         {

@@ -210,3 +210,40 @@ public sealed class CryptoCrashTests
         }
     }
 }
+
+/// <summary>The built-in loop polls on the injected clock: moving the fake clock by PollSeconds runs it again.</summary>
+public sealed class CryptoWatcherLoopTests
+{
+    private sealed class PollingFactory : PaymentsAppFactory
+    {
+        protected override string PollSeconds => "60";
+        protected override string Confirmations => "1";
+    }
+
+    [Fact]
+    public async Task The_hosted_loop_credits_a_confirmed_payment_after_the_clock_moves_on()
+    {
+        var factory = new PollingFactory();
+        await factory.InitializeAsync();
+        try
+        {
+            var user = await MoneyKit.CreateUserAsync(factory);
+            var p = await PaymentTestKit.CreatePaymentAsync(factory, user.Id, "btc", 10m);
+            factory.Chain.Pay("btc", p.GetProperty("crypto").GetProperty("address").GetString()!, 20_000, factory.Chain.Tip("btc"));
+
+            // The loop is parked in Task.Delay on the fake clock; each advance releases one round. Wait for its work, not for time.
+            var deadline = DateTime.UtcNow.AddSeconds(20);
+            while (await MoneyKit.BalanceAsync(factory, user.Id) == 0 && DateTime.UtcNow < deadline)
+            {
+                factory.Clock.Advance(TimeSpan.FromSeconds(60));
+                await Task.Delay(100);
+            }
+            Assert.Equal(10_00, await MoneyKit.BalanceAsync(factory, user.Id));
+            await MoneyKit.AssertLedgerOkAsync(factory);
+        }
+        finally
+        {
+            await ((IAsyncLifetime)factory).DisposeAsync();
+        }
+    }
+}

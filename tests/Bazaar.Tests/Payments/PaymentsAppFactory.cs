@@ -21,6 +21,9 @@ public class PaymentsAppFactory : AppFactory
     public FakeChainApis Chain { get; private set; } = null!;
 
     protected virtual string RobokassaAlgorithm => "MD5";
+    /// <summary>0 keeps the hosted watcher loop off, so tests drive RunOnceAsync themselves.</summary>
+    protected virtual string PollSeconds => "0";
+    protected virtual string Confirmations => "2";
 
     public override async Task InitializeAsync()
     {
@@ -49,8 +52,8 @@ public class PaymentsAppFactory : AppFactory
         With("Payments:Crypto:Ltc:Xpub", LtcZpub);
         With("Payments:Crypto:Ltc:ExplorerUrl", Chain.EsploraUrl("ltc"));
         With("Payments:Crypto:QuoteMinutes", "30");
-        With("Payments:Crypto:Confirmations", "2");
-        With("Payments:Crypto:PollSeconds", "0");
+        With("Payments:Crypto:Confirmations", Confirmations);
+        With("Payments:Crypto:PollSeconds", PollSeconds);
         With("Payments:Rates:Url", Chain.RatesUrl);
         With("Payments:Rates:RefreshMinutes", "10");
         With("Payments:Stars:StarsPerUnit", "50");
