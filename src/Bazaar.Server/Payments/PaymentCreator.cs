@@ -62,6 +62,11 @@ public sealed class PaymentCreator(BazaarDb db, IOptions<PaymentsOptions> option
 
             case PaymentMethod.Btc or PaymentMethod.Ltc:
             {
+                if (!CoinAddresses.IsValidXpub(CoinParams.For(method), crypto.CoinOptions(method).Xpub))
+                {
+                    log.LogError("Payments:Crypto:{Coin}:Xpub is not an extended public key this server can use", method);
+                    return Fail(422, "method_misconfigured", $"The {method.WireName()} method is misconfigured; the operator has been told.");
+                }
                 var rate = await rates.GetAsync(method, currency, ct);
                 if (rate is null) return Fail(503, "rates_unavailable", "Exchange rates are unavailable; try again shortly.");
                 await using var tx = await db.Database.BeginTransactionAsync(ct);

@@ -1,6 +1,7 @@
 using System.Net;
 using Bazaar.Tests.Infrastructure;
 using Bazaar.Tests.Wallet;
+using Microsoft.AspNetCore.Hosting;
 
 namespace Bazaar.Tests.Payments;
 
@@ -19,6 +20,16 @@ public sealed class PaymentsApiTests(PaymentsAppFactory factory) : IClassFixture
         await (await client.GetAsync("/api/v1/payments/987654321")).AssertProblem(404, "payment_not_found");
         using var anonymous = factory.CreateClient();
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostJson("/api/v1/payments", new { userId = user.Id, method = "stripe", amount = 5m })).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_broken_extended_public_key_is_a_422_not_a_crash()
+    {
+        var user = await MoneyKit.CreateUserAsync(factory);
+        await using var broken = factory.WithWebHostBuilder(b => b.UseSetting("Payments:Crypto:Btc:Xpub", "xpub-not-a-key"));
+        using var client = broken.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new("Bearer", AppFactory.ApiKey);
+        await (await client.PostJson("/api/v1/payments", new { userId = user.Id, method = "btc", amount = 5m })).AssertProblem(422, "method_misconfigured");
     }
 
     [Fact]
