@@ -3,6 +3,8 @@ using Bazaar.Server.Admin;
 using Bazaar.Server.Channels.Telegram;
 using Bazaar.Server.Data;
 using Bazaar.Server.Hosting;
+using Bazaar.Server.Payments;
+using Bazaar.Server.Wallet;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Bazaar.Server;
@@ -24,6 +26,8 @@ public static class AppServices
         services.AddScoped<Bazaar.Server.Channels.Outbox>();
         services.AddTelegramClient(config);
         services.AddAdmin(config);
+        services.AddWallet(config);
+        services.AddPayments(config);
         // Demo data goes last, after every feature's own start-up seeds.
         services.AddScoped<IStartupSeed, DemoData>();
         return services;
@@ -39,6 +43,8 @@ public static class AppServices
         app.MapBazaarOpenApi();
         app.MapHealth();
         app.MapAdminApi();
+        app.MapWalletApi();
+        app.MapPaymentsApi();
 
         app.MapGet("/", () => Results.Redirect("/api-docs")).ExcludeFromDescription();
         return app;
