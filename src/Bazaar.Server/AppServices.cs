@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Bazaar.Server.Admin;
+using Bazaar.Server.Channels;
 using Bazaar.Server.Channels.Telegram;
 using Bazaar.Server.Data;
 using Bazaar.Server.Hosting;
@@ -21,7 +22,7 @@ public static class AppServices
         services.AddBazaarOpenApi();
 
         services.AddData(config);
-        services.AddScoped<Bazaar.Server.Channels.Outbox>();
+        services.AddOutbox(config);
         services.AddTelegramClient(config);
         services.AddAdmin(config);
         // Demo data goes last, after every feature's own start-up seeds.
@@ -39,6 +40,7 @@ public static class AppServices
         app.MapBazaarOpenApi();
         app.MapHealth();
         app.MapAdminApi();
+        app.MapOutboxApi();
 
         app.MapGet("/", () => Results.Redirect("/api-docs")).ExcludeFromDescription();
         return app;

@@ -1,0 +1,24 @@
+using Bazaar.Server.Channels.Telegram;
+
+namespace Bazaar.Server.Channels;
+
+public static class OutboxModule
+{
+    public static IServiceCollection AddOutbox(this IServiceCollection services, IConfiguration config)
+    {
+        services.Configure<OutboxOptions>(config.GetSection("Outbox"));
+        services.AddScoped<Outbox>();
+        services.AddSingleton<OutboxSignal>();
+        services.AddSingleton<OutboxPacer>();
+        services.AddSingleton<IOutboxTransport, TelegramDelivery>();
+        services.AddSingleton<OutboxSender>();
+        services.AddHostedService(sp => sp.GetRequiredService<OutboxSender>());
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapOutboxApi(this IEndpointRouteBuilder app)
+    {
+        OutboxApi.Map(app);
+        return app;
+    }
+}
