@@ -8,18 +8,17 @@ namespace Bazaar.Tests.Channels;
 
 public sealed class OutboxConcurrencyTests
 {
-    private static readonly (string, string)[] Unpaced =
-    [
-        ("Outbox:GlobalPerSecond", "100000"), ("Outbox:PrivateChatBurst", "1000"), ("Outbox:BatchSize", "40"),
-    ];
+    // The processes pace differently, so they claim different prefixes of the same chat queues and must not overtake each other.
+    private static (string, string)[] Paced(int burst) =>
+        [("Outbox:GlobalPerSecond", "100000"), ("Outbox:PrivateChatBurst", burst.ToString()), ("Outbox:BatchSize", "60")];
 
     [Fact]
     public async Task Senders_in_two_processes_racing_send_each_message_once_and_in_chat_order()
     {
         await using var api = await FakeBotApi.StartAsync();
         await using var database = await TestDatabase.CreateAsync();
-        await using var one = await OutboxHarness.StartAsync(api, database, Unpaced);
-        await using var two = await OutboxHarness.StartAsync(api, database, Unpaced);
+        await using var one = await OutboxHarness.StartAsync(api, database, Paced(2));
+        await using var two = await OutboxHarness.StartAsync(api, database, Paced(5));
         var chats = Enumerable.Range(1, 30).Select(i => (5000 + i).ToString()).ToList();
         await one.Enqueue(o => chats.SelectMany(c => Enumerable.Range(1, 8).Select(n => o.SendText(OutboxHarness.Chat(c), $"{c}/{n}"))).ToList());
 
@@ -33,6 +32,8 @@ public sealed class OutboxConcurrencyTests
         {
             await Task.WhenAll(senders.Select(s => Task.Run(() => s.RunOnceAsync(CancellationToken.None))));
             if (await one.App.WithDb(db => db.Outbox.AllAsync(m => m.Status == OutboxStatus.Sent))) break;
+            one.Advance(TimeSpan.FromSeconds(10));
+            two.Advance(TimeSpan.FromSeconds(10));
         }
 
         var texts = api.CallsOf("sendMessage").Select(c => c.Str("text")!).ToList();
