@@ -397,3 +397,69 @@ public sealed class OutboxSenderTests
 
     internal static Task Eventually(Func<bool> condition) => Eventually(() => Task.FromResult(condition()));
 }
+
+public sealed class OutboxMethodTests
+{
+    [Fact]
+    public async Task Every_kind_of_queued_call_reaches_the_bot_api_with_its_parameters()
+    {
+        await using var h = await OutboxHarness.StartAsync(("Outbox:PrivateChatBurst", "20"));
+        var chat = OutboxHarness.Chat("1001");
+        var id = new Telegram.Bot.Types.ChatId(1001);
+        var ids = await h.Enqueue(o =>
+        [
+            o.EditText(chat, 77, "edited", new InlineKeyboardMarkup(InlineKeyboardButton.WithCallbackData("x", "y"))),
+            o.Enqueue(chat, new Telegram.Bot.Requests.EditMessageReplyMarkupRequest { ChatId = id, MessageId = 77 }),
+            o.Enqueue(chat, new Telegram.Bot.Requests.DeleteMessageRequest { ChatId = id, MessageId = 78 }),
+            o.Enqueue(chat, new Telegram.Bot.Requests.SendInvoiceRequest
+            {
+                ChatId = id, Title = "Stars", Description = "100 stars", Payload = "order:5", Currency = "XTR",
+                Prices = [new Telegram.Bot.Types.Payments.LabeledPrice("Stars", 100)],
+            }),
+            o.Enqueue(new ChatTarget("telegram", ""), new Telegram.Bot.Requests.CreateInvoiceLinkRequest
+            {
+                Title = "Stars", Description = "100 stars", Payload = "order:6", Currency = "XTR",
+                Prices = [new Telegram.Bot.Types.Payments.LabeledPrice("Stars", 100)],
+            }),
+            o.Enqueue(chat, new Telegram.Bot.Requests.RefundStarPaymentRequest { UserId = 1001, TelegramPaymentChargeId = "ch_1" }),
+            o.Enqueue(new ChatTarget("telegram", ""), new Telegram.Bot.Requests.SetMyCommandsRequest
+            {
+                Commands = [new Telegram.Bot.Types.BotCommand("start", "Start"), new Telegram.Bot.Types.BotCommand("help", "Help")],
+                LanguageCode = "ru",
+            }),
+            o.AnswerPreCheckout(chat, "pcq-9", "Sold out"),
+        ]);
+
+        await h.RunOnce();
+
+        Assert.Equal("edited", Assert.Single(h.Api.CallsOf("editMessageText")).Str("text"));
+        Assert.Equal("77", Assert.Single(h.Api.CallsOf("editMessageReplyMarkup")).Str("message_id"));
+        Assert.Equal("78", Assert.Single(h.Api.CallsOf("deleteMessage")).Str("message_id"));
+        var invoice = Assert.Single(h.Api.CallsOf("sendInvoice"));
+        Assert.Equal("XTR", invoice.Str("currency"));
+        Assert.Equal(100, invoice.Parameters["prices"]![0]!["amount"]!.GetValue<int>());
+        Assert.Equal("order:6", Assert.Single(h.Api.CallsOf("createInvoiceLink")).Str("payload"));
+        Assert.Equal("ch_1", Assert.Single(h.Api.CallsOf("refundStarPayment")).Str("telegram_payment_charge_id"));
+        var commands = Assert.Single(h.Api.CallsOf("setMyCommands"));
+        Assert.Equal("ru", commands.Str("language_code"));
+        Assert.Equal("help", commands.Parameters["commands"]![1]!["command"]!.GetValue<string>());
+        var answer = Assert.Single(h.Api.CallsOf("answerPreCheckoutQuery"));
+        Assert.Equal("false", answer.Str("ok"));
+        Assert.Equal("Sold out", answer.Str("error_message"));
+
+        foreach (var rowId in ids) Assert.Equal(OutboxStatus.Sent, (await h.Row(rowId)).Status);
+        Assert.StartsWith("\"https://t.me/", (await h.Row(ids[4])).Result);
+    }
+
+    [Fact]
+    public async Task A_method_the_sender_does_not_know_fails_with_a_reason()
+    {
+        await using var h = await OutboxHarness.StartAsync();
+        var id = (await h.Enqueue(o => [o.Enqueue(OutboxHarness.Chat("1001"), new Telegram.Bot.Requests.GetMeRequest())])).Single();
+        await h.RunOnce();
+        var row = await h.Row(id);
+        Assert.Equal(OutboxStatus.Failed, row.Status);
+        Assert.Contains("getMe", row.LastError);
+        Assert.Empty(h.Api.Calls);
+    }
+}
