@@ -186,6 +186,15 @@ public sealed class OutboxSender(
                 await ReleaseAsync(db, rest, claim, CancellationToken.None);
                 break;
             }
+            // Renew the lease right before the call, so a slow lane never sends a row another sender has taken over.
+            var leaseUntil = Now.AddSeconds(O.LeaseSeconds);
+            var stillMine = await db.Outbox.Where(o => o.Id == m.Id && o.LockedBy == claim && o.Status == OutboxStatus.Sending)
+                .ExecuteUpdateAsync(s => s.SetProperty(o => o.LockedUntil, leaseUntil), CancellationToken.None);
+            if (stillMine == 0)
+            {
+                await ReleaseAsync(db, rest, claim, CancellationToken.None);
+                break;
+            }
             Delivery outcome;
             try
             {

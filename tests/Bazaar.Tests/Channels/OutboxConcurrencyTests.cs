@@ -73,15 +73,42 @@ public sealed class OutboxConcurrencyTests
 
         await using var after = await OutboxHarness.StartAsync(api, database, ("Outbox:Enabled", "true"));
         after.Advance(TimeSpan.FromSeconds(5));
-        await OutboxSenderTests.Eventually(() => after.SentTexts("1").Count == 3 && after.SentTexts("2").Count == 2);
+        // The loop may have been mid-round when the clock moved, so nudge it until it has looked again.
+        await OutboxSenderTests.Eventually(() => after.Nudge() && after.SentTexts("1").Count == 3 && after.SentTexts("2").Count == 2);
         Assert.Equal(["1/a", "1/b", "1/c"], after.SentTexts("1"));
         Assert.Equal(["2/a", "2/b"], after.SentTexts("2"));
         Assert.Empty(after.SentTexts("9"));
         Assert.Equal(OutboxStatus.Sending, (await after.Row(crashed)).Status);
 
         after.Advance(TimeSpan.FromSeconds(120));
-        await OutboxSenderTests.Eventually(() => after.SentTexts("9").Count == 1);
+        await OutboxSenderTests.Eventually(() => after.Nudge() && after.SentTexts("9").Count == 1);
         await OutboxSenderTests.Eventually(async () => (await after.Row(crashed)).Status == OutboxStatus.Sent);
         Assert.Equal(6, api.CallsOf("sendMessage").Count());
+    }
+
+    [Fact]
+    public async Task A_sender_does_not_send_a_row_another_sender_took_over()
+    {
+        await using var h = await OutboxHarness.StartAsync();
+        var ids = await h.Texts("1001", "m1", "m2");
+        // While m1 is on the wire, m2's claim passes to another sender (as after a lease expiry).
+        h.Api.AnswerWith("sendMessage", call =>
+        {
+            if (call.Str("text") == "m1")
+            {
+                h.App.WithDb(db => db.Outbox.Where(m => m.Id == ids[1]).ExecuteUpdateAsync(s => s
+                    .SetProperty(m => m.LockedBy, "other-sender"))).GetAwaiter().GetResult();
+            }
+            return new System.Text.Json.Nodes.JsonObject
+            {
+                ["message_id"] = 1, ["date"] = 0, ["chat"] = new System.Text.Json.Nodes.JsonObject { ["id"] = 1001, ["type"] = "private" },
+            };
+        });
+
+        await h.RunOnce();
+
+        Assert.Equal(["m1"], h.SentTexts("1001"));
+        var taken = await h.Row(ids[1]);
+        Assert.Equal((OutboxStatus.Sending, "other-sender"), (taken.Status, taken.LockedBy));
     }
 }

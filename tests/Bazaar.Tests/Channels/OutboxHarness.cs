@@ -66,6 +66,13 @@ public sealed class OutboxHarness : IAsyncDisposable
 
     public void Advance(TimeSpan by) => App.Clock.Advance(by);
 
+    /// <summary>Wakes the background loop as an enqueue would (always true, to use inside conditions).</summary>
+    public bool Nudge()
+    {
+        App.Services.GetRequiredService<OutboxSignal>().Notify();
+        return true;
+    }
+
     public async ValueTask DisposeAsync()
     {
         await ((IAsyncLifetime)App).DisposeAsync();
