@@ -56,6 +56,12 @@ public sealed class OutboxPacer(IOptions<OutboxOptions> options)
         }
     }
 
+    /// <summary>"channel:chat" of every chat that cannot get a message right now.</summary>
+    public string[] ThrottledChats(DateTime now)
+    {
+        lock (_gate) return _chats.Where(c => c.Value.Peek(now) < 1).Select(c => c.Key.Channel + ":" + c.Key.ChatId).ToArray();
+    }
+
     /// <summary>When the chat can get its next message.</summary>
     public DateTime NextAvailableAt(string channel, string chatId, DateTime now)
     {

@@ -73,17 +73,26 @@ public sealed class OutboxSender(
         {
             var db = scope.ServiceProvider.GetRequiredService<BazaarDb>();
             // A chat's row is due only when no earlier row of the chat waits (backing off, or claimed by a live sender).
-            due = await db.Outbox.AsNoTracking()
+            var ready = db.Outbox.AsNoTracking()
                 .Where(o => channels.Contains(o.Channel) &&
                             ((o.Status == OutboxStatus.Pending && o.NextAttemptAt <= now) ||
                              (o.Status == OutboxStatus.Sending && o.LockedUntil < now)))
                 .Where(o => o.Urgent || !db.Outbox.Any(e =>
                     e.Channel == o.Channel && e.ChatId == o.ChatId && e.Id < o.Id && !e.Urgent &&
                     ((e.Status == OutboxStatus.Pending && e.NextAttemptAt > now) ||
-                     (e.Status == OutboxStatus.Sending && e.LockedUntil >= now))))
-                .OrderByDescending(o => o.Urgent).ThenBy(o => o.Id)
+                     (e.Status == OutboxStatus.Sending && e.LockedUntil >= now))));
+            due = await ready.Where(o => o.Urgent).OrderBy(o => o.Id).Take(O.BatchSize).ToListAsync(ct);
+
+            // Then the head of each chat's queue that may send now, a few rows each, so one long queue cannot
+            // fill the batch while other chats wait.
+            var throttled = pacer.ThrottledChats(now);
+            var queued = ready.Where(o => !o.Urgent && !throttled.Contains(o.Channel + ":" + o.ChatId));
+            var perChat = Math.Clamp(Math.Max(O.PrivateChatBurst, O.GroupBurst), 1, O.BatchSize);
+            due.AddRange(await queued.Select(o => new { o.Channel, o.ChatId }).Distinct()
+                .SelectMany(c => queued.Where(o => o.Channel == c.Channel && o.ChatId == c.ChatId).OrderBy(o => o.Id).Take(perChat))
+                .OrderBy(o => o.Id)
                 .Take(O.BatchSize)
-                .ToListAsync(ct);
+                .ToListAsync(ct));
         }
         if (due.Count == 0 || now < globalPause) return new Round(0, 0, due.Count > 0 ? globalPause : null);
 

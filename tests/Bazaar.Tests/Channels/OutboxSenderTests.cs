@@ -108,6 +108,18 @@ public sealed class OutboxSenderTests
     }
 
     [Fact]
+    public async Task A_long_queue_in_one_chat_does_not_hold_up_other_chats()
+    {
+        await using var h = await OutboxHarness.StartAsync(("Outbox:BatchSize", "5"));
+        await h.Texts("1001", Enumerable.Range(1, 20).Select(i => $"bulk {i}").ToArray());
+        await h.Texts("1002", "hello");
+
+        await h.RunOnce();
+        Assert.Equal(3, h.SentTexts("1001").Count);
+        Assert.Equal(["hello"], h.SentTexts("1002"));
+    }
+
+    [Fact]
     public async Task Urgent_answers_skip_the_pacing_and_go_first()
     {
         await using var h = await OutboxHarness.StartAsync(("Outbox:Parallelism", "1"), ("Outbox:GlobalPerSecond", "3"));
