@@ -305,6 +305,22 @@ public sealed class OutboxSenderTests
     }
 
     [Fact]
+    public async Task A_network_failure_is_retried_later()
+    {
+        // Nothing listens on port 9 of the loopback: the connection is refused.
+        await using var h = await OutboxHarness.StartAsync(("Telegram:ApiBaseUrl", "http://127.0.0.1:9"));
+        var id = (await h.Texts("1001", "m1")).Single();
+
+        await h.RunOnce();
+
+        var row = await h.Row(id);
+        Assert.Equal((OutboxStatus.Pending, 1), (row.Status, row.Attempts));
+        Assert.False(string.IsNullOrEmpty(row.LastError));
+        Assert.True(row.NextAttemptAt > h.Now);
+        Assert.Null(row.LockedBy);
+    }
+
+    [Fact]
     public async Task A_document_is_uploaded_as_multipart_and_a_file_id_is_sent_as_is()
     {
         await using var h = await OutboxHarness.StartAsync();
