@@ -30,12 +30,13 @@ public sealed class Outbox
         this.clock = clock;
         if (signal is not null)
         {
-            // Wake the local sender once the caller's transaction has committed the rows.
+            // Wake the local sender once the rows are committed: now, or when the caller's own transaction commits.
             db.SavedChanges += (_, _) =>
             {
                 if (!_enqueued) return;
                 _enqueued = false;
-                signal.Notify();
+                if (db.Database.CurrentTransaction is null) signal.Notify();
+                else OutboxCommitSignal.Arm(db);
             };
         }
     }

@@ -1,4 +1,6 @@
 using Bazaar.Server.Channels.Telegram;
+using Bazaar.Server.Data;
+using Microsoft.EntityFrameworkCore;
 
 namespace Bazaar.Server.Channels;
 
@@ -9,6 +11,9 @@ public static class OutboxModule
         services.Configure<OutboxOptions>(config.GetSection("Outbox"));
         services.AddScoped<Outbox>();
         services.AddSingleton<OutboxSignal>();
+        services.AddSingleton<OutboxCommitSignal>();
+        services.ConfigureDbContext<SqliteBazaarDb>((sp, o) => o.AddInterceptors(sp.GetRequiredService<OutboxCommitSignal>()));
+        services.ConfigureDbContext<PostgresBazaarDb>((sp, o) => o.AddInterceptors(sp.GetRequiredService<OutboxCommitSignal>()));
         services.AddSingleton<OutboxPacer>();
         services.AddSingleton<IOutboxTransport, TelegramDelivery>();
         services.AddSingleton<OutboxSender>();

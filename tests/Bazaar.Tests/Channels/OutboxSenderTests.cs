@@ -2,6 +2,7 @@ using System.Text.Json;
 using Bazaar.Server.Channels;
 using Bazaar.Server.Data;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Telegram.Bot.Types.ReplyMarkups;
 
 namespace Bazaar.Tests.Channels;
@@ -388,6 +389,23 @@ public sealed class OutboxSenderTests
         var ids = await h.Texts("1001", "wake up");
         await Eventually(() => h.SentTexts("1001").Count == 2);
         await Eventually(async () => (await h.Row(ids[0])).Status == OutboxStatus.Sent);
+    }
+
+    [Fact]
+    public async Task The_background_loop_wakes_when_the_callers_own_transaction_commits()
+    {
+        await using var h = await OutboxHarness.StartAsync(("Outbox:Enabled", "true"), ("Outbox:PollSeconds", "3600"));
+        await h.Texts("1001", "first");
+        await Eventually(() => h.SentTexts("1001").Count == 1);
+
+        await using var scope = h.App.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<BazaarDb>();
+        await using var tx = await db.Database.BeginTransactionAsync();
+        scope.ServiceProvider.GetRequiredService<Outbox>().SendText(OutboxHarness.Chat("1001"), "in a transaction");
+        await db.SaveChangesAsync();
+        await tx.CommitAsync();
+
+        await Eventually(() => h.SentTexts("1001").Count == 2);
     }
 
     [Fact]
