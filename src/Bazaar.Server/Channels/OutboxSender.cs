@@ -143,14 +143,30 @@ public sealed class OutboxSender(
         var db = scope.ServiceProvider.GetRequiredService<BazaarDb>();
         var ids = picked.Select(m => m.Id).ToArray();
         var until = now.AddSeconds(O.LeaseSeconds);
-        var claimed = await db.Outbox
-            .Where(o => ids.Contains(o.Id) &&
-                        ((o.Status == OutboxStatus.Pending && o.NextAttemptAt <= now) ||
-                         (o.Status == OutboxStatus.Sending && o.LockedUntil < now)))
-            .ExecuteUpdateAsync(s => s
-                .SetProperty(o => o.Status, OutboxStatus.Sending)
-                .SetProperty(o => o.LockedBy, claim)
-                .SetProperty(o => o.LockedUntil, until), ct);
+        int claimed;
+        if (db.IsPostgres)
+        {
+            // Lock the free rows in id order and skip the ones another claim holds: no waiting, no deadlock.
+            claimed = await db.Database.ExecuteSqlInterpolatedAsync($"""
+                UPDATE outbox SET "Status" = 'Sending', "LockedBy" = {claim}, "LockedUntil" = {until}
+                WHERE "Id" IN (
+                    SELECT "Id" FROM outbox
+                    WHERE "Id" = ANY({ids}) AND (("Status" = 'Pending' AND "NextAttemptAt" <= {now}) OR ("Status" = 'Sending' AND "LockedUntil" < {now}))
+                    ORDER BY "Id" FOR UPDATE SKIP LOCKED)
+                """, ct);
+        }
+        else
+        {
+            // SQLite has one writer at a time, so the conditional update alone decides.
+            claimed = await db.Outbox
+                .Where(o => ids.Contains(o.Id) &&
+                            ((o.Status == OutboxStatus.Pending && o.NextAttemptAt <= now) ||
+                             (o.Status == OutboxStatus.Sending && o.LockedUntil < now)))
+                .ExecuteUpdateAsync(s => s
+                    .SetProperty(o => o.Status, OutboxStatus.Sending)
+                    .SetProperty(o => o.LockedBy, claim)
+                    .SetProperty(o => o.LockedUntil, until), ct);
+        }
         if (claimed == 0) return [];
 
         var overtaking = await db.Outbox
