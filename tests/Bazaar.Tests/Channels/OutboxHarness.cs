@@ -30,7 +30,7 @@ public sealed class OutboxHarness : IAsyncDisposable
         var ownsApi = api is null;
         api ??= await FakeBotApi.StartAsync();
         var app = new AppFactory().With("Telegram:BotToken", "123456:TEST").With("Telegram:ApiBaseUrl", api.BaseUrl);
-        if (database is not null) app.On(database);
+        if (database is not null) app.OnDatabase(database);
         foreach (var (k, v) in settings) app.With(k, v);
         await app.InitializeAsync();
         return new OutboxHarness(api, app, ownsApi);

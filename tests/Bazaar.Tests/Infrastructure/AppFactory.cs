@@ -20,8 +20,8 @@ public class AppFactory : WebApplicationFactory<Program>, IAsyncLifetime
     private readonly Dictionary<string, string?> _settings = new();
     private bool _ownsDatabase = true;
 
-    /// <summary>Runs this factory on another factory's database (a second process, or a restart); it is not dropped here.</summary>
-    public AppFactory On(TestDatabase database)
+    /// <summary>Runs on an existing database (e.g. to restart the server on the same data); the caller disposes it.</summary>
+    public AppFactory OnDatabase(TestDatabase database)
     {
         Database = database;
         _ownsDatabase = false;
