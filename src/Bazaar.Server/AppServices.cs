@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Bazaar.Server.Admin;
+using Bazaar.Server.Channels;
 using Bazaar.Server.Channels.Telegram;
 using Bazaar.Server.Data;
 using Bazaar.Server.Hosting;
@@ -23,7 +24,7 @@ public static class AppServices
         services.AddBazaarOpenApi();
 
         services.AddData(config);
-        services.AddScoped<Bazaar.Server.Channels.Outbox>();
+        services.AddOutbox(config);
         services.AddTelegramClient(config);
         services.AddAdmin(config);
         services.AddWallet(config);
@@ -45,6 +46,7 @@ public static class AppServices
         app.MapAdminApi();
         app.MapWalletApi();
         app.MapPaymentsApi();
+        app.MapOutboxApi();
 
         app.MapGet("/", () => Results.Redirect("/api-docs")).ExcludeFromDescription();
         return app;

@@ -3,6 +3,7 @@ using Bazaar.Server.Data;
 using Telegram.Bot;
 using Telegram.Bot.Requests;
 using Telegram.Bot.Requests.Abstractions;
+using Telegram.Bot.Types;
 using Telegram.Bot.Types.Enums;
 using Telegram.Bot.Types.ReplyMarkups;
 
@@ -12,8 +13,34 @@ namespace Bazaar.Server.Channels;
 /// Adds messages to the outbox inside the caller's unit of work: nothing is written until the caller
 /// calls SaveChanges, so a message is sent exactly when the state change that caused it commits.
 /// </summary>
-public sealed class Outbox(BazaarDb db, TimeProvider clock)
+public sealed class Outbox
 {
+    /// <summary>Stands in the payload for a file stored in outbox_attachments; the sender swaps in the upload.</summary>
+    public const string AttachedFile = "attach://outbox";
+
+    private readonly BazaarDb db;
+    private readonly TimeProvider clock;
+    private bool _enqueued;
+
+    public Outbox(BazaarDb db, TimeProvider clock) : this(db, clock, null) { }
+
+    public Outbox(BazaarDb db, TimeProvider clock, OutboxSignal? signal)
+    {
+        this.db = db;
+        this.clock = clock;
+        if (signal is not null)
+        {
+            // Wake the local sender once the rows are committed: now, or when the caller's own transaction commits.
+            db.SavedChanges += (_, _) =>
+            {
+                if (!_enqueued) return;
+                _enqueued = false;
+                if (db.Database.CurrentTransaction is null) signal.Notify();
+                else OutboxCommitSignal.Arm(db);
+            };
+        }
+    }
+
     /// <summary>Set by the pipeline while it handles an update, so replies can be traced to it.</summary>
     public long? CurrentInboundUpdateId { get; set; }
 
@@ -33,6 +60,7 @@ public sealed class Outbox(BazaarDb db, TimeProvider clock)
             InboundUpdateId = CurrentInboundUpdateId,
         };
         db.Set<OutboxMessage>().Add(message);
+        _enqueued = true;
         return message;
     }
 
@@ -53,6 +81,40 @@ public sealed class Outbox(BazaarDb db, TimeProvider clock)
 
     public OutboxMessage AnswerPreCheckout(ChatTarget to, string preCheckoutQueryId, string? errorMessage = null) =>
         Enqueue(to, new AnswerPreCheckoutQueryRequest { PreCheckoutQueryId = preCheckoutQueryId, Ok = errorMessage is null, ErrorMessage = errorMessage }, urgent: true);
+
+    /// <summary>Uploads a photo (multipart); the bytes are kept with the message until it is sent.</summary>
+    public OutboxMessage SendPhoto(ChatTarget to, string fileName, byte[] content, string? caption = null,
+        InlineKeyboardMarkup? keyboard = null, ParseMode parseMode = ParseMode.Html) =>
+        Attach(SendPhoto(to, AttachedFile, caption, keyboard, parseMode), "photo", fileName, content);
+
+    /// <summary>Sends a photo Telegram already has (file_id) or fetches itself (http URL).</summary>
+    public OutboxMessage SendPhoto(ChatTarget to, string fileIdOrUrl, string? caption = null,
+        InlineKeyboardMarkup? keyboard = null, ParseMode parseMode = ParseMode.Html) =>
+        Enqueue(to, new SendPhotoRequest
+        {
+            ChatId = ChatIdOf(to), Photo = InputFile.FromString(fileIdOrUrl), Caption = caption, ReplyMarkup = keyboard,
+            ParseMode = caption is null ? default : parseMode,
+        });
+
+    /// <summary>Uploads a document (multipart); the bytes are kept with the message until it is sent.</summary>
+    public OutboxMessage SendDocument(ChatTarget to, string fileName, byte[] content, string? caption = null,
+        InlineKeyboardMarkup? keyboard = null, ParseMode parseMode = ParseMode.Html) =>
+        Attach(SendDocument(to, AttachedFile, caption, keyboard, parseMode), "document", fileName, content);
+
+    /// <summary>Sends a document by file_id or http URL.</summary>
+    public OutboxMessage SendDocument(ChatTarget to, string fileIdOrUrl, string? caption = null,
+        InlineKeyboardMarkup? keyboard = null, ParseMode parseMode = ParseMode.Html) =>
+        Enqueue(to, new SendDocumentRequest
+        {
+            ChatId = ChatIdOf(to), Document = InputFile.FromString(fileIdOrUrl), Caption = caption, ReplyMarkup = keyboard,
+            ParseMode = caption is null ? default : parseMode,
+        });
+
+    private OutboxMessage Attach(OutboxMessage message, string field, string fileName, byte[] content)
+    {
+        db.Set<OutboxAttachment>().Add(new OutboxAttachment { Message = message, Field = field, FileName = fileName, Content = content });
+        return message;
+    }
 
     private static global::Telegram.Bot.Types.ChatId ChatIdOf(ChatTarget to) =>
         long.TryParse(to.ChatId, out var id) ? new global::Telegram.Bot.Types.ChatId(id) : new global::Telegram.Bot.Types.ChatId(to.ChatId);

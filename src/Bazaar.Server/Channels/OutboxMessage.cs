@@ -7,6 +7,8 @@ public enum OutboxStatus
 {
     /// <summary>Waiting for the sender (possibly until <see cref="OutboxMessage.NextAttemptAt"/>).</summary>
     Pending,
+    /// <summary>Claimed by a sender until <see cref="OutboxMessage.LockedUntil"/>; reclaimed after that if the sender died.</summary>
+    Sending,
     Sent,
     /// <summary>Gave up after the retry bound, or the request itself was rejected (400).</summary>
     Failed,
@@ -44,6 +46,22 @@ public sealed class OutboxMessage
     public long? InboundUpdateId { get; set; }
     /// <summary>What the Bot API answered, e.g. the sent Message as JSON.</summary>
     public string? Result { get; set; }
+    /// <summary>The claim of the sender working on the row (a fresh token per claim).</summary>
+    public string? LockedBy { get; set; }
+    /// <summary>The claim's lease; past it another sender may take the row over.</summary>
+    public DateTime? LockedUntil { get; set; }
+}
+
+/// <summary>A file uploaded with an outbox message (multipart), kept until the message is sent.</summary>
+public sealed class OutboxAttachment
+{
+    public long Id { get; set; }
+    public long OutboxMessageId { get; set; }
+    public OutboxMessage? Message { get; set; }
+    /// <summary>The request parameter the file goes into: "photo", "document".</summary>
+    public required string Field { get; set; }
+    public required string FileName { get; set; }
+    public required byte[] Content { get; set; }
 }
 
 internal sealed class OutboxMessageMap : IEntityTypeConfiguration<OutboxMessage>
@@ -59,5 +77,19 @@ internal sealed class OutboxMessageMap : IEntityTypeConfiguration<OutboxMessage>
         b.HasIndex(m => new { m.Status, m.NextAttemptAt });
         b.HasIndex(m => new { m.Channel, m.ChatId, m.Id });
         b.HasIndex(m => m.InboundUpdateId);
+        b.Property(m => m.LockedBy).HasMaxLength(64);
+        b.HasIndex(m => new { m.Status, m.CreatedAt });
+    }
+}
+
+internal sealed class OutboxAttachmentMap : IEntityTypeConfiguration<OutboxAttachment>
+{
+    public void Configure(EntityTypeBuilder<OutboxAttachment> b)
+    {
+        b.ToTable("outbox_attachments");
+        b.Property(a => a.Field).HasMaxLength(32);
+        b.Property(a => a.FileName).HasMaxLength(256);
+        b.HasOne(a => a.Message).WithMany().HasForeignKey(a => a.OutboxMessageId).OnDelete(DeleteBehavior.Cascade);
+        b.HasIndex(a => a.OutboxMessageId);
     }
 }

@@ -19,8 +19,21 @@ namespace Bazaar.Tests.Fakes;
 /// </summary>
 public sealed class FakeBotApi : IAsyncDisposable
 {
+    public sealed record UploadedFile(string FileName, string? ContentType, byte[] Content);
+
     public sealed record Call(string Token, string Method, JsonObject Parameters, DateTime At)
     {
+        /// <summary>True when the call came as multipart/form-data.</summary>
+        public bool IsMultipart { get; init; }
+        /// <summary>Files uploaded with the call, by parameter name.</summary>
+        public IReadOnlyDictionary<string, UploadedFile> Files { get; init; } = new Dictionary<string, UploadedFile>();
+
+        /// <summary>The file a parameter carries: uploaded under its own name, or referenced as attach://&lt;part&gt;.</summary>
+        public UploadedFile? File(string parameter) =>
+            Files.TryGetValue(parameter, out var f) ? f
+            : Str(parameter) is { } v && v.StartsWith("attach://", StringComparison.Ordinal) && Files.TryGetValue(v["attach://".Length..], out f) ? f
+            : null;
+
         public string? Str(string name) => Parameters[name] is JsonValue v ? v.ToString() : Parameters[name]?.ToJsonString();
     }
 
@@ -31,6 +44,8 @@ public sealed class FakeBotApi : IAsyncDisposable
     private readonly ConcurrentDictionary<string, ConcurrentQueue<Failure>> _failures = new();
     private readonly ConcurrentDictionary<string, Func<Call, JsonNode?>> _results = new();
     private readonly ConcurrentQueue<JsonObject> _pendingUpdates = new();
+    private readonly ConcurrentDictionary<string, ConcurrentQueue<Failure>> _chatFailures = new();
+    private volatile Failure? _failAll;
     private int _messageId = 1000;
 
     public string BaseUrl { get; }
@@ -64,6 +79,18 @@ public sealed class FakeBotApi : IAsyncDisposable
         for (var i = 0; i < times; i++) q.Enqueue(new Failure(status, description, retryAfter));
     }
 
+    /// <summary>The next <paramref name="times"/> calls addressed to one chat (its chat_id), of any method, fail with this status.</summary>
+    public void FailNextFor(string chatId, int status, string description, int? retryAfter = null, int times = 1)
+    {
+        var q = _chatFailures.GetOrAdd(chatId, _ => new ConcurrentQueue<Failure>());
+        for (var i = 0; i < times; i++) q.Enqueue(new Failure(status, description, retryAfter));
+    }
+
+    /// <summary>Every call fails with this status until <see cref="Recover"/> (an outage).</summary>
+    public void FailEverything(int status, string description) => _failAll = new Failure(status, description, null);
+
+    public void Recover() => _failAll = null;
+
     /// <summary>Overrides the result of a method.</summary>
     public void AnswerWith(string method, Func<Call, JsonNode?> result) => _results[method.ToLowerInvariant()] = result;
 
@@ -74,11 +101,14 @@ public sealed class FakeBotApi : IAsyncDisposable
 
     private async Task<IResult> Handle(string token, string method, HttpContext http)
     {
-        var parameters = await ReadParameters(http.Request);
-        var call = new Call(token, method, parameters, DateTime.UtcNow);
+        var (parameters, files) = await ReadParameters(http.Request);
+        var call = new Call(token, method, parameters, DateTime.UtcNow) { IsMultipart = http.Request.HasFormContentType, Files = files };
         _calls.Enqueue(call);
 
-        if (_failures.TryGetValue(method.ToLowerInvariant(), out var q) && q.TryDequeue(out var f))
+        var chat = parameters["chat_id"]?.ToString();
+        if (_failAll is { } f ||
+            (chat is not null && _chatFailures.TryGetValue(chat, out var cq) && cq.TryDequeue(out f)) ||
+            (_failures.TryGetValue(method.ToLowerInvariant(), out var q) && q.TryDequeue(out f)))
         {
             var error = new JsonObject { ["ok"] = false, ["error_code"] = f.Status, ["description"] = f.Description };
             if (f.RetryAfter is { } ra) error["parameters"] = new JsonObject { ["retry_after"] = ra };
@@ -100,7 +130,7 @@ public sealed class FakeBotApi : IAsyncDisposable
                 var updates = new JsonArray();
                 while (_pendingUpdates.TryDequeue(out var u)) updates.Add(u);
                 return updates;
-            case "sendmessage" or "sendphoto" or "senddocument" or "sendinvoice" or "editmessagetext":
+            case "sendmessage" or "sendphoto" or "senddocument" or "sendinvoice" or "editmessagetext" or "editmessagecaption" or "editmessagereplymarkup" or "editmessagemedia":
                 var chatId = call.Parameters["chat_id"]?.ToString() ?? "0";
                 var message = new JsonObject
                 {
@@ -126,19 +156,26 @@ public sealed class FakeBotApi : IAsyncDisposable
         }
     }
 
-    private static async Task<JsonObject> ReadParameters(HttpRequest request)
+    private static async Task<(JsonObject, Dictionary<string, UploadedFile>)> ReadParameters(HttpRequest request)
     {
+        var files = new Dictionary<string, UploadedFile>();
         if (request.HasFormContentType)
         {
             var form = await request.ReadFormAsync();
             var o = new JsonObject();
             foreach (var (k, v) in form) o[k] = TryParseJson(v.ToString());
-            foreach (var file in form.Files) o[file.Name] = $"<file {file.FileName} {file.Length} bytes>";
-            return o;
+            foreach (var file in form.Files)
+            {
+                o[file.Name] = $"<file {file.FileName} {file.Length} bytes>";
+                using var ms = new MemoryStream();
+                await file.CopyToAsync(ms);
+                files[file.Name] = new UploadedFile(file.FileName, file.ContentType, ms.ToArray());
+            }
+            return (o, files);
         }
         using var reader = new StreamReader(request.Body);
         var body = await reader.ReadToEndAsync();
-        return string.IsNullOrWhiteSpace(body) ? new JsonObject() : JsonNode.Parse(body) as JsonObject ?? new JsonObject();
+        return (string.IsNullOrWhiteSpace(body) ? new JsonObject() : JsonNode.Parse(body) as JsonObject ?? new JsonObject(), files);
     }
 
     private static JsonNode? TryParseJson(string value)

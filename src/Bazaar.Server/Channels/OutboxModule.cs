@@ -1,0 +1,29 @@
+using Bazaar.Server.Channels.Telegram;
+using Bazaar.Server.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace Bazaar.Server.Channels;
+
+public static class OutboxModule
+{
+    public static IServiceCollection AddOutbox(this IServiceCollection services, IConfiguration config)
+    {
+        services.Configure<OutboxOptions>(config.GetSection("Outbox"));
+        services.AddScoped<Outbox>();
+        services.AddSingleton<OutboxSignal>();
+        services.AddSingleton<OutboxCommitSignal>();
+        services.ConfigureDbContext<SqliteBazaarDb>((sp, o) => o.AddInterceptors(sp.GetRequiredService<OutboxCommitSignal>()));
+        services.ConfigureDbContext<PostgresBazaarDb>((sp, o) => o.AddInterceptors(sp.GetRequiredService<OutboxCommitSignal>()));
+        services.AddSingleton<OutboxPacer>();
+        services.AddSingleton<IOutboxTransport, TelegramDelivery>();
+        services.AddSingleton<OutboxSender>();
+        services.AddHostedService(sp => sp.GetRequiredService<OutboxSender>());
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapOutboxApi(this IEndpointRouteBuilder app)
+    {
+        OutboxApi.Map(app);
+        return app;
+    }
+}

@@ -1,0 +1,32 @@
+namespace Bazaar.Server.Channels;
+
+/// <summary>The sender's limits and timings (section "Outbox"). Defaults follow Telegram's published flood limits.</summary>
+public sealed class OutboxOptions
+{
+    /// <summary>Runs the background sender. Off, rows stay queued (tests step the sender themselves).</summary>
+    public bool Enabled { get; set; } = true;
+    /// <summary>Sustained rate per private chat: one message every this many seconds.</summary>
+    public double PrivateChatIntervalSeconds { get; set; } = 1;
+    /// <summary>How many messages a private chat may get at once before the rate applies.</summary>
+    public int PrivateChatBurst { get; set; } = 3;
+    /// <summary>Sustained rate per group or channel (negative chat id).</summary>
+    public int GroupPerMinute { get; set; } = 20;
+    public int GroupBurst { get; set; } = 3;
+    /// <summary>All chats together, per sender process.</summary>
+    public int GlobalPerSecond { get; set; } = 30;
+    /// <summary>Attempts (not counting 429s) before a message ends as Failed.</summary>
+    public int MaxAttempts { get; set; } = 5;
+    /// <summary>The first retry waits about this long; each further one twice as long (with jitter), up to the max.</summary>
+    public double RetryBaseSeconds { get; set; } = 2;
+    public double RetryMaxSeconds { get; set; } = 600;
+    /// <summary>How long a claim lasts; a crashed sender's rows are taken over after it.</summary>
+    public double LeaseSeconds { get; set; } = 120;
+    /// <summary>How often the sender looks for due rows when nothing was enqueued in this process.</summary>
+    public double PollSeconds { get; set; } = 1;
+    /// <summary>Rows claimed per round.</summary>
+    public int BatchSize { get; set; } = 100;
+    /// <summary>Chats served at the same time within one round.</summary>
+    public int Parallelism { get; set; } = 8;
+    /// <summary>Finished rows (sent, failed, dropped) older than this are deleted.</summary>
+    public int RetentionDays { get; set; } = 30;
+}

@@ -1,0 +1,362 @@
+using Bazaar.Server.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Bazaar.Server.Channels;
+
+/// <summary>
+/// Delivers outbox rows. Each round it picks the due rows (urgent ones first, then each chat's queue in id
+/// order), claims them with a conditional update and a lease, and sends them within the pacer's limits.
+/// Any number of loops and processes may run rounds at once: a row is claimed by one of them only, a chat's
+/// rows go out in order, and rows of a sender that died are taken over when its lease has expired.
+/// </summary>
+public sealed class OutboxSender(
+    IServiceScopeFactory scopes,
+    IEnumerable<IOutboxTransport> transports,
+    OutboxPacer pacer,
+    OutboxSignal signal,
+    TimeProvider clock,
+    IOptions<OutboxOptions> options,
+    ILogger<OutboxSender> log) : BackgroundService
+{
+    /// <summary>What a round did; <see cref="WakeAt"/> is when paced rows may go, if any were held back.</summary>
+    public sealed record Round(int Claimed, int Sent, DateTime? WakeAt);
+
+    private readonly Dictionary<string, IOutboxTransport> _transports =
+        transports.GroupBy(t => t.Channel).ToDictionary(g => g.Key, g => g.Last());
+
+    private OutboxOptions O => options.Value;
+    private DateTime Now => clock.GetUtcNow().UtcDateTime;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!O.Enabled) return;
+        var nextCleanUp = Now;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var wait = TimeSpan.FromSeconds(O.PollSeconds);
+            try
+            {
+                var round = await RunOnceAsync(stoppingToken);
+                if (round.Claimed >= O.BatchSize) continue;
+                if (round.WakeAt is { } at && at - Now < wait) wait = at - Now;
+                if (Now >= nextCleanUp)
+                {
+                    await CleanUpAsync(stoppingToken);
+                    nextCleanUp = Now.AddHours(1);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                log.LogError(e, "Outbox round failed; trying again shortly");
+            }
+            if (wait < TimeSpan.FromMilliseconds(10)) wait = TimeSpan.FromMilliseconds(10);
+            try { await signal.WaitAsync(wait, clock, stoppingToken); }
+            catch (OperationCanceledException) { return; }
+        }
+    }
+
+    /// <summary>One round: claim what is due and allowed now, send it, record the outcomes.</summary>
+    public async Task<Round> RunOnceAsync(CancellationToken ct)
+    {
+        var channels = _transports.Values.Where(t => t.IsEnabled).Select(t => t.Channel).ToArray();
+        if (channels.Length == 0) return new Round(0, 0, null);
+        var now = Now;
+        var globalPause = pacer.PausedUntil;
+
+        List<OutboxMessage> due;
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<BazaarDb>();
+            // A chat's row is due only when no earlier row of the chat waits (backing off, or claimed by a live sender).
+            var ready = db.Outbox.AsNoTracking()
+                .Where(o => channels.Contains(o.Channel) &&
+                            ((o.Status == OutboxStatus.Pending && o.NextAttemptAt <= now) ||
+                             (o.Status == OutboxStatus.Sending && o.LockedUntil < now)))
+                .Where(o => o.Urgent || !db.Outbox.Any(e =>
+                    e.Channel == o.Channel && e.ChatId == o.ChatId && e.Id < o.Id && !e.Urgent &&
+                    ((e.Status == OutboxStatus.Pending && e.NextAttemptAt > now) ||
+                     (e.Status == OutboxStatus.Sending && e.LockedUntil >= now))));
+            due = await ready.Where(o => o.Urgent).OrderBy(o => o.Id).Take(O.BatchSize).ToListAsync(ct);
+
+            // Then the head of each chat's queue that may send now, a few rows each, so one long queue cannot
+            // fill the batch while other chats wait.
+            var throttled = pacer.ThrottledChats(now);
+            var queued = ready.Where(o => !o.Urgent && !throttled.Contains(o.Channel + ":" + o.ChatId));
+            var perChat = Math.Clamp(Math.Max(O.PrivateChatBurst, O.GroupBurst), 1, O.BatchSize);
+            due.AddRange(await queued.Select(o => new { o.Channel, o.ChatId }).Distinct()
+                .SelectMany(c => queued.Where(o => o.Channel == c.Channel && o.ChatId == c.ChatId).OrderBy(o => o.Id).Take(perChat))
+                .OrderBy(o => o.Id)
+                .Take(O.BatchSize)
+                .ToListAsync(ct));
+        }
+        if (due.Count == 0 || now < globalPause) return new Round(0, 0, due.Count > 0 ? globalPause : null);
+
+        // Pick what the limits allow now: urgent rows always, then a prefix of each chat's queue.
+        var picked = new List<OutboxMessage>();
+        var taken = new Dictionary<(string, string), int>();
+        var globalRoom = pacer.GlobalAvailable(now);
+        var paced = 0;
+        DateTime? wakeAt = null;
+        foreach (var m in due)
+        {
+            if (m.Urgent) { picked.Add(m); continue; }
+            var key = (m.Channel, m.ChatId);
+            var n = taken.GetValueOrDefault(key);
+            if (paced < globalRoom && n < pacer.Available(m.Channel, m.ChatId, now))
+            {
+                taken[key] = n + 1;
+                paced++;
+                picked.Add(m);
+            }
+            else
+            {
+                var at = pacer.NextAvailableAt(m.Channel, m.ChatId, now);
+                if (wakeAt is null || at < wakeAt) wakeAt = at;
+            }
+        }
+        if (picked.Count == 0) return new Round(0, 0, wakeAt);
+
+        var claim = Guid.NewGuid().ToString("N");
+        var mine = await ClaimAsync(picked, claim, now, ct);
+        if (mine.Count == 0) return new Round(0, 0, wakeAt);
+
+        // Lanes: each urgent row alone; each chat's rows one after another, in id order.
+        var lanes = mine.Where(m => m.Urgent).Select(m => (IReadOnlyList<OutboxMessage>)[m])
+            .Concat(mine.Where(m => !m.Urgent).GroupBy(m => (m.Channel, m.ChatId))
+                .Select(g => (IReadOnlyList<OutboxMessage>)g.OrderBy(m => m.Id).ToList()))
+            .ToList();
+        var sent = 0;
+        await Parallel.ForEachAsync(lanes, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, O.Parallelism), CancellationToken = ct },
+            async (lane, token) => Interlocked.Add(ref sent, await RunLaneAsync(lane, claim, token)));
+        return new Round(mine.Count, sent, wakeAt);
+    }
+
+    /// <summary>Claims the rows that are still free, then gives back any that would overtake an earlier row of their chat held by someone else.</summary>
+    private async Task<List<OutboxMessage>> ClaimAsync(List<OutboxMessage> picked, string claim, DateTime now, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<BazaarDb>();
+        var ids = picked.Select(m => m.Id).ToArray();
+        var until = now.AddSeconds(O.LeaseSeconds);
+        int claimed;
+        if (db.IsPostgres)
+        {
+            // Lock the free rows in id order and skip the ones another claim holds: no waiting, no deadlock.
+            claimed = await db.Database.ExecuteSqlInterpolatedAsync($"""
+                UPDATE outbox SET "Status" = 'Sending', "LockedBy" = {claim}, "LockedUntil" = {until}
+                WHERE "Id" IN (
+                    SELECT "Id" FROM outbox
+                    WHERE "Id" = ANY({ids}) AND (("Status" = 'Pending' AND "NextAttemptAt" <= {now}) OR ("Status" = 'Sending' AND "LockedUntil" < {now}))
+                    ORDER BY "Id" FOR UPDATE SKIP LOCKED)
+                """, ct);
+        }
+        else
+        {
+            // SQLite has one writer at a time, so the conditional update alone decides.
+            claimed = await db.Outbox
+                .Where(o => ids.Contains(o.Id) &&
+                            ((o.Status == OutboxStatus.Pending && o.NextAttemptAt <= now) ||
+                             (o.Status == OutboxStatus.Sending && o.LockedUntil < now)))
+                .ExecuteUpdateAsync(s => s
+                    .SetProperty(o => o.Status, OutboxStatus.Sending)
+                    .SetProperty(o => o.LockedBy, claim)
+                    .SetProperty(o => o.LockedUntil, until), ct);
+        }
+        if (claimed == 0) return [];
+
+        var overtaking = await db.Outbox
+            .Where(o => o.LockedBy == claim && !o.Urgent && db.Outbox.Any(e =>
+                e.Channel == o.Channel && e.ChatId == o.ChatId && e.Id < o.Id && !e.Urgent &&
+                (e.Status == OutboxStatus.Pending || e.Status == OutboxStatus.Sending) &&
+                (e.LockedBy == null || e.LockedBy != claim)))
+            .Select(o => o.Id).ToListAsync(ct);
+        if (overtaking.Count > 0) await ReleaseAsync(db, overtaking, claim, ct);
+
+        // Nothing goes to a user who blocked the bot.
+        await db.Outbox
+            .Where(o => o.LockedBy == claim && db.Users.Any(u => u.IsBlocked &&
+                ((o.UserId != null && u.Id == o.UserId) || (u.Channel == o.Channel && u.ExternalId == o.ChatId))))
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(o => o.Status, OutboxStatus.Dropped)
+                .SetProperty(o => o.LastError, "The recipient has blocked the bot.")
+                .SetProperty(o => o.LockedBy, (string?)null)
+                .SetProperty(o => o.LockedUntil, (DateTime?)null), ct);
+
+        return await db.Outbox.AsNoTracking().Where(o => o.LockedBy == claim).OrderBy(o => o.Id).ToListAsync(ct);
+    }
+
+    private static Task<int> ReleaseAsync(BazaarDb db, IReadOnlyCollection<long> ids, string claim, CancellationToken ct) =>
+        db.Outbox.Where(o => ids.Contains(o.Id) && o.LockedBy == claim && o.Status == OutboxStatus.Sending)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(o => o.Status, OutboxStatus.Pending)
+                .SetProperty(o => o.LockedBy, (string?)null)
+                .SetProperty(o => o.LockedUntil, (DateTime?)null), ct);
+
+    private async Task<int> RunLaneAsync(IReadOnlyList<OutboxMessage> lane, string claim, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<BazaarDb>();
+        var sent = 0;
+        for (var i = 0; i < lane.Count; i++)
+        {
+            var m = lane[i];
+            var rest = lane.Skip(i).Select(x => x.Id).ToList();
+            if (!m.Urgent && !pacer.TryTake(m.Channel, m.ChatId, Now))
+            {
+                await ReleaseAsync(db, rest, claim, CancellationToken.None);
+                break;
+            }
+            // Renew the lease right before the call, so a slow lane never sends a row another sender has taken over.
+            var leaseUntil = Now.AddSeconds(O.LeaseSeconds);
+            var stillMine = await db.Outbox.Where(o => o.Id == m.Id && o.LockedBy == claim && o.Status == OutboxStatus.Sending)
+                .ExecuteUpdateAsync(s => s.SetProperty(o => o.LockedUntil, leaseUntil), CancellationToken.None);
+            if (stillMine == 0)
+            {
+                await ReleaseAsync(db, rest, claim, CancellationToken.None);
+                break;
+            }
+            Delivery outcome;
+            try
+            {
+                var files = await db.OutboxAttachments.AsNoTracking().Where(a => a.OutboxMessageId == m.Id).OrderBy(a => a.Id).ToListAsync(ct);
+                outcome = await _transports[m.Channel].SendAsync(m, files, ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                await ReleaseAsync(db, rest, claim, CancellationToken.None);
+                throw;
+            }
+            var goOn = await RecordAsync(db, m, claim, outcome, ct);
+            if (outcome is Delivery.Sent) sent++;
+            if (!goOn)
+            {
+                await ReleaseAsync(db, rest.Skip(1).ToList(), claim, CancellationToken.None);
+                break;
+            }
+        }
+        return sent;
+    }
+
+    /// <summary>Stores the outcome; false when the rest of the chat's queue must wait.</summary>
+    private async Task<bool> RecordAsync(BazaarDb db, OutboxMessage m, string claim, Delivery outcome, CancellationToken ct)
+    {
+        var now = Now;
+        var row = db.Outbox.Where(o => o.Id == m.Id && o.LockedBy == claim);
+        switch (outcome)
+        {
+            case Delivery.Sent s:
+                await row.ExecuteUpdateAsync(u => u
+                    .SetProperty(o => o.Status, OutboxStatus.Sent)
+                    .SetProperty(o => o.SentAt, now)
+                    .SetProperty(o => o.Result, s.Result)
+                    .SetProperty(o => o.Attempts, o => o.Attempts + 1)
+                    .SetProperty(o => o.LockedBy, (string?)null)
+                    .SetProperty(o => o.LockedUntil, (DateTime?)null), CancellationToken.None);
+                await db.OutboxAttachments.Where(a => a.OutboxMessageId == m.Id).ExecuteDeleteAsync(CancellationToken.None);
+                return true;
+
+            case Delivery.RetryAfter r:
+                var until = now + r.Wait;
+                if (r.Global) pacer.PauseAll(until);
+                log.LogWarning("Flood control on outbox {Id} ({Channel} chat {Chat}): waiting {Wait}", m.Id, m.Channel, m.ChatId, r.Wait);
+                await row.ExecuteUpdateAsync(u => u
+                    .SetProperty(o => o.Status, OutboxStatus.Pending)
+                    .SetProperty(o => o.NextAttemptAt, until)
+                    .SetProperty(o => o.LastError, Trim(r.Error))
+                    .SetProperty(o => o.LockedBy, (string?)null)
+                    .SetProperty(o => o.LockedUntil, (DateTime?)null), CancellationToken.None);
+                return false;
+
+            case Delivery.Blocked b:
+                log.LogInformation("Outbox {Id}: {Channel} chat {Chat} is closed to the bot ({Error}); dropping its queue", m.Id, m.Channel, m.ChatId, b.Error);
+                await BlockAsync(db, m, Trim(b.Error), now);
+                return false;
+
+            case Delivery.Rejected rej:
+                log.LogWarning("Outbox {Id} ({Method}) was rejected: {Error}", m.Id, m.Method, rej.Error);
+                await row.ExecuteUpdateAsync(u => u
+                    .SetProperty(o => o.Status, OutboxStatus.Failed)
+                    .SetProperty(o => o.Attempts, o => o.Attempts + 1)
+                    .SetProperty(o => o.LastError, Trim(rej.Error))
+                    .SetProperty(o => o.LockedBy, (string?)null)
+                    .SetProperty(o => o.LockedUntil, (DateTime?)null), CancellationToken.None);
+                return true;
+
+            case Delivery.Transient t:
+                var attempts = m.Attempts + 1;
+                if (attempts >= O.MaxAttempts)
+                {
+                    log.LogWarning("Outbox {Id} ({Method}) failed after {Attempts} attempts: {Error}", m.Id, m.Method, attempts, t.Error);
+                    await row.ExecuteUpdateAsync(u => u
+                        .SetProperty(o => o.Status, OutboxStatus.Failed)
+                        .SetProperty(o => o.Attempts, attempts)
+                        .SetProperty(o => o.LastError, Trim(t.Error))
+                        .SetProperty(o => o.LockedBy, (string?)null)
+                        .SetProperty(o => o.LockedUntil, (DateTime?)null), CancellationToken.None);
+                    return true;
+                }
+                var next = now + Backoff(attempts);
+                await row.ExecuteUpdateAsync(u => u
+                    .SetProperty(o => o.Status, OutboxStatus.Pending)
+                    .SetProperty(o => o.Attempts, attempts)
+                    .SetProperty(o => o.NextAttemptAt, next)
+                    .SetProperty(o => o.LastError, Trim(t.Error))
+                    .SetProperty(o => o.LockedBy, (string?)null)
+                    .SetProperty(o => o.LockedUntil, (DateTime?)null), CancellationToken.None);
+                return false;
+
+            default:
+                throw new InvalidOperationException($"Unknown delivery outcome {outcome}.");
+        }
+    }
+
+    /// <summary>Marks the user blocked and drops everything still queued for the chat.</summary>
+    private static async Task BlockAsync(BazaarDb db, OutboxMessage m, string error, DateTime now)
+    {
+        await db.Users
+            .Where(u => (m.UserId != null && u.Id == m.UserId) || (u.Channel == m.Channel && u.ExternalId == m.ChatId))
+            .Where(u => !u.IsBlocked)
+            .ExecuteUpdateAsync(s => s.SetProperty(u => u.IsBlocked, true).SetProperty(u => u.BlockedAt, now), CancellationToken.None);
+        await db.Outbox
+            .Where(o => o.Channel == m.Channel && o.ChatId == m.ChatId &&
+                        (o.Id == m.Id || o.Status == OutboxStatus.Pending || (o.Status == OutboxStatus.Sending && o.LockedBy == m.LockedBy)))
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(o => o.Status, OutboxStatus.Dropped)
+                .SetProperty(o => o.LastError, error)
+                .SetProperty(o => o.LockedBy, (string?)null)
+                .SetProperty(o => o.LockedUntil, (DateTime?)null), CancellationToken.None);
+    }
+
+    /// <summary>Exponential, with ±25% jitter so that many failed rows do not come back at the same instant.</summary>
+    private TimeSpan Backoff(int attempts)
+    {
+        var seconds = Math.Min(O.RetryMaxSeconds, O.RetryBaseSeconds * Math.Pow(2, attempts - 1));
+        return TimeSpan.FromSeconds(seconds * (0.75 + Random.Shared.NextDouble() * 0.5));
+    }
+
+    private static string Trim(string s) => s.Length <= 1000 ? s : s[..1000];
+
+    /// <summary>Deletes finished rows (sent, failed, dropped) older than Outbox:RetentionDays, in batches.</summary>
+    public async Task<int> CleanUpAsync(CancellationToken ct)
+    {
+        var cutoff = Now.AddDays(-O.RetentionDays);
+        var total = 0;
+        while (true)
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<BazaarDb>();
+            var ids = await db.Outbox
+                .Where(o => o.CreatedAt < cutoff &&
+                            (o.Status == OutboxStatus.Sent || o.Status == OutboxStatus.Failed || o.Status == OutboxStatus.Dropped))
+                .OrderBy(o => o.Id).Select(o => o.Id).Take(1000).ToListAsync(ct);
+            if (ids.Count == 0) return total;
+            await db.OutboxAttachments.Where(a => ids.Contains(a.OutboxMessageId)).ExecuteDeleteAsync(ct);
+            total += await db.Outbox.Where(o => ids.Contains(o.Id)).ExecuteDeleteAsync(ct);
+        }
+    }
+}
