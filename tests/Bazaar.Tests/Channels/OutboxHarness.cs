@@ -33,6 +33,8 @@ public sealed class OutboxHarness : IAsyncDisposable
         if (database is not null) app.OnDatabase(database);
         foreach (var (k, v) in settings) app.With(k, v);
         await app.InitializeAsync();
+        // Start-up may call the Bot API itself (getMe, setMyCommands); the tests look at what the outbox sends.
+        api.Clear();
         return new OutboxHarness(api, app, ownsApi);
     }
 

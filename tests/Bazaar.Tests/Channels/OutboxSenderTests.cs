@@ -451,26 +451,26 @@ public sealed class OutboxMethodTests
     {
         await using var h = await OutboxHarness.StartAsync(("Outbox:PrivateChatBurst", "20"));
         var chat = OutboxHarness.Chat("1001");
-        var id = new Telegram.Bot.Types.ChatId(1001);
+        var id = new global::Telegram.Bot.Types.ChatId(1001);
         var ids = await h.Enqueue(o =>
         [
             o.EditText(chat, 77, "edited", new InlineKeyboardMarkup(InlineKeyboardButton.WithCallbackData("x", "y"))),
-            o.Enqueue(chat, new Telegram.Bot.Requests.EditMessageReplyMarkupRequest { ChatId = id, MessageId = 77 }),
-            o.Enqueue(chat, new Telegram.Bot.Requests.DeleteMessageRequest { ChatId = id, MessageId = 78 }),
-            o.Enqueue(chat, new Telegram.Bot.Requests.SendInvoiceRequest
+            o.Enqueue(chat, new global::Telegram.Bot.Requests.EditMessageReplyMarkupRequest { ChatId = id, MessageId = 77 }),
+            o.Enqueue(chat, new global::Telegram.Bot.Requests.DeleteMessageRequest { ChatId = id, MessageId = 78 }),
+            o.Enqueue(chat, new global::Telegram.Bot.Requests.SendInvoiceRequest
             {
                 ChatId = id, Title = "Stars", Description = "100 stars", Payload = "order:5", Currency = "XTR",
-                Prices = [new Telegram.Bot.Types.Payments.LabeledPrice("Stars", 100)],
+                Prices = [new global::Telegram.Bot.Types.Payments.LabeledPrice("Stars", 100)],
             }),
-            o.Enqueue(new ChatTarget("telegram", ""), new Telegram.Bot.Requests.CreateInvoiceLinkRequest
+            o.Enqueue(new ChatTarget("telegram", ""), new global::Telegram.Bot.Requests.CreateInvoiceLinkRequest
             {
                 Title = "Stars", Description = "100 stars", Payload = "order:6", Currency = "XTR",
-                Prices = [new Telegram.Bot.Types.Payments.LabeledPrice("Stars", 100)],
+                Prices = [new global::Telegram.Bot.Types.Payments.LabeledPrice("Stars", 100)],
             }),
-            o.Enqueue(chat, new Telegram.Bot.Requests.RefundStarPaymentRequest { UserId = 1001, TelegramPaymentChargeId = "ch_1" }),
-            o.Enqueue(new ChatTarget("telegram", ""), new Telegram.Bot.Requests.SetMyCommandsRequest
+            o.Enqueue(chat, new global::Telegram.Bot.Requests.RefundStarPaymentRequest { UserId = 1001, TelegramPaymentChargeId = "ch_1" }),
+            o.Enqueue(new ChatTarget("telegram", ""), new global::Telegram.Bot.Requests.SetMyCommandsRequest
             {
-                Commands = [new Telegram.Bot.Types.BotCommand("start", "Start"), new Telegram.Bot.Types.BotCommand("help", "Help")],
+                Commands = [new global::Telegram.Bot.Types.BotCommand("start", "Start"), new global::Telegram.Bot.Types.BotCommand("help", "Help")],
                 LanguageCode = "ru",
             }),
             o.AnswerPreCheckout(chat, "pcq-9", "Sold out"),
@@ -501,7 +501,7 @@ public sealed class OutboxMethodTests
     public async Task A_method_the_sender_does_not_know_fails_with_a_reason()
     {
         await using var h = await OutboxHarness.StartAsync();
-        var id = (await h.Enqueue(o => [o.Enqueue(OutboxHarness.Chat("1001"), new Telegram.Bot.Requests.GetMeRequest())])).Single();
+        var id = (await h.Enqueue(o => [o.Enqueue(OutboxHarness.Chat("1001"), new global::Telegram.Bot.Requests.GetMeRequest())])).Single();
         await h.RunOnce();
         var row = await h.Row(id);
         Assert.Equal(OutboxStatus.Failed, row.Status);
