@@ -1,6 +1,8 @@
 using System.Text.Json.Serialization;
 using Bazaar.Server.Admin;
+using Bazaar.Server.Channels.Sandbox;
 using Bazaar.Server.Channels.Telegram;
+using Bazaar.Server.Conversations;
 using Bazaar.Server.Data;
 using Bazaar.Server.Hosting;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -22,7 +24,9 @@ public static class AppServices
 
         services.AddData(config);
         services.AddScoped<Bazaar.Server.Channels.Outbox>();
-        services.AddTelegramClient(config);
+        services.AddTelegramChannel(config);
+        services.AddConversations(config);
+        services.AddSandbox(config);
         services.AddAdmin(config);
         // Demo data goes last, after every feature's own start-up seeds.
         services.AddScoped<IStartupSeed, DemoData>();
@@ -39,8 +43,11 @@ public static class AppServices
         app.MapBazaarOpenApi();
         app.MapHealth();
         app.MapAdminApi();
+        app.MapTelegramApi();
+        app.MapConversationsApi();
+        app.MapSandboxApi();
 
-        app.MapGet("/", () => Results.Redirect("/api-docs")).ExcludeFromDescription();
+        app.MapGet("/", (IServiceProvider sp) => Results.Redirect(SandboxModule.IsEnabled(sp) ? "/sandbox" : "/api-docs")).ExcludeFromDescription();
         return app;
     }
 }
