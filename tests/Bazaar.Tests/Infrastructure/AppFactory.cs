@@ -18,6 +18,15 @@ public class AppFactory : WebApplicationFactory<Program>, IAsyncLifetime
     public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 28, 12, 0, 0, TimeSpan.Zero));
     public TestDatabase Database { get; private set; } = null!;
     private readonly Dictionary<string, string?> _settings = new();
+    private bool _ownsDatabase = true;
+
+    /// <summary>Runs on an existing database (e.g. to restart the server on the same data); the caller disposes it.</summary>
+    public AppFactory OnDatabase(TestDatabase database)
+    {
+        Database = database;
+        _ownsDatabase = false;
+        return this;
+    }
 
     /// <summary>Settings for this factory, applied over appsettings.json (e.g. "Telegram:WebhookSecret").</summary>
     public AppFactory With(string key, string? value)
@@ -28,14 +37,14 @@ public class AppFactory : WebApplicationFactory<Program>, IAsyncLifetime
 
     public virtual async Task InitializeAsync()
     {
-        Database = await TestDatabase.CreateAsync();
+        if (_ownsDatabase) Database = await TestDatabase.CreateAsync();
         _ = Services; // start the host: migrations and seeds run now
     }
 
     async Task IAsyncLifetime.DisposeAsync()
     {
         await base.DisposeAsync();
-        await Database.DisposeAsync();
+        if (_ownsDatabase) await Database.DisposeAsync();
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)

@@ -17,6 +17,8 @@ public sealed class TelegramOptions
     public string? BotUsername { get; set; }
     /// <summary>Long-polling timeout of getUpdates in Polling mode.</summary>
     public int PollingTimeoutSeconds { get; set; } = 25;
+    /// <summary>Run the getUpdates loop in Polling mode (tests switch it off and call RunOnceAsync).</summary>
+    public bool PollingLoop { get; set; } = true;
 
     public TelegramMode EffectiveMode => Mode ?? (string.IsNullOrWhiteSpace(BotToken) ? TelegramMode.Off : TelegramMode.Webhook);
 

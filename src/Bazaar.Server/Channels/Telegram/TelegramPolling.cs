@@ -19,7 +19,7 @@ public sealed class TelegramPolling(ITelegramBotClient bot, IOptions<TelegramOpt
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (options.Value.EffectiveMode != TelegramMode.Polling) return;
+        if (options.Value.EffectiveMode != TelegramMode.Polling || !options.Value.PollingLoop) return;
         var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
         {

@@ -11,21 +11,25 @@ namespace Bazaar.Server.Channels.Telegram;
 /// Failures are logged and do not stop the server (Telegram may be briefly unreachable).
 /// </summary>
 public sealed class TelegramStartup(ITelegramBotClient bot, IOptions<TelegramOptions> options, BotPipeline pipeline,
-    BotIdentity identity, ILogger<TelegramStartup> log) : BackgroundService
+    BotIdentity identity, ILogger<TelegramStartup> log) : IHostedService
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var o = options.Value;
-        if (o.EffectiveMode == TelegramMode.Off) return;
+        if (options.Value.EffectiveMode == TelegramMode.Off) return;
+        // Bounded, so an unreachable Telegram delays start-up a little instead of stopping it.
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(15));
         try
         {
-            await ConfigureAsync(stoppingToken);
+            await ConfigureAsync(timeout.Token);
         }
-        catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
             log.LogWarning(ex, "Could not configure the Telegram bot at start-up");
         }
     }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public async Task ConfigureAsync(CancellationToken ct)
     {
