@@ -34,12 +34,6 @@ public sealed class Inbox(IServiceScopeFactory scopes, WriteGate gate, UpdatePro
         return p.Task;
     }
 
-    public override Task StopAsync(CancellationToken cancellationToken)
-    {
-        _queue.Writer.TryComplete();
-        return base.StopAsync(cancellationToken);
-    }
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var batch = new List<Pending>(64);
@@ -62,41 +56,64 @@ public sealed class Inbox(IServiceScopeFactory scopes, WriteGate gate, UpdatePro
         }
     }
 
+    // The writer keeps one open connection; it is replaced after a failure.
+    private AsyncServiceScope? _scope;
+    private BazaarDb? _db;
+
     private async Task<bool[]> WriteAsync(List<Pending> batch, CancellationToken ct)
     {
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<BazaarDb>();
         var now = clock.GetUtcNow().UtcDateTime;
         using var _ = await gate.EnterAsync(ct);
-        await db.Database.OpenConnectionAsync(ct);
-        var conn = db.Database.GetDbConnection();
-        await using var tx = await conn.BeginTransactionAsync(ct);
-        var inserted = db.IsPostgres ? await InsertPostgres(conn, tx, batch, now, ct) : await InsertSqlite(conn, tx, batch, now, ct);
-        await tx.CommitAsync(ct);
-        return inserted;
+        try
+        {
+            if (_db is null)
+            {
+                _scope = scopes.CreateAsyncScope();
+                _db = _scope.Value.ServiceProvider.GetRequiredService<BazaarDb>();
+                await _db.Database.OpenConnectionAsync(ct);
+            }
+            var conn = _db.Database.GetDbConnection();
+            await using var tx = await conn.BeginTransactionAsync(ct);
+            var inserted = _db.IsPostgres ? await InsertPostgres(conn, tx, batch, now, ct) : await InsertSqlite(conn, tx, batch, now, ct);
+            await tx.CommitAsync(ct);
+            return inserted;
+        }
+        catch
+        {
+            await ResetConnectionAsync();
+            throw;
+        }
+    }
+
+    private async Task ResetConnectionAsync()
+    {
+        _db = null;
+        _sqliteInsert = null;
+        if (_scope is { } s)
+        {
+            _scope = null;
+            try { await s.DisposeAsync(); } catch (Exception ex) { log.LogDebug(ex, "Closing the inbox connection failed"); }
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _queue.Writer.TryComplete();
+        await base.StopAsync(cancellationToken);
+        await ResetConnectionAsync();
     }
 
     private const string Columns = """
         "Channel", "BotId", "UpdateId", "Kind", "UserId", "ChatId", "Command", "Status", "Attempts", "ReceivedAt", "ProcessedAt", "Payload"
         """;
 
-    private static async Task<bool[]> InsertSqlite(DbConnection conn, DbTransaction tx, List<Pending> batch, DateTime now, CancellationToken ct)
+    private DbCommand? _sqliteInsert;
+
+    private async Task<bool[]> InsertSqlite(DbConnection conn, DbTransaction tx, List<Pending> batch, DateTime now, CancellationToken ct)
     {
-        await using var cmd = conn.CreateCommand();
+        var cmd = _sqliteInsert ??= PrepareSqliteInsert(conn);
         cmd.Transaction = tx;
-        cmd.CommandText = $"""
-            INSERT INTO inbound_updates ({Columns})
-            VALUES (@c, @b, @u, @k, @uid, @chat, @cmd, @s, 0, @at, CASE WHEN @s = 'ignored' THEN @at END, @p)
-            ON CONFLICT DO NOTHING
-            """;
-        var ps = new DbParameter[10];
-        string[] names = ["@c", "@b", "@u", "@k", "@uid", "@chat", "@cmd", "@s", "@at", "@p"];
-        for (var i = 0; i < names.Length; i++)
-        {
-            ps[i] = cmd.CreateParameter();
-            ps[i].ParameterName = names[i];
-            cmd.Parameters.Add(ps[i]);
-        }
+        var ps = cmd.Parameters;
         ps[8].Value = now;
         var result = new bool[batch.Count];
         for (var i = 0; i < batch.Count; i++)
@@ -114,6 +131,23 @@ public sealed class Inbox(IServiceScopeFactory scopes, WriteGate gate, UpdatePro
             result[i] = await cmd.ExecuteNonQueryAsync(ct) == 1;
         }
         return result;
+    }
+
+    private static DbCommand PrepareSqliteInsert(DbConnection conn)
+    {
+        var cmd = conn.CreateCommand();
+        cmd.CommandText = $"""
+            INSERT INTO inbound_updates ({Columns})
+            VALUES (@c, @b, @u, @k, @uid, @chat, @cmd, @s, 0, @at, CASE WHEN @s = 'ignored' THEN @at END, @p)
+            ON CONFLICT DO NOTHING
+            """;
+        foreach (var name in (string[])["@c", "@b", "@u", "@k", "@uid", "@chat", "@cmd", "@s", "@at", "@p"])
+        {
+            var p = cmd.CreateParameter();
+            p.ParameterName = name;
+            cmd.Parameters.Add(p);
+        }
+        return cmd;
     }
 
     private static async Task<bool[]> InsertPostgres(DbConnection conn, DbTransaction tx, List<Pending> batch, DateTime now, CancellationToken ct)

@@ -76,74 +76,80 @@ public sealed class UpdateProcessor(IServiceScopeFactory scopes, WriteGate gate,
     /// <summary>Claims and processes one batch; returns how many updates it handled (0 when idle).</summary>
     public async Task<int> RunOnceAsync(CancellationToken ct)
     {
-        int n;
         try
         {
-            n = await ProcessBatchAsync(null, ct);
+            var claimed = await ClaimAsync(options.Value.Processor.BatchSize, ct);
+            for (var i = 0; i < claimed.Count;) i += await ProcessChunkAsync(claimed, i, int.MaxValue, ct);
+            return claimed.Count;
         }
         finally
         {
             Interlocked.Exchange(ref _batchDone, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
         }
-        return n;
+    }
+
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        // Claimed by a process that stopped before finishing them: nothing of theirs was committed, so run them again.
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<BazaarDb>();
+            var n = await db.InboundUpdates.Where(u => u.Status == UpdateStatus.Processing)
+                .ExecuteUpdateAsync(s => s.SetProperty(u => u.Status, UpdateStatus.Received), cancellationToken);
+            if (n > 0) log.LogInformation("Resuming {Count} update(s) that were in progress at the last stop", n);
+        }
+        await base.StartAsync(cancellationToken);
     }
 
     private sealed record Claimed(long Id, string Channel, string BotId, long UpdateId, string Payload);
     private sealed record Outcome(UpdateStatus Status, int Ms, string? Error, string? UserId, string? ChatId);
 
-    private async Task<int> ProcessBatchAsync(long? onlyId, CancellationToken ct)
+    /// <summary>
+    /// Handles claimed updates from <paramref name="start"/> in one transaction, at least one and at most
+    /// <paramref name="max"/>; returns how many. On SQLite it commits early when the inbox writer is waiting.
+    /// </summary>
+    private async Task<int> ProcessChunkAsync(List<Claimed> claimed, int start, int max, CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<BazaarDb>();
-        List<Claimed> claimed;
+        db.Database.AutoSavepointsEnabled = false;
         var handled = 0;
-        Exception? failure = null;
+        Exception? failure;
         using (await gate.EnterAsync(ct))
         {
-            await db.Database.OpenConnectionAsync(ct);
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
             var conn = db.Database.GetDbConnection();
-            await using var tx = await conn.BeginTransactionAsync(ct);
-            claimed = await ClaimAsync(conn, tx, db.IsPostgres, onlyId, onlyId is null ? options.Value.Processor.BatchSize : 1, ct);
-            if (claimed.Count == 0) return 0;
             try
             {
-                for (; handled < claimed.Count; handled++)
+                for (var i = start; i < claimed.Count && handled < max; i++, handled++)
                 {
-                    // On SQLite the inbox writer waits for this transaction; let it in rather than hold up the webhook.
-                    if (handled >= 8 && gate.Contended) break;
-                    var outcome = await ProcessOneAsync(conn, tx, claimed[handled], ct);
-                    await SetStatusAsync(conn, tx, claimed[handled].Id, outcome, ct);
+                    if (handled > 0 && gate.Contended) break;
+                    var outcome = await ProcessOneAsync(scope.ServiceProvider, db, tx, claimed[i], ct);
+                    await SetStatusAsync(conn, tx.GetDbTransaction(), claimed[i].Id, outcome, ct);
                 }
-                if (handled < claimed.Count)
-                    await UnclaimAsync(conn, tx, claimed.Skip(handled).Select(c => c.Id), ct);
                 await tx.CommitAsync(ct);
-            }
-            catch (Exception ex) when (!ct.IsCancellationRequested && onlyId is null)
-            {
-                log.LogWarning(ex, "A batch of {Count} update(s) failed as a whole; handling them one by one", claimed.Count);
-                try { await tx.RollbackAsync(ct); } catch (DbException) { }
-                handled = 0;
+                return handled;
             }
             catch (Exception ex) when (!ct.IsCancellationRequested)
             {
-                try { await tx.RollbackAsync(ct); } catch (DbException) { }
                 failure = ex;
+                try { await tx.RollbackAsync(ct); } catch (Exception rollback) { log.LogDebug(rollback, "Rollback failed"); }
             }
         }
-        if (failure is not null)
+        if (max > 1)
         {
-            await MarkFailedAsync(onlyId!.Value, failure, ct);
-            return 1;
+            log.LogWarning(failure, "A transaction of {Count} update(s) failed as a whole; handling them one by one", handled + 1);
+            return await ProcessChunkAsync(claimed, start, 1, ct);
         }
-        if (handled == 0 && claimed.Count > 0 && onlyId is null)
-        {
-            foreach (var c in claimed) await ProcessBatchAsync(c.Id, ct);
-            return claimed.Count;
-        }
-        return handled;
+        await MarkFailedAsync(claimed[start].Id, failure, ct);
+        return 1;
     }
 
-    private async Task<Outcome> ProcessOneAsync(DbConnection conn, DbTransaction tx, Claimed c, CancellationToken ct)
+    /// <summary>
+    /// Runs one update inside the batch transaction. The batch's scope and DbContext are reused (creating them per update
+    /// costs more than most handlers); the change tracker starts empty for every update.
+    /// </summary>
+    private async Task<Outcome> ProcessOneAsync(IServiceProvider services, BazaarDb db, IDbContextTransaction tx, Claimed c, CancellationToken ct)
     {
         var started = Stopwatch.GetTimestamp();
         Update? update;
@@ -151,25 +157,22 @@ public sealed class UpdateProcessor(IServiceScopeFactory scopes, WriteGate gate,
         catch (JsonException ex) { return new Outcome(UpdateStatus.Failed, 0, "Unreadable payload: " + ex.Message, null, null); }
         if (update is null) return new Outcome(UpdateStatus.Failed, 0, "Empty payload", null, null);
 
-        await tx.SaveAsync("u", ct);
+        db.ChangeTracker.Clear();
+        await tx.CreateSavepointAsync("u", ct);
         try
         {
-            await using var scope = scopes.CreateAsyncScope();
-            var db = scope.ServiceProvider.GetRequiredService<BazaarDb>();
-            db.Database.SetDbConnection(conn);
-            await db.Database.UseTransactionAsync(tx, ct);
-            db.Database.AutoSavepointsEnabled = false;
-            var outbox = scope.ServiceProvider.GetRequiredService<Outbox>();
+            var outbox = services.GetRequiredService<Outbox>();
             outbox.CurrentInboundUpdateId = c.Id;
-            var ctx = new BotContext(c.Channel, c.Id, update, UpdateInfo.Of(update), db, outbox, scope.ServiceProvider, clock, options.Value, ct);
+            var ctx = new BotContext(c.Channel, c.Id, update, UpdateInfo.Of(update), db, outbox, services, clock, options.Value, ct);
             await pipeline.RunAsync(ctx);
             await db.SaveChangesAsync(ct);
-            await tx.ReleaseAsync("u", ct);
+            await tx.ReleaseSavepointAsync("u", ct);
             return new Outcome(ctx.Status, ElapsedMs(started), null, ctx.Info.UserId, ctx.Info.ChatId);
         }
         catch (Exception ex) when (!ct.IsCancellationRequested)
         {
-            await tx.RollbackAsync("u", ct);
+            await tx.RollbackToSavepointAsync("u", ct);
+            db.ChangeTracker.Clear();
             log.LogWarning(ex, "Update {Id} ({Channel} {UpdateId}) failed", c.Id, c.Channel, c.UpdateId);
             return new Outcome(UpdateStatus.Failed, ElapsedMs(started), Truncate(ex.ToString(), 2000), null, null);
         }
@@ -179,16 +182,21 @@ public sealed class UpdateProcessor(IServiceScopeFactory scopes, WriteGate gate,
 
     private static string Truncate(string s, int max) => s.Length <= max ? s : s[..max];
 
-    private static async Task<List<Claimed>> ClaimAsync(DbConnection conn, DbTransaction tx, bool postgres, long? onlyId, int limit, CancellationToken ct)
+    /// <summary>Marks a batch as processing in one statement, committed at once, and returns it in inbox order.</summary>
+    private async Task<List<Claimed>> ClaimAsync(int limit, CancellationToken ct)
     {
-        await using var cmd = conn.CreateCommand();
-        cmd.Transaction = tx;
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<BazaarDb>();
+        using var _ = await gate.EnterAsync(ct);
+        await db.Database.OpenConnectionAsync(ct);
+        var postgres = db.IsPostgres;
+        await using var cmd = db.Database.GetDbConnection().CreateCommand();
         // The chat's oldest open update only: nothing of the same chat may be waiting before it or in progress.
         cmd.CommandText = $"""
             UPDATE inbound_updates SET "Status" = 'processing', "Attempts" = "Attempts" + 1
             WHERE "Id" IN (
               SELECT i."Id" FROM inbound_updates i
-              WHERE i."Status" = 'received' {(onlyId is null ? "" : "AND i.\"Id\" = @only")}
+              WHERE i."Status" = 'received'
                 AND NOT EXISTS (
                   SELECT 1 FROM inbound_updates j
                   WHERE j."Channel" = i."Channel" AND j."BotId" = i."BotId" AND j."ChatId" = i."ChatId" AND j."Id" <> i."Id"
@@ -198,7 +206,6 @@ public sealed class UpdateProcessor(IServiceScopeFactory scopes, WriteGate gate,
             RETURNING "Id", "Channel", "BotId", "UpdateId", "Payload"
             """;
         AddParam(cmd, "@n", limit);
-        if (onlyId is { } id) AddParam(cmd, "@only", id);
         var list = new List<Claimed>();
         await using (var r = await cmd.ExecuteReaderAsync(ct))
         {
@@ -206,14 +213,6 @@ public sealed class UpdateProcessor(IServiceScopeFactory scopes, WriteGate gate,
         }
         list.Sort((a, b) => a.Id.CompareTo(b.Id));
         return list;
-    }
-
-    private static async Task UnclaimAsync(DbConnection conn, DbTransaction tx, IEnumerable<long> ids, CancellationToken ct)
-    {
-        await using var cmd = conn.CreateCommand();
-        cmd.Transaction = tx;
-        cmd.CommandText = $"""UPDATE inbound_updates SET "Status" = 'received', "Attempts" = "Attempts" - 1 WHERE "Id" IN ({string.Join(",", ids)})""";
-        await cmd.ExecuteNonQueryAsync(ct);
     }
 
     private async Task SetStatusAsync(DbConnection conn, DbTransaction tx, long id, Outcome o, CancellationToken ct)

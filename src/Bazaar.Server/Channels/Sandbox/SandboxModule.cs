@@ -45,7 +45,7 @@ public static class SandboxModule
         var g = app.MapGroup("/api/v1/sandbox").WithTags("Sandbox").AddEndpointFilter(OnlyWhenEnabled);
         g.MapPost("/updates", PostUpdate).WithName("SandboxPostUpdate")
             .WithSummary("Runs a Telegram Update through the pipeline as a sandbox user and returns the bot's replies")
-            .Accepts<global::Telegram.Bot.Types.Update>("application/json");
+            .Accepts<System.Text.Json.JsonElement>("application/json");
         g.MapGet("/messages", GetMessages).WithName("SandboxMessages")
             .WithSummary("Messages the bot sent to a sandbox chat after a given message id (e.g. from jobs)");
         return app;
