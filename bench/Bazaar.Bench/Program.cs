@@ -1,2 +1,17 @@
 // Benchmarks live here; each prints its figures and writes them under bench/results/.
-Console.WriteLine("Bazaar benchmarks: run with a benchmark name. None are registered yet.");
+using Bazaar.Bench;
+
+return args.FirstOrDefault() switch
+{
+    "webhook" => await WebhookBench.RunAsync(args[1..]),
+    _ => Usage(),
+};
+
+static int Usage()
+{
+    Console.WriteLine("""
+        Bazaar benchmarks: dotnet run -c Release --project bench/Bazaar.Bench -- <name> [options]
+          webhook   load on POST /api/v1/telegram/webhook (see WebhookBench.cs for options)
+        """);
+    return 1;
+}
