@@ -2,14 +2,19 @@
 // Each prints its figures and writes them under bench/results/.
 using Bazaar.Bench;
 
-var name = args.Length > 0 ? args[0] : "";
-var rest = args.Skip(1).ToArray();
-switch (name)
+return args.FirstOrDefault() switch
 {
-    case "ledger":
-        return await LedgerBench.RunAsync(rest);
-    default:
-        Console.WriteLine("Bazaar benchmarks: ledger");
-        Console.WriteLine("  ledger [--provider sqlite|postgres|both] [--seconds 15] [--workers 16] [--wallets 200] [--pg <connection string>]");
-        return name is "" or "help" or "--help" ? 0 : 2;
+    "ledger" => await LedgerBench.RunAsync(args[1..]),
+    "webhook" => await WebhookBench.RunAsync(args[1..]),
+    _ => Usage(args.FirstOrDefault()),
+};
+
+static int Usage(string? name)
+{
+    Console.WriteLine("""
+        Bazaar benchmarks: dotnet run -c Release --project bench/Bazaar.Bench -- <name> [options]
+          ledger    [--provider sqlite|postgres|both] [--seconds 15] [--workers 16] [--wallets 200] [--pg <connection string>]
+          webhook   load on POST /api/v1/telegram/webhook (see WebhookBench.cs for options)
+        """);
+    return name is null or "help" or "--help" ? 0 : 2;
 }

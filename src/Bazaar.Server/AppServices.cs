@@ -1,7 +1,9 @@
 using System.Text.Json.Serialization;
 using Bazaar.Server.Admin;
 using Bazaar.Server.Channels;
+using Bazaar.Server.Channels.Sandbox;
 using Bazaar.Server.Channels.Telegram;
+using Bazaar.Server.Conversations;
 using Bazaar.Server.Data;
 using Bazaar.Server.Hosting;
 using Bazaar.Server.Payments;
@@ -25,7 +27,9 @@ public static class AppServices
 
         services.AddData(config);
         services.AddOutbox(config);
-        services.AddTelegramClient(config);
+        services.AddTelegramChannel(config);
+        services.AddConversations(config);
+        services.AddSandbox(config);
         services.AddAdmin(config);
         services.AddWallet(config);
         services.AddPayments(config);
@@ -44,11 +48,14 @@ public static class AppServices
         app.MapBazaarOpenApi();
         app.MapHealth();
         app.MapAdminApi();
+        app.MapOutboxApi();
+        app.MapTelegramApi();
+        app.MapConversationsApi();
+        app.MapSandboxApi();
         app.MapWalletApi();
         app.MapPaymentsApi();
-        app.MapOutboxApi();
 
-        app.MapGet("/", () => Results.Redirect("/api-docs")).ExcludeFromDescription();
+        app.MapGet("/", (IServiceProvider sp) => Results.Redirect(SandboxModule.IsEnabled(sp) ? "/sandbox" : "/api-docs")).ExcludeFromDescription();
         return app;
     }
 }

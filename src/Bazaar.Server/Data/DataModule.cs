@@ -18,14 +18,15 @@ public static class DataModule
     {
         var options = ReadOptions(config);
         services.AddSingleton(options);
+        // The options are built once, not per scope: building them is most of a DbContext's creation cost.
         if (options.Provider == DatabaseProvider.Postgres)
         {
-            services.AddDbContext<BazaarDb, PostgresBazaarDb>(o => ConfigurePostgres(o, options.ConnectionString));
+            services.AddDbContext<BazaarDb, PostgresBazaarDb>(o => ConfigurePostgres(o, options.ConnectionString), optionsLifetime: ServiceLifetime.Singleton);
         }
         else
         {
             var cs = PrepareSqlite(options.ConnectionString);
-            services.AddDbContext<BazaarDb, SqliteBazaarDb>(o => ConfigureSqlite(o, cs));
+            services.AddDbContext<BazaarDb, SqliteBazaarDb>(o => ConfigureSqlite(o, cs), optionsLifetime: ServiceLifetime.Singleton);
         }
         services.AddHostedService<DatabaseMigrator>();
         return services;

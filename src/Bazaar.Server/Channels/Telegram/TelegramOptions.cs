@@ -13,6 +13,12 @@ public sealed class TelegramOptions
     public string? PublicUrl { get; set; }
     /// <summary>Telegram's, a local Bot API server, or a test fake.</summary>
     public string ApiBaseUrl { get; set; } = "https://api.telegram.org";
+    /// <summary>The bot's @username, to tell "/cmd@ThisBot" from other bots' commands (asked with getMe when unset).</summary>
+    public string? BotUsername { get; set; }
+    /// <summary>Long-polling timeout of getUpdates in Polling mode.</summary>
+    public int PollingTimeoutSeconds { get; set; } = 25;
+    /// <summary>Run the getUpdates loop in Polling mode (tests switch it off and call RunOnceAsync).</summary>
+    public bool PollingLoop { get; set; } = true;
 
     public TelegramMode EffectiveMode => Mode ?? (string.IsNullOrWhiteSpace(BotToken) ? TelegramMode.Off : TelegramMode.Webhook);
 

@@ -1,0 +1,237 @@
+using System.Data.Common;
+using Bazaar.Server.Admin;
+using Bazaar.Server.Channels;
+using Bazaar.Server.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.Extensions.Options;
+using Telegram.Bot.Types.Enums;
+
+namespace Bazaar.Server.Conversations;
+
+/// <summary>The bot's own name, for telling "/cmd@ThisBot" from commands meant for another bot in a group.</summary>
+public sealed class BotIdentity
+{
+    public string? Username { get; set; }
+}
+
+/// <summary>
+/// The channel-independent middleware chain every update runs through:
+/// user upsert, blocked check, per-user rate limit, feature middleware, routing.
+/// </summary>
+public sealed class BotPipeline
+{
+    private readonly BotRoutes _routes;
+    private readonly ConversationOptions _options;
+    private readonly IReadOnlySet<long> _admins;
+    private readonly BotIdentity _identity;
+    private readonly BotMiddleware[] _chain;
+
+    public BotPipeline(IOptions<BotRoutes> routes, IOptions<ConversationOptions> options, IOptions<AdminOptions> admin, BotIdentity identity)
+    {
+        _routes = routes.Value;
+        _options = options.Value;
+        _admins = admin.Value.TelegramAdminIds;
+        _identity = identity;
+        _chain = [UpsertUser, CheckBlocked, RateLimit, .. _routes.Middleware, (ctx, _) => Route(ctx)];
+    }
+
+    public BotRoutes Routes => _routes;
+
+    public Task RunAsync(BotContext ctx) => Invoke(ctx, 0);
+
+    private Task Invoke(BotContext ctx, int i) =>
+        i < _chain.Length ? _chain[i](ctx, () => Invoke(ctx, i + 1)) : Task.CompletedTask;
+
+    private static global::Telegram.Bot.Types.User? SenderOf(global::Telegram.Bot.Types.Update u) =>
+        u.Message?.From ?? u.EditedMessage?.From ?? u.CallbackQuery?.From ?? u.PreCheckoutQuery?.From ?? u.MyChatMember?.From;
+
+    private async Task UpsertUser(BotContext ctx, Func<Task> next)
+    {
+        var from = SenderOf(ctx.Update);
+        if (from is null || from.IsBot)
+        {
+            ctx.Status = UpdateStatus.Ignored;
+            return;
+        }
+        var now = ctx.Now;
+        // One atomic upsert: two updates of one user in two chats may run at once.
+        var users = await ctx.Db.Users.FromSqlRaw("""
+            INSERT INTO users ("Channel", "ExternalId", "Username", "FirstName", "LastName", "LanguageCode", "CreatedAt", "LastSeenAt", "IsBlocked")
+            VALUES ({0}, {1}, {2}, {3}, {4}, {5}, {6}, {6}, {7})
+            ON CONFLICT ("Channel", "ExternalId") DO UPDATE SET
+              "Username" = excluded."Username", "FirstName" = excluded."FirstName", "LastName" = excluded."LastName",
+              "LanguageCode" = excluded."LanguageCode", "LastSeenAt" = excluded."LastSeenAt"
+            RETURNING *
+            """,
+            ctx.Channel, from.Id.ToString(), Db(Cut(from.Username, 64)), Cut(from.FirstName, 128) ?? "", Db(Cut(from.LastName, 128)),
+            Languages.FromCode(from.LanguageCode), now, false).ToListAsync(ctx.CancellationToken);
+        ctx.User = users[0];
+        ctx.IsAdmin = _admins.Contains(from.Id);
+        ctx.Chat = new ChatTarget(ctx.Channel, ctx.Info.ChatId ?? from.Id.ToString(), ctx.User.Id);
+        await next();
+    }
+
+    private static object Db(string? s) => (object?)s ?? DBNull.Value;
+    private static string? Cut(string? s, int max) => s is null || s.Length <= max ? s : s[..max];
+
+    /// <summary>
+    /// A user who blocks the bot shows up as my_chat_member "kicked"; writing to the bot again unblocks.
+    /// Nothing is handled for a blocked user.
+    /// </summary>
+    private static async Task CheckBlocked(BotContext ctx, Func<Task> next)
+    {
+        if (ctx.Update.MyChatMember is { } m && m.Chat.Type == ChatType.Private)
+        {
+            var blocked = m.NewChatMember.Status is ChatMemberStatus.Kicked;
+            ctx.User.IsBlocked = blocked;
+            ctx.User.BlockedAt = blocked ? ctx.Now : null;
+            return;
+        }
+        if (ctx.User.IsBlocked)
+        {
+            if (ctx.Update.Type is UpdateType.Message or UpdateType.CallbackQuery)
+            {
+                ctx.User.IsBlocked = false;
+                ctx.User.BlockedAt = null;
+            }
+            else
+            {
+                ctx.Status = UpdateStatus.Ignored;
+                return;
+            }
+        }
+        await next();
+    }
+
+    /// <summary>
+    /// Commands and button presses per user per minute. The counter is one upsert in the update's own
+    /// transaction, so concurrent workers and restarts see the same count; the update that first goes
+    /// over the limit gets the one polite reply of the window.
+    /// </summary>
+    private async Task RateLimit(BotContext ctx, Func<Task> next)
+    {
+        var counts = ctx.Info.Command is not null || ctx.Update.Type == UpdateType.CallbackQuery;
+        var limit = _options.RateLimit.PerMinute;
+        if (!counts || ctx.IsAdmin || limit <= 0)
+        {
+            await next();
+            return;
+        }
+        var nowMs = ctx.Clock.GetUtcNow().ToUnixTimeMilliseconds();
+        const long window = 60_000;
+        var conn = ctx.Db.Database.GetDbConnection();
+        await using var cmd = conn.CreateCommand();
+        cmd.Transaction = ctx.Db.Database.CurrentTransaction?.GetDbTransaction();
+        cmd.CommandText = """
+            INSERT INTO rate_limits ("Channel", "UserId", "WindowStart", "Count") VALUES (@c, @u, @now, 1)
+            ON CONFLICT ("Channel", "UserId") DO UPDATE SET
+              "Count" = CASE WHEN rate_limits."WindowStart" > @cutoff THEN rate_limits."Count" + 1 ELSE 1 END,
+              "WindowStart" = CASE WHEN rate_limits."WindowStart" > @cutoff THEN rate_limits."WindowStart" ELSE @now END
+            RETURNING "Count", "WindowStart"
+            """;
+        UpdateProcessor.AddParam(cmd, "@c", ctx.Channel);
+        UpdateProcessor.AddParam(cmd, "@u", ctx.User.ExternalId);
+        UpdateProcessor.AddParam(cmd, "@now", nowMs);
+        UpdateProcessor.AddParam(cmd, "@cutoff", nowMs - window);
+        int count;
+        long start;
+        await using (var r = await cmd.ExecuteReaderAsync(ctx.CancellationToken))
+        {
+            await r.ReadAsync(ctx.CancellationToken);
+            count = Convert.ToInt32(r.GetValue(0));
+            start = Convert.ToInt64(r.GetValue(1));
+        }
+        if (count <= limit)
+        {
+            await next();
+            return;
+        }
+        ctx.Status = UpdateStatus.RateLimited;
+        var first = count == limit + 1;
+        var seconds = Math.Max(1, (int)Math.Ceiling((start + window - nowMs) / 1000.0));
+        var text = string.Format(ctx.T(ConversationTexts.SlowDown), seconds);
+        if (ctx.Update.CallbackQuery is not null) ctx.AnswerCallback(first ? text : null);
+        else if (first) ctx.Reply(text);
+    }
+
+    private async Task Route(BotContext ctx)
+    {
+        var u = ctx.Update;
+        switch (u.Type)
+        {
+            case UpdateType.PreCheckoutQuery:
+                var pq = u.PreCheckoutQuery!;
+                if (_routes.FindPreCheckout(pq.InvoicePayload) is { } pre) await pre(ctx);
+                else ctx.Outbox.AnswerPreCheckout(ctx.Chat, pq.Id, ctx.T(ConversationTexts.PaymentUnavailable));
+                return;
+            case UpdateType.CallbackQuery:
+                if (_routes.FindCallback(u.CallbackQuery!.Data ?? "") is { } cb) await cb(ctx);
+                else ctx.AnswerCallback(ctx.T(ConversationTexts.ButtonExpired));
+                return;
+            case UpdateType.Message:
+                await RouteMessage(ctx, u.Message!);
+                return;
+            default:
+                ctx.Status = UpdateStatus.Ignored;
+                return;
+        }
+    }
+
+    private async Task RouteMessage(BotContext ctx, global::Telegram.Bot.Types.Message m)
+    {
+        if (m.SuccessfulPayment is { } paid)
+        {
+            if (_routes.FindPayment(paid.InvoicePayload) is { } pay) await pay(ctx);
+            else ctx.Status = UpdateStatus.Ignored;
+            return;
+        }
+        if (ctx.Info.Command is { } command && m.Text is { } text)
+        {
+            var (addressedTo, args) = SplitCommand(text);
+            if (addressedTo is not null && _identity.Username is { } me && !addressedTo.Equals(me, StringComparison.OrdinalIgnoreCase))
+            {
+                ctx.Status = UpdateStatus.Ignored; // meant for another bot in the group
+                return;
+            }
+            ctx.Command = command;
+            ctx.Args = args;
+            if (command == "start" && args.Length > 0 && _routes.FindStartPayload(args) is { } deepLink)
+            {
+                await deepLink(ctx);
+                return;
+            }
+            if (_routes.FindCommand(command) is { } route)
+            {
+                await route.Handler(ctx);
+                return;
+            }
+            ctx.Reply(string.Format(ctx.T(ConversationTexts.UnknownCommand), ConversationTexts.Html(command)) + "\n\n" +
+                ctx.T(ConversationTexts.AvailableCommands) + "\n" + CommandList(ctx.Language));
+            return;
+        }
+        if (await ctx.GetStateAsync() is { } state && _routes.FindStep(state.Step) is { } step)
+        {
+            await step(ctx);
+            return;
+        }
+        if (ctx.IsPrivateChat && (m.Text is not null || m.Photo is not null || m.Document is not null))
+            ctx.Reply(ctx.T(ConversationTexts.NotUnderstood));
+        else
+            ctx.Status = UpdateStatus.Ignored;
+    }
+
+    /// <summary>"/cmd@Bot rest" => ("Bot", "rest").</summary>
+    internal static (string? AddressedTo, string Args) SplitCommand(string text)
+    {
+        var space = text.IndexOfAny([' ', '\n']);
+        var head = space < 0 ? text : text[..space];
+        var args = space < 0 ? "" : text[(space + 1)..].Trim();
+        var at = head.IndexOf('@');
+        return (at < 0 ? null : head[(at + 1)..], args);
+    }
+
+    /// <summary>"/name — description" lines for every listed command, in the user's language.</summary>
+    public string CommandList(string language) => string.Join("\n", _routes.Commands.Where(c => !c.Hidden)
+        .Select(c => c.Description is null ? $"/{c.Name}" : $"/{c.Name} — {ConversationTexts.Html(c.Description.In(language))}"));
+}

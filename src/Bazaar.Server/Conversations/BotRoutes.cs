@@ -1,0 +1,102 @@
+namespace Bazaar.Server.Conversations;
+
+public delegate Task BotHandler(BotContext ctx);
+
+/// <summary>A step of the pipeline, grammY style: do something, then (or not) call next.</summary>
+public delegate Task BotMiddleware(BotContext ctx, Func<Task> next);
+
+/// <summary>
+/// What the bot understands, filled by each feature's module through <c>services.AddBotRoutes(...)</c>.
+/// Features never parse raw updates: they register commands, deep links, button prefixes, conversation
+/// steps and payment payload prefixes here.
+/// </summary>
+public sealed class BotRoutes
+{
+    public sealed record CommandRoute(string Name, BotHandler Handler, Localized? Description, bool Hidden);
+
+    private readonly Dictionary<string, CommandRoute> _commands = new(StringComparer.OrdinalIgnoreCase);
+    private readonly List<(string Prefix, BotHandler Handler)> _startPayloads = [];
+    private readonly List<(string Prefix, BotHandler Handler)> _callbacks = [];
+    private readonly List<(string Prefix, BotHandler Handler)> _preCheckouts = [];
+    private readonly List<(string Prefix, BotHandler Handler)> _payments = [];
+    private readonly Dictionary<string, BotHandler> _steps = new(StringComparer.Ordinal);
+    private readonly List<BotMiddleware> _middleware = [];
+    private readonly List<CommandRoute> _commandOrder = [];
+
+    /// <summary>Commands in registration order (the order /help and setMyCommands show).</summary>
+    public IReadOnlyList<CommandRoute> Commands => _commandOrder;
+    public IReadOnlyList<BotMiddleware> Middleware => _middleware;
+
+    /// <summary>"/name args" and "/name@BotName args". Hidden commands work but are not listed.</summary>
+    public BotRoutes Command(string name, BotHandler handler, Localized? description = null, bool hidden = false)
+    {
+        name = name.TrimStart('/');
+        var route = new CommandRoute(name, handler, description, hidden);
+        if (!_commands.TryAdd(name, route))
+            throw new InvalidOperationException($"The command /{name} is registered twice.");
+        _commandOrder.Add(route);
+        return this;
+    }
+
+    /// <summary>A deep link t.me/bot?start=PREFIX...; ctx.Args holds the whole payload.</summary>
+    public BotRoutes StartPayload(string prefix, BotHandler handler) => AddPrefix(_startPayloads, prefix, handler);
+
+    /// <summary>Inline buttons whose callback data starts with the prefix (e.g. "shop:").</summary>
+    public BotRoutes Callback(string prefix, BotHandler handler) => AddPrefix(_callbacks, prefix, handler);
+
+    /// <summary>Text and media sent while the chat is at this conversation step.</summary>
+    public BotRoutes Step(string step, BotHandler handler)
+    {
+        if (!_steps.TryAdd(step, handler)) throw new InvalidOperationException($"The step {step} is registered twice.");
+        return this;
+    }
+
+    /// <summary>Telegram payments: pre_checkout_query whose invoice payload starts with the prefix.</summary>
+    public BotRoutes PreCheckout(string payloadPrefix, BotHandler handler) => AddPrefix(_preCheckouts, payloadPrefix, handler);
+
+    /// <summary>Telegram payments: the successful_payment message whose invoice payload starts with the prefix.</summary>
+    public BotRoutes SuccessfulPayment(string payloadPrefix, BotHandler handler) => AddPrefix(_payments, payloadPrefix, handler);
+
+    /// <summary>A middleware that runs after the user, blocked and rate-limit checks, before routing.</summary>
+    public BotRoutes Use(BotMiddleware middleware)
+    {
+        _middleware.Add(middleware);
+        return this;
+    }
+
+    public CommandRoute? FindCommand(string name) => _commands.GetValueOrDefault(name);
+    public BotHandler? FindStep(string step) => _steps.GetValueOrDefault(step);
+    public BotHandler? FindStartPayload(string payload) => Longest(_startPayloads, payload);
+    public BotHandler? FindCallback(string data) => Longest(_callbacks, data);
+    public BotHandler? FindPreCheckout(string payload) => Longest(_preCheckouts, payload);
+    public BotHandler? FindPayment(string payload) => Longest(_payments, payload);
+
+    private BotRoutes AddPrefix(List<(string, BotHandler)> list, string prefix, BotHandler handler)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(prefix);
+        list.Add((prefix, handler));
+        return this;
+    }
+
+    private static BotHandler? Longest(List<(string Prefix, BotHandler Handler)> list, string value)
+    {
+        BotHandler? best = null;
+        var bestLength = -1;
+        foreach (var (prefix, handler) in list)
+        {
+            if (prefix.Length > bestLength && value.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                best = handler;
+                bestLength = prefix.Length;
+            }
+        }
+        return best;
+    }
+}
+
+public static class BotRoutesExtensions
+{
+    /// <summary>Adds a feature's commands, buttons and steps to the bot.</summary>
+    public static IServiceCollection AddBotRoutes(this IServiceCollection services, Action<BotRoutes> configure) =>
+        services.Configure(configure);
+}

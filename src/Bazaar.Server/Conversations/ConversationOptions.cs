@@ -1,0 +1,27 @@
+namespace Bazaar.Server.Conversations;
+
+public sealed class ConversationOptions
+{
+    /// <summary>How long a finished update stays in the event log.</summary>
+    public int EventLogRetentionDays { get; set; } = 30;
+    /// <summary>A conversation step not continued within this time is forgotten.</summary>
+    public int StateTtlMinutes { get; set; } = 1440;
+    public RateLimitOptions RateLimit { get; set; } = new();
+    public ProcessorOptions Processor { get; set; } = new();
+}
+
+public sealed class RateLimitOptions
+{
+    /// <summary>Commands (and button presses) per user per minute; admins are exempt.</summary>
+    public int PerMinute { get; set; } = 10;
+}
+
+public sealed class ProcessorOptions
+{
+    /// <summary>Run the background processor (tests switch it off and call RunOnceAsync).</summary>
+    public bool Enabled { get; set; } = true;
+    /// <summary>Updates claimed per batch; a batch is one transaction with a savepoint per update.</summary>
+    public int BatchSize { get; set; } = 64;
+    /// <summary>Parallel workers; on SQLite there is one writer anyway.</summary>
+    public int? Workers { get; set; }
+}
