@@ -3,6 +3,7 @@ using Bazaar.Server.Admin;
 using Bazaar.Server.Channels.Telegram;
 using Bazaar.Server.Data;
 using Bazaar.Server.Hosting;
+using Bazaar.Server.Jobs;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Bazaar.Server;
@@ -24,6 +25,7 @@ public static class AppServices
         services.AddScoped<Bazaar.Server.Channels.Outbox>();
         services.AddTelegramClient(config);
         services.AddAdmin(config);
+        services.AddJobs(config);
         // Demo data goes last, after every feature's own start-up seeds.
         services.AddScoped<IStartupSeed, DemoData>();
         return services;
@@ -39,6 +41,7 @@ public static class AppServices
         app.MapBazaarOpenApi();
         app.MapHealth();
         app.MapAdminApi();
+        app.MapJobsApi();
 
         app.MapGet("/", () => Results.Redirect("/api-docs")).ExcludeFromDescription();
         return app;
