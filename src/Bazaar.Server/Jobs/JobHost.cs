@@ -52,7 +52,7 @@ public sealed class JobHost(JobRunner runner, JobScheduler scheduler, JobSignal 
             try
             {
                 var woken = signal.WaitAsync(); // taken before looking, so an enqueue meanwhile is not missed
-                if (await runner.RunOnceAsync(owner, _abort.Token) is null)
+                if (await runner.RunOnceAsync(owner, stop, _abort.Token) is null)
                     await Task.WhenAny(woken, Task.Delay(poll, clock, stop));
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)

@@ -25,7 +25,10 @@ public sealed class JobRunner(
     /// Claims and runs at most one job. <paramref name="ct"/> cancels the running handler (the job is then
     /// handed back to the queue without using up an attempt). Returns null when no job was due.
     /// </summary>
-    public async Task<JobRun?> RunOnceAsync(string owner, CancellationToken ct)
+    public Task<JobRun?> RunOnceAsync(string owner, CancellationToken ct) => RunOnceAsync(owner, CancellationToken.None, ct);
+
+    /// <summary>As above; no claim statement starts once <paramref name="stopClaiming"/> is cancelled.</summary>
+    public async Task<JobRun?> RunOnceAsync(string owner, CancellationToken stopClaiming, CancellationToken ct)
     {
         if (registry.Types.Count == 0) return null;
         var now = clock.GetUtcNow().UtcDateTime;
@@ -35,12 +38,14 @@ public sealed class JobRunner(
             await RecoverExpiredLeasesAsync(ct);
         }
 
-        var job = await ClaimAsync(owner, ct);
+        var job = await ClaimAsync(owner, stopClaiming, ct);
         return job is null ? null : await ExecuteAsync(job, owner, ct);
     }
 
     /// <summary>Claims the next job this process can run, trying the unlimited types and each limited type in turn.</summary>
-    internal async Task<Job?> ClaimAsync(string owner, CancellationToken ct)
+    internal Task<Job?> ClaimAsync(string owner, CancellationToken ct) => ClaimAsync(owner, CancellationToken.None, ct);
+
+    private async Task<Job?> ClaimAsync(string owner, CancellationToken stopClaiming, CancellationToken ct)
     {
         var o = options.Value;
         var groups = new List<(IReadOnlyList<string> Types, JobTypeOptions Limit)>();
@@ -53,6 +58,7 @@ public sealed class JobRunner(
         var db = scope.ServiceProvider.GetRequiredService<BazaarDb>();
         for (var i = 0; i < groups.Count; i++)
         {
+            if (stopClaiming.IsCancellationRequested) return null;
             var (types, limit) = groups[(start + i) % groups.Count];
             var now = clock.GetUtcNow().UtcDateTime;
             var job = await JobSql.ClaimAsync(db, types, limit, owner, now, now.AddSeconds(o.LeaseSeconds), ct);
