@@ -50,8 +50,10 @@ internal sealed class JobMap : IEntityTypeConfiguration<Job>
         // The claim: due queued jobs, best priority first, then oldest.
         b.HasIndex(j => new { j.Status, j.Priority, j.RunAt, j.Id }).IsDescending(false, true, false, false).HasDatabaseName("IX_jobs_claim");
         b.HasIndex(j => new { j.Status, j.LeaseExpiresAt });
-        // Per-type limits: running count and the last start of a type.
-        b.HasIndex(j => new { j.Type, j.Status });
+        // One type's claim, its running count (limits) and queue positions.
+        b.HasIndex(j => new { j.Type, j.Status, j.Priority, j.RunAt, j.Id }).IsDescending(false, false, true, false, false)
+            .HasDatabaseName("IX_jobs_type_claim");
+        // The last start of a type (MinIntervalSeconds).
         b.HasIndex(j => new { j.Type, j.StartedAt });
         b.HasIndex(j => new { j.Status, j.FinishedAt });
     }

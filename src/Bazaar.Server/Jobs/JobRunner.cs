@@ -20,6 +20,7 @@ public sealed class JobRunner(
 {
     private int _roundRobin;
     private long _nextRecoveryTicks;
+    private readonly SemaphoreSlim _sqliteWriter = new(1, 1);
 
     /// <summary>
     /// Claims and runs at most one job. <paramref name="ct"/> cancels the running handler (the job is then
@@ -38,14 +39,22 @@ public sealed class JobRunner(
             await RecoverExpiredLeasesAsync(ct);
         }
 
-        var job = await ClaimAsync(owner, stopClaiming, ct);
-        return job is null ? null : await ExecuteAsync(job, owner, ct);
+        // One context and connection for the claim and the outcome of this job.
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<BazaarDb>();
+        await db.Database.OpenConnectionAsync(ct);
+        var job = await ClaimAsync(db, owner, stopClaiming, ct);
+        return job is null ? null : await ExecuteAsync(db, job, owner, ct);
     }
 
     /// <summary>Claims the next job this process can run, trying the unlimited types and each limited type in turn.</summary>
-    internal Task<Job?> ClaimAsync(string owner, CancellationToken ct) => ClaimAsync(owner, CancellationToken.None, ct);
+    internal async Task<Job?> ClaimAsync(string owner, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        return await ClaimAsync(scope.ServiceProvider.GetRequiredService<BazaarDb>(), owner, CancellationToken.None, ct);
+    }
 
-    private async Task<Job?> ClaimAsync(string owner, CancellationToken stopClaiming, CancellationToken ct)
+    private async Task<Job?> ClaimAsync(BazaarDb db, string owner, CancellationToken stopClaiming, CancellationToken ct)
     {
         var o = options.Value;
         var groups = new List<(IReadOnlyList<string> Types, JobTypeOptions Limit)>();
@@ -54,20 +63,22 @@ public sealed class JobRunner(
         foreach (var t in registry.Types.Where(t => o.For(t).IsLimited)) groups.Add(([t], o.For(t)));
 
         var start = (int)((uint)Interlocked.Increment(ref _roundRobin) % (uint)groups.Count);
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<BazaarDb>();
         for (var i = 0; i < groups.Count; i++)
         {
             if (stopClaiming.IsCancellationRequested) return null;
             var (types, limit) = groups[(start + i) % groups.Count];
-            var now = clock.GetUtcNow().UtcDateTime;
-            var job = await JobSql.ClaimAsync(db, types, limit, owner, now, now.AddSeconds(o.LeaseSeconds), ct);
+            Job? job;
+            using (await WriterTurnAsync(db, ct))
+            {
+                var now = clock.GetUtcNow().UtcDateTime;
+                job = await JobSql.ClaimAsync(db, types, limit, owner, now, now.AddSeconds(o.LeaseSeconds), ct);
+            }
             if (job is not null) return job;
         }
         return null;
     }
 
-    private async Task<JobRun> ExecuteAsync(Job job, string owner, CancellationToken ct)
+    private async Task<JobRun> ExecuteAsync(BazaarDb db, Job job, string owner, CancellationToken ct)
     {
         using var run = CancellationTokenSource.CreateLinkedTokenSource(ct);
         using var stopRenewing = new CancellationTokenSource();
@@ -93,9 +104,8 @@ public sealed class JobRunner(
         }
 
         // Bookkeeping must happen even when the worker is being stopped.
-        await using var outcomeScope = scopes.CreateAsyncScope();
-        var db = outcomeScope.ServiceProvider.GetRequiredService<BazaarDb>();
         var mine = db.Jobs.Where(j => j.Id == job.Id && j.LeaseOwner == owner && j.Status == JobStatus.Processing);
+        using var turn = await WriterTurnAsync(db, CancellationToken.None);
         var now = clock.GetUtcNow().UtcDateTime;
         JobOutcome outcome;
         if (leaseLost)
@@ -146,6 +156,22 @@ public sealed class JobRunner(
         return new JobRun(job.Id, job.Type, job.Attempts, outcome);
     }
 
+    /// <summary>
+    /// SQLite has one writer at a time, and a writer that finds the lock taken sleeps before retrying; taking
+    /// turns within the process avoids those sleeps. Other processes still exclude each other through SQLite's lock.
+    /// </summary>
+    private async Task<IDisposable?> WriterTurnAsync(BazaarDb db, CancellationToken ct)
+    {
+        if (db.IsPostgres) return null;
+        await _sqliteWriter.WaitAsync(ct);
+        return new Turn(_sqliteWriter);
+    }
+
+    private sealed class Turn(SemaphoreSlim writer) : IDisposable
+    {
+        public void Dispose() => writer.Release();
+    }
+
     /// <summary>Exponential backoff with jitter: base·2^(attempt-1), capped, then scaled into [50%, 100%].</summary>
     public static TimeSpan Backoff(int attempt, JobsOptions o, double random)
     {
@@ -166,6 +192,7 @@ public sealed class JobRunner(
                 await Task.Delay(lease / 3, clock, stop);
                 await using var scope = scopes.CreateAsyncScope();
                 var db = scope.ServiceProvider.GetRequiredService<BazaarDb>();
+                using var turn = await WriterTurnAsync(db, stop);
                 var until = clock.GetUtcNow().UtcDateTime + lease;
                 var n = await db.Jobs.Where(j => j.Id == id && j.LeaseOwner == owner && j.Status == JobStatus.Processing)
                     .ExecuteUpdateAsync(s => s.SetProperty(j => j.LeaseExpiresAt, until), stop);

@@ -88,11 +88,13 @@ internal static class JobSql
                 ps.Add(new SqliteParameter("@t" + i, types[i]));
             }
             var inList = "IN (" + string.Join(", ", names) + ")";
+            // Without statistics SQLite may pick the (type, status) index and sort every queued job; the
+            // claim index yields the best due job first.
             var sql = $"""
                 UPDATE jobs SET "Status" = 'PROCESSING', "Attempts" = "Attempts" + 1,
                     "LeaseOwner" = @owner, "LeaseExpiresAt" = @lease, "StartedAt" = @now
                 WHERE "Id" = (
-                    SELECT "Id" FROM jobs
+                    SELECT "Id" FROM jobs INDEXED BY {(types.Count == 1 ? "\"IX_jobs_type_claim\"" : "\"IX_jobs_claim\"")}
                     WHERE "Status" = 'QUEUED' AND "RunAt" <= @now AND "Type" {inList} {LimitSql(limit, inList)}
                     ORDER BY "Priority" DESC, "RunAt", "Id"
                     LIMIT 1)

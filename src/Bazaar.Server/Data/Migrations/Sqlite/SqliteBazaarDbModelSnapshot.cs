@@ -278,11 +278,13 @@ namespace Bazaar.Server.Data.Migrations.Sqlite
 
                     b.HasIndex("Type", "StartedAt");
 
-                    b.HasIndex("Type", "Status");
-
                     b.HasIndex("Status", "Priority", "RunAt", "Id")
                         .IsDescending(false, true, false, false)
                         .HasDatabaseName("IX_jobs_claim");
+
+                    b.HasIndex("Type", "Status", "Priority", "RunAt", "Id")
+                        .IsDescending(false, false, true, false, false)
+                        .HasDatabaseName("IX_jobs_type_claim");
 
                     b.ToTable("jobs", (string)null);
                 });

@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace Bazaar.Server.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteBazaarDb))]
-    [Migration("20261128040513_AddJobs")]
+    [Migration("20261128041343_AddJobs")]
     partial class AddJobs
     {
         /// <inheritdoc />
@@ -281,11 +281,13 @@ namespace Bazaar.Server.Data.Migrations.Sqlite
 
                     b.HasIndex("Type", "StartedAt");
 
-                    b.HasIndex("Type", "Status");
-
                     b.HasIndex("Status", "Priority", "RunAt", "Id")
                         .IsDescending(false, true, false, false)
                         .HasDatabaseName("IX_jobs_claim");
+
+                    b.HasIndex("Type", "Status", "Priority", "RunAt", "Id")
+                        .IsDescending(false, false, true, false, false)
+                        .HasDatabaseName("IX_jobs_type_claim");
 
                     b.ToTable("jobs", (string)null);
                 });

@@ -79,14 +79,15 @@ namespace Bazaar.Server.Data.Migrations.Postgres
                 columns: new[] { "Status", "LeaseExpiresAt" });
 
             migrationBuilder.CreateIndex(
+                name: "IX_jobs_type_claim",
+                table: "jobs",
+                columns: new[] { "Type", "Status", "Priority", "RunAt", "Id" },
+                descending: new[] { false, false, true, false, false });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_jobs_Type_StartedAt",
                 table: "jobs",
                 columns: new[] { "Type", "StartedAt" });
-
-            migrationBuilder.CreateIndex(
-                name: "IX_jobs_Type_Status",
-                table: "jobs",
-                columns: new[] { "Type", "Status" });
         }
 
         /// <inheritdoc />

@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Bazaar.Server.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresBazaarDb))]
-    [Migration("20261128040520_AddJobs")]
+    [Migration("20261128041436_AddJobs")]
     partial class AddJobs
     {
         /// <inheritdoc />
@@ -296,11 +296,13 @@ namespace Bazaar.Server.Data.Migrations.Postgres
 
                     b.HasIndex("Type", "StartedAt");
 
-                    b.HasIndex("Type", "Status");
-
                     b.HasIndex("Status", "Priority", "RunAt", "Id")
                         .IsDescending(false, true, false, false)
                         .HasDatabaseName("IX_jobs_claim");
+
+                    b.HasIndex("Type", "Status", "Priority", "RunAt", "Id")
+                        .IsDescending(false, false, true, false, false)
+                        .HasDatabaseName("IX_jobs_type_claim");
 
                     b.ToTable("jobs", (string)null);
                 });
