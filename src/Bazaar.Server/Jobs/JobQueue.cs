@@ -31,9 +31,11 @@ public sealed class JobQueue(BazaarDb db, TimeProvider clock, IOptions<JobsOptio
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private bool _subscribed;
 
+    /// <summary>Adds a job whose payload is <paramref name="payload"/> as JSON (web defaults: camelCase).</summary>
     public Job Enqueue<TPayload>(string type, TPayload payload, EnqueueOptions? opts = null) =>
-        EnqueueJson(type, payload is string s ? s : JsonSerializer.Serialize(payload, Json), opts);
+        EnqueueJson(type, JsonSerializer.Serialize(payload, Json), opts);
 
+    /// <summary>Adds a job whose payload is already a JSON document.</summary>
     public Job EnqueueJson(string type, string payloadJson, EnqueueOptions? opts = null)
     {
         JobsModule.ValidateType(type);

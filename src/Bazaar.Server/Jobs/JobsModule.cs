@@ -45,7 +45,7 @@ public static partial class JobsModule
     private static IServiceCollection AddRecurring(this IServiceCollection services, string name, string schedule, string jobType, object? payload)
     {
         ValidateType(jobType);
-        var json = payload switch { null => "{}", string s => s, _ => JsonSerializer.Serialize(payload, JobQueue.Json) };
+        var json = payload is null ? "{}" : JsonSerializer.Serialize(payload, JobQueue.Json);
         services.AddSingleton(new RecurringJobDefinition(name, schedule, jobType, json));
         return services;
     }
