@@ -6,6 +6,26 @@ namespace Bazaar.Tests.Jobs;
 
 public sealed class JobHostTests : JobsTest
 {
+    /// <summary>The server's own job host, switched on as in production.</summary>
+    public sealed class WithHostEnabled : JobsTest
+    {
+        protected override JobsFactory CreateFactory()
+        {
+            var f = new JobsFactory();
+            f.With("Jobs:Enabled", "true");
+            return f;
+        }
+
+        [Fact]
+        public async Task The_servers_job_host_runs_enqueued_jobs()
+        {
+            var job = await F.EnqueueAsync(JobsFactory.Record, new { });
+            await JobsFactory.Eventually(async () => (await F.JobAsync(job.Id)).Status == JobStatus.Completed, "the job completes");
+            Assert.Equal(1, F.Log.Runs[job.Id]);
+            Assert.StartsWith(Environment.MachineName, F.Services.GetRequiredService<JobHost>().Owners[0]);
+        }
+    }
+
     private JobHost NewHost(int shutdownSeconds = 30) => ActivatorUtilities.CreateInstance<JobHost>(F.Services,
         Options.Create(new JobsOptions { Enabled = true, Workers = 2, PollSeconds = 1, LeaseSeconds = 60, ShutdownSeconds = shutdownSeconds }));
 

@@ -93,6 +93,27 @@ public sealed class JobRunnerTests : JobsTest
     }
 
     [Fact]
+    public async Task A_worker_that_lost_its_lease_stops_the_handler_and_leaves_the_job_to_its_new_owner()
+    {
+        var job = await F.EnqueueAsync(JobsFactory.Block, new { });
+        var running = Task.Run(() => F.Runner.RunOnceAsync("paused", CancellationToken.None));
+        await JobsFactory.Eventually(() => Task.FromResult(F.Log.Started.ContainsKey(job.Id)), "the job runs");
+
+        // Meanwhile (say after a long pause of this worker) the job went to another worker.
+        await F.WithDb(db => db.Jobs.Where(j => j.Id == job.Id).ExecuteUpdateAsync(s => s.SetProperty(j => j.LeaseOwner, "other")));
+        for (var i = 0; i < 100 && !running.IsCompleted; i++)
+        {
+            F.Clock.Advance(TimeSpan.FromSeconds(20));
+            await Task.Delay(20);
+        }
+        var run = await running;
+        Assert.Equal(JobOutcome.LeaseLost, run!.Outcome);
+        var stored = await F.JobAsync(job.Id);
+        Assert.Equal(JobStatus.Processing, stored.Status);
+        Assert.Equal("other", stored.LeaseOwner);
+    }
+
+    [Fact]
     public async Task Failed_attempts_back_off_exponentially_then_fail_with_the_error_kept()
     {
         var job = await F.EnqueueAsync(JobsFactory.Fail, new { }); // Jobs:DefaultMaxAttempts = 3, base 10 s

@@ -107,4 +107,14 @@ public sealed class JobsApiTests : JobsTest
         Assert.Equal(90, body.GetProperty("oldestWaitingSeconds").GetDouble());
         Assert.Equal(done.Id, (await F.JobAsync(done.Id)).Id);
     }
+
+    [Fact]
+    public async Task The_queue_endpoints_are_in_the_OpenAPI_document()
+    {
+        var doc = await (await F.CreateClient().GetAsync("/openapi/v1.json")).Content.ReadAsStringAsync();
+        foreach (var id in new[] { "GetQueueStatus", "ListJobs", "GetJob", "RetryJob", "CancelJob" })
+            Assert.Contains($"\"operationId\": \"{id}\"", doc);
+        Assert.Contains("/api/v1/queue/status", doc);
+        Assert.Contains("/api/v1/admin/queue/{id}/cancel", doc);
+    }
 }
