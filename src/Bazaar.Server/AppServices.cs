@@ -4,6 +4,8 @@ using Bazaar.Server.Channels.Telegram;
 using Bazaar.Server.Data;
 using Bazaar.Server.Hosting;
 using Bazaar.Server.Jobs;
+using Bazaar.Server.Payments;
+using Bazaar.Server.Wallet;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Bazaar.Server;
@@ -26,6 +28,8 @@ public static class AppServices
         services.AddTelegramClient(config);
         services.AddAdmin(config);
         services.AddJobs(config);
+        services.AddWallet(config);
+        services.AddPayments(config);
         // Demo data goes last, after every feature's own start-up seeds.
         services.AddScoped<IStartupSeed, DemoData>();
         return services;
@@ -42,6 +46,8 @@ public static class AppServices
         app.MapHealth();
         app.MapAdminApi();
         app.MapJobsApi();
+        app.MapWalletApi();
+        app.MapPaymentsApi();
 
         app.MapGet("/", () => Results.Redirect("/api-docs")).ExcludeFromDescription();
         return app;

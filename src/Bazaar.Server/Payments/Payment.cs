@@ -1,0 +1,147 @@
+using System.Text.Json.Serialization;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace Bazaar.Server.Payments;
+
+public enum PaymentMethod
+{
+    [JsonStringEnumMemberName("manual_bank")] ManualBank,
+    [JsonStringEnumMemberName("manual_blik")] ManualBlik,
+    [JsonStringEnumMemberName("btc")] Btc,
+    [JsonStringEnumMemberName("ltc")] Ltc,
+    [JsonStringEnumMemberName("stars")] Stars,
+    [JsonStringEnumMemberName("stripe")] Stripe,
+    [JsonStringEnumMemberName("robokassa")] Robokassa,
+}
+
+public enum PaymentPurpose
+{
+    [JsonStringEnumMemberName("wallet_topup")] WalletTopup,
+    [JsonStringEnumMemberName("order")] Order,
+    [JsonStringEnumMemberName("tariff")] Tariff,
+}
+
+public enum PaymentStatus
+{
+    [JsonStringEnumMemberName("PENDING")] Pending,
+    [JsonStringEnumMemberName("COMPLETED")] Completed,
+    [JsonStringEnumMemberName("FAILED")] Failed,
+    [JsonStringEnumMemberName("CANCELLED")] Cancelled,
+    [JsonStringEnumMemberName("EXPIRED")] Expired,
+    [JsonStringEnumMemberName("REFUNDED")] Refunded,
+}
+
+public static class PaymentMethods
+{
+    public static bool IsManual(this PaymentMethod m) => m is PaymentMethod.ManualBank or PaymentMethod.ManualBlik;
+    public static bool IsCrypto(this PaymentMethod m) => m is PaymentMethod.Btc or PaymentMethod.Ltc;
+
+    /// <summary>The wire name (manual_bank, btc ...), also used in ledger account keys.</summary>
+    public static string WireName(this PaymentMethod m) => m switch
+    {
+        PaymentMethod.ManualBank => "manual_bank",
+        PaymentMethod.ManualBlik => "manual_blik",
+        PaymentMethod.Btc => "btc",
+        PaymentMethod.Ltc => "ltc",
+        PaymentMethod.Stars => "stars",
+        PaymentMethod.Stripe => "stripe",
+        _ => "robokassa",
+    };
+
+    public static bool TryParse(string? s, out PaymentMethod method)
+    {
+        foreach (var m in Enum.GetValues<PaymentMethod>())
+        {
+            if (string.Equals(m.WireName(), s, StringComparison.OrdinalIgnoreCase) || string.Equals(m.ToString(), s, StringComparison.OrdinalIgnoreCase))
+            {
+                method = m;
+                return true;
+            }
+        }
+        method = default;
+        return false;
+    }
+}
+
+/// <summary>
+/// One payment by any method. <see cref="Amount"/>/<see cref="Currency"/> is what the purpose receives (in
+/// minor units); <see cref="PayAmount"/>/<see cref="PayCurrency"/> is what the provider is asked to charge
+/// (satoshis for crypto, stars for Telegram Stars, else the same).
+/// </summary>
+public sealed class Payment
+{
+    public long Id { get; set; }
+    public long UserId { get; set; }
+    public PaymentMethod Method { get; set; }
+    public PaymentPurpose Purpose { get; set; }
+    /// <summary>The order or tariff id the payment is for; empty for a wallet top-up.</summary>
+    public string? PurposeRef { get; set; }
+    public long Amount { get; set; }
+    public required string Currency { get; set; }
+    public long PayAmount { get; set; }
+    public required string PayCurrency { get; set; }
+    public PaymentStatus Status { get; set; } = PaymentStatus.Pending;
+    /// <summary>The provider's id: Stripe session, Stars charge id, Robokassa InvId. Unique per method.</summary>
+    public string? ProviderPaymentId { get; set; }
+    /// <summary>The human reference code of a manual transfer, to put in the transfer title.</summary>
+    public string? Reference { get; set; }
+    /// <summary>Where the user pays: the Stripe Checkout / Robokassa URL, the Stars invoice link, or the crypto address.</summary>
+    public string? PayUrl { get; set; }
+    public string? ProofFileId { get; set; }
+    public string? ProofKind { get; set; }
+    public DateTime? ProofAt { get; set; }
+    public string? StatusReason { get; set; }
+    public string? DecidedBy { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime? ExpiresAt { get; set; }
+    public DateTime? CompletedAt { get; set; }
+    public DateTime? RefundedAt { get; set; }
+}
+
+/// <summary>A provider's callback already handled (Stripe event id ...); the unique index makes handling once-only.</summary>
+public sealed class PaymentEvent
+{
+    public long Id { get; set; }
+    public required string Provider { get; set; }
+    public required string EventId { get; set; }
+    public long? PaymentId { get; set; }
+    public DateTime ReceivedAt { get; set; }
+}
+
+internal sealed class PaymentMap : IEntityTypeConfiguration<Payment>
+{
+    public void Configure(EntityTypeBuilder<Payment> b)
+    {
+        b.ToTable("payments");
+        b.Property(p => p.Method).HasConversion<string>().HasMaxLength(16);
+        b.Property(p => p.Purpose).HasConversion<string>().HasMaxLength(16);
+        b.Property(p => p.Status).HasConversion<string>().HasMaxLength(16);
+        b.Property(p => p.PurposeRef).HasMaxLength(64);
+        b.Property(p => p.Currency).HasMaxLength(8);
+        b.Property(p => p.PayCurrency).HasMaxLength(8);
+        b.Property(p => p.ProviderPaymentId).HasMaxLength(200);
+        b.Property(p => p.Reference).HasMaxLength(32);
+        b.Property(p => p.PayUrl).HasMaxLength(1000);
+        b.Property(p => p.ProofFileId).HasMaxLength(256);
+        b.Property(p => p.ProofKind).HasMaxLength(16);
+        b.Property(p => p.StatusReason).HasMaxLength(500);
+        b.Property(p => p.DecidedBy).HasMaxLength(128);
+        b.HasIndex(p => new { p.Method, p.ProviderPaymentId }).IsUnique();
+        b.HasIndex(p => p.Reference).IsUnique();
+        b.HasIndex(p => new { p.Status, p.Method, p.Id });
+        b.HasIndex(p => new { p.UserId, p.Id });
+        b.HasOne<Bazaar.Server.Data.ChatUser>().WithMany().HasForeignKey(p => p.UserId);
+    }
+}
+
+internal sealed class PaymentEventMap : IEntityTypeConfiguration<PaymentEvent>
+{
+    public void Configure(EntityTypeBuilder<PaymentEvent> b)
+    {
+        b.ToTable("payment_events");
+        b.Property(e => e.Provider).HasMaxLength(16);
+        b.Property(e => e.EventId).HasMaxLength(200);
+        b.HasIndex(e => new { e.Provider, e.EventId }).IsUnique();
+    }
+}

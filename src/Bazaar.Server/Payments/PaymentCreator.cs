@@ -1,0 +1,144 @@
+using Bazaar.Server.Data;
+using Bazaar.Server.Wallet;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Bazaar.Server.Payments;
+
+public sealed record CreatePaymentRequest(long UserId, string Method, string? Purpose, string? PurposeRef, decimal Amount, string? Currency);
+
+public sealed record CreateError(int Status, string Code, string Detail);
+
+/// <summary>Creates a payment for a user and purpose, and readies it at its provider.</summary>
+public sealed class PaymentCreator(BazaarDb db, IOptions<PaymentsOptions> options, IOptions<ShopCurrencyOptions> shop,
+    PaymentService payments, CryptoPayments crypto, RateService rates, StripePayments stripe,
+    RobokassaPayments robokassa, StarsPayments stars, TimeProvider clock, ILogger<PaymentCreator> log)
+{
+    public async Task<(Payment? Payment, CreateError? Error)> CreateAsync(CreatePaymentRequest r, CancellationToken ct)
+    {
+        if (!PaymentMethods.TryParse(r.Method, out var method))
+            return Fail(400, "unknown_method", "Method must be one of manual_bank, manual_blik, btc, ltc, stars, stripe, robokassa.");
+        var purpose = PaymentPurpose.WalletTopup;
+        if (r.Purpose is not null && !TryParsePurpose(r.Purpose, out purpose))
+            return Fail(400, "unknown_purpose", "Purpose must be wallet_topup, order or tariff.");
+        if (payments.FulfilmentFor(purpose) is null)
+            return Fail(422, "purpose_not_supported", $"Payments for {r.Purpose} are not available yet.");
+        if (!options.Value.IsEnabled(method))
+            return Fail(422, "method_not_configured", $"The {method.WireName()} method is not configured.");
+        var currency = Currencies.Normalize(r.Currency ?? shop.Value.Currency);
+        if (!Currencies.TryToMinor(r.Amount, currency, out var amount) || amount <= 0)
+            return Fail(400, "invalid_amount", "The amount must be positive, in a known currency, with at most its number of decimals.");
+        if (method == PaymentMethod.Stripe && Currencies.Scale(currency) != 2)
+            return Fail(422, "currency_not_supported", "Stripe payments here are in two-decimal currencies.");
+        var user = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == r.UserId, ct);
+        if (user is null) return Fail(404, "user_not_found", $"There is no chat user {r.UserId}.");
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        var p = new Payment
+        {
+            UserId = r.UserId, Method = method, Purpose = purpose, PurposeRef = r.PurposeRef, Amount = amount, Currency = currency,
+            PayAmount = amount, PayCurrency = currency, CreatedAt = now,
+        };
+        var description = purpose == PaymentPurpose.WalletTopup ? $"Wallet top-up {Currencies.Format(amount, currency)}" : $"Payment #{r.PurposeRef}";
+
+        switch (method)
+        {
+            case PaymentMethod.ManualBank or PaymentMethod.ManualBlik:
+                for (var attempt = 0; ; attempt++)
+                {
+                    p.Reference = ManualTransfers.NewReference();
+                    db.Payments.Add(p);
+                    try
+                    {
+                        await db.SaveChangesAsync(ct);
+                        break;
+                    }
+                    catch (DbUpdateException e) when (DbErrors.IsUniqueViolation(e) && attempt < 5)
+                    {
+                        db.Entry(p).State = Microsoft.EntityFrameworkCore.EntityState.Detached;
+                    }
+                }
+                return (p, null);
+
+            case PaymentMethod.Btc or PaymentMethod.Ltc:
+            {
+                if (!CoinAddresses.IsValidXpub(CoinParams.For(method), crypto.CoinOptions(method).Xpub))
+                {
+                    log.LogError("Payments:Crypto:{Coin}:Xpub is not an extended public key this server can use", method);
+                    return Fail(422, "method_misconfigured", $"The {method.WireName()} method is misconfigured; the operator has been told.");
+                }
+                var rate = await rates.GetAsync(method, currency, ct);
+                if (rate is null) return Fail(503, "rates_unavailable", "Exchange rates are unavailable; try again shortly.");
+                await using var tx = await db.Database.BeginTransactionAsync(ct);
+                p.PayAmount = CryptoPayments.QuoteSats(amount, currency, rate.Value);
+                p.PayCurrency = method == PaymentMethod.Ltc ? "LTC" : "BTC";
+                p.ExpiresAt = now.AddMinutes(options.Value.Crypto.QuoteMinutes);
+                db.Payments.Add(p);
+                await db.SaveChangesAsync(ct);
+                var deposit = await crypto.OpenDepositAsync(p, rate.Value, ct);
+                p.PayUrl = CryptoPayments.Bip21(method, deposit.Address, p.PayAmount);
+                await db.SaveChangesAsync(ct);
+                await tx.CommitAsync(ct);
+                return (p, null);
+            }
+
+            case PaymentMethod.Robokassa:
+                db.Payments.Add(p);
+                await db.SaveChangesAsync(ct);
+                p.ProviderPaymentId = p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                p.PayUrl = robokassa.PaymentUrl(p, description);
+                await db.SaveChangesAsync(ct);
+                return (p, null);
+
+            case PaymentMethod.Stripe:
+                db.Payments.Add(p);
+                await db.SaveChangesAsync(ct);
+                try
+                {
+                    var session = await stripe.CreateSessionAsync(p, description, ct);
+                    p.ProviderPaymentId = session.Id;
+                    p.PayUrl = session.Url;
+                    await db.SaveChangesAsync(ct);
+                    return (p, null);
+                }
+                catch (Exception e) when (e is Stripe.StripeException or HttpRequestException)
+                {
+                    log.LogWarning(e, "Stripe refused a Checkout Session for payment {Id}", p.Id);
+                    await payments.EndAsync(p.Id, PaymentStatus.Failed, "Stripe refused the checkout session", null, ct);
+                    return Fail(502, "provider_unavailable", "Stripe did not create the checkout session.");
+                }
+
+            default: // Stars
+                p.PayAmount = stars.StarsFor(amount, currency);
+                p.PayCurrency = "XTR";
+                db.Payments.Add(p);
+                await db.SaveChangesAsync(ct);
+                try
+                {
+                    p.PayUrl = await stars.CreateInvoiceLinkAsync(p, description, description, ct);
+                    await db.SaveChangesAsync(ct);
+                    return (p, null);
+                }
+                catch (Exception e) when (e is global::Telegram.Bot.Exceptions.ApiRequestException or HttpRequestException)
+                {
+                    log.LogWarning(e, "Telegram refused an invoice link for payment {Id}", p.Id);
+                    await payments.EndAsync(p.Id, PaymentStatus.Failed, "Telegram refused the invoice", null, ct);
+                    return Fail(502, "provider_unavailable", "Telegram did not create the invoice.");
+                }
+        }
+    }
+
+    public static bool TryParsePurpose(string s, out PaymentPurpose purpose)
+    {
+        purpose = s.ToLowerInvariant() switch
+        {
+            "wallet_topup" or "wallettopup" => PaymentPurpose.WalletTopup,
+            "order" => PaymentPurpose.Order,
+            "tariff" => PaymentPurpose.Tariff,
+            _ => (PaymentPurpose)(-1),
+        };
+        return Enum.IsDefined(purpose);
+    }
+
+    private static (Payment?, CreateError?) Fail(int status, string code, string detail) => (null, new CreateError(status, code, detail));
+}

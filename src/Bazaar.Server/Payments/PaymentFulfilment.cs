@@ -1,0 +1,37 @@
+using Bazaar.Server.Wallet;
+
+namespace Bazaar.Server.Payments;
+
+/// <summary>
+/// What a completed payment does for its purpose. Runs inside the completion's database transaction,
+/// so the purpose is fulfilled exactly when the payment turns COMPLETED. Orders and tariffs add theirs later.
+/// </summary>
+public interface IPaymentFulfilment
+{
+    PaymentPurpose Purpose { get; }
+    /// <summary>Null when the purpose can still be paid for, else a stable error code (e.g. sold_out).</summary>
+    Task<string?> CheckAvailableAsync(Payment payment, CancellationToken ct);
+    Task<PostResult> FulfilAsync(Payment payment, long amount, string currency, string externalRef, CancellationToken ct);
+    Task<PostResult> ReverseAsync(Payment payment, long amount, string currency, string externalRef, CancellationToken ct);
+}
+
+internal sealed class WalletTopupFulfilment(Ledger ledger) : IPaymentFulfilment
+{
+    public PaymentPurpose Purpose => PaymentPurpose.WalletTopup;
+
+    public Task<string?> CheckAvailableAsync(Payment payment, CancellationToken ct) => Task.FromResult<string?>(null);
+
+    public Task<PostResult> FulfilAsync(Payment payment, long amount, string currency, string externalRef, CancellationToken ct) =>
+        ledger.PostAsync(new Posting("deposit", currency,
+            [new Leg(AccountRef.DepositsClearing(payment.Method.WireName()), -amount), new Leg(AccountRef.Wallet(payment.UserId), amount)])
+        {
+            ExternalRef = externalRef, Description = $"Deposit #{payment.Id} ({payment.Method.WireName()})",
+        }, ct);
+
+    public Task<PostResult> ReverseAsync(Payment payment, long amount, string currency, string externalRef, CancellationToken ct) =>
+        ledger.PostAsync(new Posting("refund", currency,
+            [new Leg(AccountRef.Wallet(payment.UserId), -amount), new Leg(AccountRef.Refunds, amount)])
+        {
+            ExternalRef = externalRef, Description = $"Refund of deposit #{payment.Id} ({payment.Method.WireName()})",
+        }, ct);
+}
