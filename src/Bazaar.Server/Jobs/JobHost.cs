@@ -88,7 +88,16 @@ public sealed class JobHost(JobRunner runner, JobScheduler scheduler, JobSignal 
         }
     }
 
-    public async Task StopAsync(CancellationToken cancellationToken)
+    private readonly Lock _stopLock = new();
+    private Task? _stopping;
+
+    /// <summary>Idempotent: the host may be stopped twice at once (e.g. by Run's shutdown and by its owner).</summary>
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        lock (_stopLock) return _stopping ??= StopOnceAsync(cancellationToken);
+    }
+
+    private async Task StopOnceAsync(CancellationToken cancellationToken)
     {
         if (_loops.Count == 0) return;
         _stopClaiming.Cancel();
@@ -101,8 +110,16 @@ public sealed class JobHost(JobRunner runner, JobScheduler scheduler, JobSignal 
             _abort.Cancel();
             await Task.WhenAny(all, Task.Delay(TimeSpan.FromSeconds(5), clock, CancellationToken.None));
         }
-        var released = await runner.ReleaseLeasesAsync(_owners, CancellationToken.None);
-        log.LogInformation("Job host {Prefix} stopped; handed back {Released} lease(s)", _prefix, released);
+        try
+        {
+            var released = await runner.ReleaseLeasesAsync(_owners, CancellationToken.None);
+            log.LogInformation("Job host {Prefix} stopped; handed back {Released} lease(s)", _prefix, released);
+        }
+        catch (Exception e)
+        {
+            // The leases then simply expire and the jobs are recovered elsewhere.
+            log.LogWarning(e, "Job host {Prefix} could not hand its leases back", _prefix);
+        }
     }
 
     public void Dispose()

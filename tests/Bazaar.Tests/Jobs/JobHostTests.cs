@@ -48,6 +48,18 @@ public sealed class JobHostTests : JobsTest
     }
 
     [Fact]
+    public async Task Stopping_twice_at_once_stops_once()
+    {
+        // WebApplicationFactory and the app's own Run both stop the host; the second must not outlive the first.
+        var host = NewHost();
+        await host.StartAsync(CancellationToken.None);
+        var first = host.StopAsync(CancellationToken.None);
+        var second = host.StopAsync(CancellationToken.None);
+        Assert.Same(first, second);
+        await first;
+    }
+
+    [Fact]
     public async Task Shutdown_stops_claiming_and_lets_a_running_job_finish()
     {
         var host = NewHost();
