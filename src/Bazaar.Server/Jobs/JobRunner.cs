@@ -189,7 +189,9 @@ public sealed class JobRunner(
         {
             while (true)
             {
-                await Task.Delay(lease / 3, clock, stop);
+                // The usual end is the job finishing first; not throwing then keeps a job cheap.
+                await Task.Delay(lease / 3, clock, stop).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                if (stop.IsCancellationRequested) return;
                 await using var scope = scopes.CreateAsyncScope();
                 var db = scope.ServiceProvider.GetRequiredService<BazaarDb>();
                 using var turn = await WriterTurnAsync(db, stop);
