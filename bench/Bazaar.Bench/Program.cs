@@ -5,6 +5,7 @@ using Bazaar.Bench;
 return args.FirstOrDefault() switch
 {
     "ledger" => await LedgerBench.RunAsync(args[1..]),
+    "jobs" => await JobsBench.RunAsync(args[1..]),
     "webhook" => await WebhookBench.RunAsync(args[1..]),
     _ => Usage(args.FirstOrDefault()),
 };
@@ -14,6 +15,7 @@ static int Usage(string? name)
     Console.WriteLine("""
         Bazaar benchmarks: dotnet run -c Release --project bench/Bazaar.Bench -- <name> [options]
           ledger    [--provider sqlite|postgres|both] [--seconds 15] [--workers 16] [--wallets 200] [--pg <connection string>]
+          jobs      [--provider Sqlite|Postgres] [--count 100000] [--workers 4] [--pg <server connection string>]
           webhook   load on POST /api/v1/telegram/webhook (see WebhookBench.cs for options)
         """);
     return name is null or "help" or "--help" ? 0 : 2;

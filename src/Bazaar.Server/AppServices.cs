@@ -6,6 +6,7 @@ using Bazaar.Server.Channels.Telegram;
 using Bazaar.Server.Conversations;
 using Bazaar.Server.Data;
 using Bazaar.Server.Hosting;
+using Bazaar.Server.Jobs;
 using Bazaar.Server.Payments;
 using Bazaar.Server.Wallet;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -31,6 +32,7 @@ public static class AppServices
         services.AddConversations(config);
         services.AddSandbox(config);
         services.AddAdmin(config);
+        services.AddJobs(config);
         services.AddWallet(config);
         services.AddPayments(config);
         // Demo data goes last, after every feature's own start-up seeds.
@@ -52,6 +54,7 @@ public static class AppServices
         app.MapTelegramApi();
         app.MapConversationsApi();
         app.MapSandboxApi();
+        app.MapJobsApi();
         app.MapWalletApi();
         app.MapPaymentsApi();
 
