@@ -44,6 +44,7 @@ public static class DepositBot
     private static string ShopCurrency(BotContext ctx) =>
         Currencies.Normalize(ctx.Services.GetRequiredService<IOptions<ShopCurrencyOptions>>().Value.Currency);
 
+    // Method names are our own texts (no markup), so they go in as they are; what users typed is HTML-encoded.
     private static string F(BotContext ctx, Localized text, params object?[] args) =>
         string.Format(CultureInfo.InvariantCulture, ctx.T(text), args);
 
@@ -62,7 +63,7 @@ public static class DepositBot
         await ctx.SetStepAsync(AmountStep, new AmountData(method.WireName()));
         ctx.AnswerCallback();
         var name = WalletScreens.MethodName(WalletTexts.For(ctx.Language), method);
-        ctx.EditOrReply(F(ctx, PaymentTexts.EnterAmount, Html(name), ShopCurrency(ctx)));
+        ctx.EditOrReply(F(ctx, PaymentTexts.EnterAmount, name, ShopCurrency(ctx)));
     }
 
     /// <summary>"25", "12.50", "12,50", "12.50 USD" → 12.50; null when it isn't a plain positive amount.</summary>
@@ -119,7 +120,7 @@ public static class DepositBot
                 var deposit = await ctx.Db.CryptoDeposits.AsNoTracking().SingleAsync(d => d.PaymentId == p.Id, ctx.CancellationToken);
                 var coinAmount = Currencies.ToMajor(p.PayAmount, p.PayCurrency).ToString("0.########", CultureInfo.InvariantCulture) + " " + p.PayCurrency;
                 var coinName = WalletScreens.MethodName(WalletTexts.For(ctx.Language), method);
-                ctx.Reply(F(ctx, PaymentTexts.CryptoInstructions, coinAmount, amountText, Html(coinName), deposit.Address, deposit.QuoteExpiresAt));
+                ctx.Reply(F(ctx, PaymentTexts.CryptoInstructions, coinAmount, amountText, coinName, deposit.Address, deposit.QuoteExpiresAt));
                 ctx.Outbox.SendPhoto(ctx.Chat, $"{method.WireName()}-{p.Id}.png", CryptoPayments.QrPng(p.PayUrl!),
                     F(ctx, PaymentTexts.QrCaption, coinAmount));
                 break;
@@ -181,7 +182,7 @@ public static class DepositBot
             var lang = admin?.LanguageCode ?? Languages.English;
             var method = WalletScreens.MethodName(WalletTexts.For(lang), p.Method);
             var text = string.Format(CultureInfo.InvariantCulture, PaymentTexts.AdminNewDeposit.In(lang), p.Id, p.Reference,
-                Currencies.Format(p.Amount, p.Currency), Html(method), Html(who), kind);
+                Currencies.Format(p.Amount, p.Currency), method, Html(who), kind);
             var to = new ChatTarget(ChatChannel.Telegram, id, admin?.Id);
             var keyboard = DecisionKeyboard(lang, p.Id);
             // A Telegram file id can be sent on as it is; the sandbox's are not Telegram's.
@@ -213,7 +214,7 @@ public static class DepositBot
         var q = from p in ctx.Db.Payments.AsNoTracking()
                 join u in ctx.Db.Users.AsNoTracking() on p.UserId equals u.Id
                 where p.Status == PaymentStatus.Pending && (p.Method == PaymentMethod.ManualBank || p.Method == PaymentMethod.ManualBlik)
-                orderby p.Id
+                orderby p.Id descending
                 select new { p.Id, p.Reference, p.Amount, p.Currency, p.Method, p.ProofFileId, u.FirstName, u.LastName, u.Username, u.ExternalId };
         var total = await q.CountAsync(ctx.CancellationToken);
         if (total == 0)
@@ -223,7 +224,7 @@ public static class DepositBot
         }
         var rows = await q.Take(ListLimit).ToListAsync(ctx.CancellationToken);
         var lines = rows.Select(r => F(ctx, PaymentTexts.PendingDepositLine, r.Id, r.Reference, Currencies.Format(r.Amount, r.Currency),
-            Html(WalletScreens.MethodName(WalletTexts.For(ctx.Language), r.Method)),
+            WalletScreens.MethodName(WalletTexts.For(ctx.Language), r.Method),
             Html(new ChatUser { Channel = "", ExternalId = r.ExternalId, FirstName = r.FirstName, LastName = r.LastName, Username = r.Username }.DisplayName),
             ctx.T(r.ProofFileId is null ? PaymentTexts.ProofNo : PaymentTexts.ProofYes)));
         ctx.Reply(F(ctx, PaymentTexts.PendingDepositsTitle, total) + "\n" + string.Join("\n", lines),
