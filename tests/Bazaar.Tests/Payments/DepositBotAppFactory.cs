@@ -26,6 +26,7 @@ public sealed class DepositBotAppFactory : BotAppFactory
         Chain = await FakeChainApis.StartAsync();
         Chain.SetPrice("bitcoin", "usd", 50_000m);
         Chain.SetPrice("litecoin", "usd", 100m);
+        With("Sandbox:Enabled", "true");
         With("Shop:Currency", "USD");
         With("Payments:PublicUrl", "https://shop.example");
         With("Payments:Manual:Instructions:Bank", "Transfer {amount} to IBAN PL61 1090 1014 0000 0712 1981 2874, title {reference}.");

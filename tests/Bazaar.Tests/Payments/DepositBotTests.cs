@@ -1,4 +1,8 @@
+using System.Net;
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using Bazaar.Server.Data;
+using Bazaar.Tests.Infrastructure;
 using Bazaar.Server.Payments;
 using Bazaar.Tests.Conversations;
 using Bazaar.Tests.Wallet;
@@ -249,5 +253,67 @@ public sealed class DepositBotTests(DepositBotAppFactory app) : IClassFixture<De
         Assert.Equal(robokassa.PayUrl, url);
         Assert.StartsWith("https://auth.robokassa.ru/Merchant/Index.aspx?", url);
         Assert.Contains($"InvId={robokassa.Id}", url);
+    }
+
+    [Fact]
+    public async Task An_approve_button_racing_the_REST_approval_credits_once()
+    {
+        var (tg, userId, p) = await Deposit("manual_bank", "33");
+        await app.Send(Updates.Photo(tg));
+        await app.Post(Updates.Callback(Admin, $"deposit:approve:{p.Id}"));
+        using var client = app.AdminClient();
+
+        var api = client.PostAsync($"/api/v1/admin/deposits/{p.Id}/approve", null);
+        await Task.WhenAll(app.ProcessAll(), api);
+
+        Assert.Equal(33_00, await MoneyKit.BalanceAsync(app, userId));
+        Assert.Single(await app.TextsFor(tg), t => t == "✅ 33.00 USD has been added to your wallet.");
+        var apiStatus = (await api).StatusCode;
+        var botApproved = (await app.TextsFor(Admin)).Any(t => t.StartsWith($"✅ Deposit #{p.Id} "));
+        Assert.True(apiStatus == HttpStatusCode.OK ^ botApproved, $"api {apiStatus}, bot approved {botApproved}");
+        await MoneyKit.AssertLedgerOkAsync(app);
+    }
+
+    [Fact]
+    public async Task A_pre_checkout_from_a_user_marked_blocked_is_still_answered_and_unblocks_them()
+    {
+        var (tg, userId, p) = await Deposit("stars", "1");
+        await app.WithDb(db => db.Users.Where(u => u.Id == userId).ExecuteUpdateAsync(s => s.SetProperty(u => u.IsBlocked, true)));
+
+        await app.Send(PreCheckout(tg, $"pay:{p.Id}", 50));
+
+        var answer = JsonNode.Parse((await app.OutboxFor(tg)).Last(m => m.Method == "answerPreCheckoutQuery").Payload)!;
+        Assert.True(answer["ok"]!.GetValue<bool>());
+        Assert.False((await app.UserOf(tg)).IsBlocked);
+    }
+
+    [Fact]
+    public async Task In_the_sandbox_the_deposit_flow_runs_without_stars_and_the_admin_gets_the_proof_notice_as_text()
+    {
+        var user = Updates.NewUserId();
+        async Task<List<JsonElement>> Sandbox(JsonObject update)
+        {
+            var r = await app.CreateClient().PostRaw("/api/v1/sandbox/updates", update.ToJsonString());
+            Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+            return (await r.ReadJson()).GetProperty("messages").EnumerateArray().ToList();
+        }
+
+        var methods = (await Sandbox(Updates.Callback(user, "wallet:deposit"))).Single(m => m.GetProperty("method").GetString() == "editMessageText");
+        var buttons = methods.GetProperty("replyMarkup").GetProperty("inline_keyboard").EnumerateArray()
+            .SelectMany(r => r.EnumerateArray()).Select(b => b.GetProperty("callback_data").GetString()).ToList();
+        Assert.Contains("wallet:deposit:manual_bank", buttons);
+        Assert.DoesNotContain("wallet:deposit:stars", buttons);
+
+        await Sandbox(Updates.Callback(user, "wallet:deposit:manual_bank"));
+        var instructions = (await Sandbox(Updates.Text(user, "30"))).Single();
+        Assert.Contains("Reference code:", instructions.GetProperty("text").GetString());
+        var thanks = (await Sandbox(Updates.Photo(user))).Single();
+        Assert.StartsWith("📨 Thank you!", thanks.GetProperty("text").GetString());
+
+        var sandboxUser = await app.WithDb(db => db.Users.AsNoTracking().SingleAsync(u => u.Channel == ChatChannel.Sandbox && u.ExternalId == user.ToString()));
+        var p = await LastPaymentOf(sandboxUser.Id);
+        var note = (await app.OutboxFor(Admin)).Last(m => m.Method == "sendMessage" && m.Payload.Contains($"#{p.Id}"));
+        Assert.Equal(ChatChannel.Telegram, note.Channel);
+        Assert.Equal([$"deposit:approve:{p.Id}", $"deposit:reject:{p.Id}"], DepositBotAppFactory.Buttons(JsonNode.Parse(note.Payload)!.AsObject()));
     }
 }
