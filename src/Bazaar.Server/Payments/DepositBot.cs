@@ -215,7 +215,7 @@ public static class DepositBot
                 join u in ctx.Db.Users.AsNoTracking() on p.UserId equals u.Id
                 where p.Status == PaymentStatus.Pending && (p.Method == PaymentMethod.ManualBank || p.Method == PaymentMethod.ManualBlik)
                 orderby p.Id descending
-                select new { p.Id, p.Reference, p.Amount, p.Currency, p.Method, p.ProofFileId, u.FirstName, u.LastName, u.Username, u.ExternalId };
+                select new { p.Id, p.Reference, p.Amount, p.Currency, p.Method, p.ProofFileId, User = u };
         var total = await q.CountAsync(ctx.CancellationToken);
         if (total == 0)
         {
@@ -225,7 +225,7 @@ public static class DepositBot
         var rows = await q.Take(ListLimit).ToListAsync(ctx.CancellationToken);
         var lines = rows.Select(r => F(ctx, PaymentTexts.PendingDepositLine, r.Id, r.Reference, Currencies.Format(r.Amount, r.Currency),
             WalletScreens.MethodName(WalletTexts.For(ctx.Language), r.Method),
-            Html(new ChatUser { Channel = "", ExternalId = r.ExternalId, FirstName = r.FirstName, LastName = r.LastName, Username = r.Username }.DisplayName),
+            Html(r.User.DisplayName),
             ctx.T(r.ProofFileId is null ? PaymentTexts.ProofNo : PaymentTexts.ProofYes)));
         ctx.Reply(F(ctx, PaymentTexts.PendingDepositsTitle, total) + "\n" + string.Join("\n", lines),
             new InlineKeyboardMarkup(rows.Select(r => DecisionRow(ctx.Language, r.Id))));
