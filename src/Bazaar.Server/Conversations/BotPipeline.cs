@@ -90,7 +90,8 @@ public sealed class BotPipeline
         }
         if (ctx.User.IsBlocked)
         {
-            if (ctx.Update.Type is UpdateType.Message or UpdateType.CallbackQuery)
+            // A pre-checkout must be answered within 10 s, so paying counts as writing again too.
+            if (ctx.Update.Type is UpdateType.Message or UpdateType.CallbackQuery or UpdateType.PreCheckoutQuery)
             {
                 ctx.User.IsBlocked = false;
                 ctx.User.BlockedAt = null;

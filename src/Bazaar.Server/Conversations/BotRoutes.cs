@@ -13,6 +13,7 @@ public delegate Task BotMiddleware(BotContext ctx, Func<Task> next);
 public sealed class BotRoutes
 {
     public sealed record CommandRoute(string Name, BotHandler Handler, Localized? Description, bool Hidden);
+    public sealed record MenuItem(Localized Label, string CallbackData);
 
     private readonly Dictionary<string, CommandRoute> _commands = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<(string Prefix, BotHandler Handler)> _startPayloads = [];
@@ -22,10 +23,13 @@ public sealed class BotRoutes
     private readonly Dictionary<string, BotHandler> _steps = new(StringComparer.Ordinal);
     private readonly List<BotMiddleware> _middleware = [];
     private readonly List<CommandRoute> _commandOrder = [];
+    private readonly List<MenuItem> _menu = [];
 
     /// <summary>Commands in registration order (the order /help and setMyCommands show).</summary>
     public IReadOnlyList<CommandRoute> Commands => _commandOrder;
     public IReadOnlyList<BotMiddleware> Middleware => _middleware;
+    /// <summary>The feature buttons of /start's menu, in registration order.</summary>
+    public IReadOnlyList<MenuItem> Menu => _menu;
 
     /// <summary>"/name args" and "/name@BotName args". Hidden commands work but are not listed.</summary>
     public BotRoutes Command(string name, BotHandler handler, Localized? description = null, bool hidden = false)
@@ -35,6 +39,13 @@ public sealed class BotRoutes
         if (!_commands.TryAdd(name, route))
             throw new InvalidOperationException($"The command /{name} is registered twice.");
         _commandOrder.Add(route);
+        return this;
+    }
+
+    /// <summary>A button on /start's menu opening a feature (its callback must be registered too).</summary>
+    public BotRoutes MenuButton(Localized label, string callbackData)
+    {
+        _menu.Add(new MenuItem(label, callbackData));
         return this;
     }
 

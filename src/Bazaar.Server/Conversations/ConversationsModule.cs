@@ -30,8 +30,10 @@ public static class ConversationsModule
 
     private static Task Start(BotContext ctx)
     {
-        ctx.Reply(ConversationTexts.Greeting(ctx.Language, ctx.User.DisplayName),
-            new InlineKeyboardMarkup(InlineKeyboardButton.WithCallbackData(ctx.T(ConversationTexts.HelpButton), "conv:help")));
+        List<InlineKeyboardButton[]> rows = [[InlineKeyboardButton.WithCallbackData(ctx.T(ConversationTexts.HelpButton), "conv:help")]];
+        var menu = ctx.Services.GetRequiredService<BotPipeline>().Routes.Menu;
+        rows.AddRange(menu.Chunk(2).Select(row => row.Select(m => InlineKeyboardButton.WithCallbackData(ctx.T(m.Label), m.CallbackData)).ToArray()));
+        ctx.Reply(ConversationTexts.Greeting(ctx.Language, ctx.User.DisplayName), new InlineKeyboardMarkup(rows));
         return Task.CompletedTask;
     }
 

@@ -46,7 +46,7 @@ public sealed class ManualTransfers(BazaarDb db, PaymentService payments, IOptio
 
     public async Task<bool> RejectAsync(long paymentId, string reason, string by, CancellationToken ct)
     {
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await PaymentsTransaction.BeginAsync(db, ct);
         var n = await db.Payments.Where(p => p.Id == paymentId && p.Status == PaymentStatus.Pending &&
                                              (p.Method == PaymentMethod.ManualBank || p.Method == PaymentMethod.ManualBlik))
             .ExecuteUpdateAsync(s => s.SetProperty(p => p.Status, PaymentStatus.Failed)

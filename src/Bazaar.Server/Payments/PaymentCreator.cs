@@ -14,7 +14,11 @@ public sealed class PaymentCreator(BazaarDb db, IOptions<PaymentsOptions> option
     PaymentService payments, CryptoPayments crypto, RateService rates, StripePayments stripe,
     RobokassaPayments robokassa, StarsPayments stars, TimeProvider clock, ILogger<PaymentCreator> log)
 {
-    public async Task<(Payment? Payment, CreateError? Error)> CreateAsync(CreatePaymentRequest r, CancellationToken ct)
+    public Task<(Payment? Payment, CreateError? Error)> CreateAsync(CreatePaymentRequest r, CancellationToken ct) =>
+        CreateAsync(r, starsInvoiceLink: true, ct);
+
+    /// <param name="starsInvoiceLink">False in a chat: the bot sends the Stars invoice itself (sendInvoice through the outbox).</param>
+    public async Task<(Payment? Payment, CreateError? Error)> CreateAsync(CreatePaymentRequest r, bool starsInvoiceLink, CancellationToken ct)
     {
         if (!PaymentMethods.TryParse(r.Method, out var method))
             return Fail(400, "unknown_method", "Method must be one of manual_bank, manual_blik, btc, ltc, stars, stripe, robokassa.");
@@ -47,15 +51,19 @@ public sealed class PaymentCreator(BazaarDb db, IOptions<PaymentsOptions> option
                 for (var attempt = 0; ; attempt++)
                 {
                     p.Reference = ManualTransfers.NewReference();
+                    // A savepoint per attempt: on PostgreSQL a violation inside the caller's transaction would abort it.
+                    await using var attemptTx = await PaymentsTransaction.BeginAsync(db, ct);
                     db.Payments.Add(p);
                     try
                     {
                         await db.SaveChangesAsync(ct);
+                        await attemptTx.CommitAsync(ct);
                         break;
                     }
                     catch (DbUpdateException e) when (DbErrors.IsUniqueViolation(e) && attempt < 5)
                     {
                         db.Entry(p).State = Microsoft.EntityFrameworkCore.EntityState.Detached;
+                        await attemptTx.RollbackAsync(ct);
                     }
                 }
                 return (p, null);
@@ -69,7 +77,7 @@ public sealed class PaymentCreator(BazaarDb db, IOptions<PaymentsOptions> option
                 }
                 var rate = await rates.GetAsync(method, currency, ct);
                 if (rate is null) return Fail(503, "rates_unavailable", "Exchange rates are unavailable; try again shortly.");
-                await using var tx = await db.Database.BeginTransactionAsync(ct);
+                await using var tx = await PaymentsTransaction.BeginAsync(db, ct);
                 p.PayAmount = CryptoPayments.QuoteSats(amount, currency, rate.Value);
                 p.PayCurrency = method == PaymentMethod.Ltc ? "LTC" : "BTC";
                 p.ExpiresAt = now.AddMinutes(options.Value.Crypto.QuoteMinutes);
@@ -113,6 +121,7 @@ public sealed class PaymentCreator(BazaarDb db, IOptions<PaymentsOptions> option
                 p.PayCurrency = "XTR";
                 db.Payments.Add(p);
                 await db.SaveChangesAsync(ct);
+                if (!starsInvoiceLink) return (p, null);
                 try
                 {
                     p.PayUrl = await stars.CreateInvoiceLinkAsync(p, description, description, ct);

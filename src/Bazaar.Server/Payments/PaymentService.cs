@@ -30,7 +30,7 @@ public sealed class PaymentService(BazaarDb db, Outbox outbox, TimeProvider cloc
         string? decidedBy, Completion? how, CancellationToken ct)
     {
         how ??= new Completion();
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await PaymentsTransaction.BeginAsync(db, ct);
         var now = clock.GetUtcNow().UtcDateTime;
         try
         {

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Bazaar.Server.Admin;
+using Bazaar.Server.Conversations;
 using Bazaar.Server.Data;
 using Bazaar.Server.Hosting;
 using Bazaar.Server.Wallet;
@@ -27,6 +28,7 @@ public static class PaymentsModule
         services.AddScoped<StarsPayments>();
         services.AddSingleton<RobokassaPayments>();
         services.AddHostedService<CryptoWatcherLoop>();
+        services.AddBotRoutes(DepositBot.Register);
         return services;
     }
 

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Bazaar.Server.Admin;
+using Bazaar.Server.Conversations;
 using Bazaar.Server.Data;
 using Bazaar.Server.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -14,6 +15,7 @@ public static class WalletModule
         services.Configure<ShopCurrencyOptions>(config.GetSection("Shop"));
         services.AddScoped<Ledger>();
         services.AddScoped<WalletScreens>();
+        services.AddBotRoutes(WalletBot.Register);
         return services;
     }
 

@@ -10,11 +10,18 @@ namespace Bazaar.Server.Wallet;
 /// <summary>A bot screen: HTML text and its inline keyboard.</summary>
 public sealed record BotScreen(string Text, InlineKeyboardMarkup? Keyboard);
 
+/// <summary>Balances other than money for /balance (the checks feature's credits, for one); each adds its lines.</summary>
+public interface IBalanceLines
+{
+    Task<IReadOnlyList<string>> LinesAsync(long userId, string language, CancellationToken ct);
+}
+
 /// <summary>
 /// The wallet's bot screens as plain methods, for the conversation router to call:
 /// /wallet (balance, recent movements, Deposit), /balance, and the deposit-method choice.
 /// </summary>
-public sealed class WalletScreens(BazaarDb db, IOptions<ShopCurrencyOptions> shop, IOptions<PaymentsOptions> payments)
+public sealed class WalletScreens(BazaarDb db, IOptions<ShopCurrencyOptions> shop, IOptions<PaymentsOptions> payments,
+    IEnumerable<IBalanceLines> otherBalances)
 {
     public const string DepositCallback = "wallet:deposit";
     public const string DepositMethodCallbackPrefix = "wallet:deposit:";
@@ -42,9 +49,13 @@ public sealed class WalletScreens(BazaarDb db, IOptions<ShopCurrencyOptions> sho
 
     public async Task<string> BalanceTextAsync(long userId, CancellationToken ct)
     {
-        var t = WalletTexts.For(await LanguageOf(userId, ct));
+        var lang = await LanguageOf(userId, ct);
+        var t = WalletTexts.For(lang);
         var sb = new StringBuilder().AppendLine(t.BalanceTitle).AppendLine();
         AppendBalances(sb, t, await WalletModule.Balances(db, userId, ct));
+        foreach (var other in otherBalances)
+            foreach (var line in await other.LinesAsync(userId, Conversations.Languages.FromCode(lang), ct))
+                sb.AppendLine(line);
         return sb.ToString().TrimEnd();
     }
 

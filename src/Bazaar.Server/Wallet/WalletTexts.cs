@@ -1,3 +1,5 @@
+using Bazaar.Server.Conversations;
+
 namespace Bazaar.Server.Wallet;
 
 /// <summary>The wallet's bot texts in English and Russian.</summary>
@@ -44,6 +46,11 @@ public sealed record WalletTexts(
         MethodStripe: "💳 Карта (Stripe)",
         MethodRobokassa: "💳 Карта (Robokassa)",
         BalanceTitle: "💰 <b>Ваш баланс</b>");
+
+    // Commands and the menu button, for the bot's /help, setMyCommands and /start menu.
+    public static readonly Localized WalletCommand = new("Your wallet: balance, movements, deposit", "Ваш кошелёк: баланс, операции, пополнение");
+    public static readonly Localized BalanceCommand = new("Your balances", "Ваши балансы");
+    public static readonly Localized WalletButton = new("👛 Wallet", "👛 Кошелёк");
 
     public static WalletTexts For(string? languageCode) =>
         languageCode is not null && languageCode.StartsWith("ru", StringComparison.OrdinalIgnoreCase) ? Ru : En;
