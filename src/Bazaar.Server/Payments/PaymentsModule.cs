@@ -26,7 +26,7 @@ public static class PaymentsModule
         services.AddScoped<StripePayments>();
         services.AddScoped<StarsPayments>();
         services.AddSingleton<RobokassaPayments>();
-        services.AddHostedService<CryptoWatcherLoop>();
+        CryptoWatchJob.Register(services, config);
         return services;
     }
 
