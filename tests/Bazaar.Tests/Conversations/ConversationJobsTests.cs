@@ -30,8 +30,8 @@ public sealed class ConversationJobsTests : IAsyncLifetime
         Assert.True(await HasState(expired));
 
         _app.Clock.Advance(TimeSpan.FromDays(8));
-        await _app.Post(Updates.Text(logged, "/echo waiting")); // received, not yet handled: kept whatever its age
         await _app.Send(Updates.Text(fresh, "/ask now"));
+        await _app.Post(Updates.Text(logged, "/echo waiting")); // received, not yet handled: kept whatever its age
         var staleCutoff = _app.Clock.GetUtcNow().ToUnixTimeMilliseconds() - 3_600_000;
         Assert.True(await _app.WithDb(db => db.RateLimits.AnyAsync(r => r.WindowStart < staleCutoff)));
         Assert.Equal(2, (await UpdatesOf(logged)).Count);
