@@ -1,5 +1,6 @@
 using Bazaar.Server.Channels.Telegram;
 using Bazaar.Server.Data;
+using Bazaar.Server.Jobs;
 using Microsoft.EntityFrameworkCore;
 
 namespace Bazaar.Server.Channels;
@@ -18,6 +19,8 @@ public static class OutboxModule
         services.AddSingleton<IOutboxTransport, TelegramDelivery>();
         services.AddSingleton<OutboxSender>();
         services.AddHostedService(sp => sp.GetRequiredService<OutboxSender>());
+        services.AddJobHandler<OutboxCleanupJob>(OutboxCleanupJob.Type);
+        services.AddRecurringJob(OutboxCleanupJob.Type, TimeSpan.FromHours(1), OutboxCleanupJob.Type);
         return services;
     }
 

@@ -9,6 +9,8 @@ namespace Bazaar.Server.Channels;
 /// order), claims them with a conditional update and a lease, and sends them within the pacer's limits.
 /// Any number of loops and processes may run rounds at once: a row is claimed by one of them only, a chat's
 /// rows go out in order, and rows of a sender that died are taken over when its lease has expired.
+/// Not a job type: the outbox is a queue of its own, whose claims follow each chat's order and Telegram's flood
+/// limits, and a send must not wait for a job claim. Only its retention clean-up is a job (OutboxCleanupJob).
 /// </summary>
 public sealed class OutboxSender(
     IServiceScopeFactory scopes,
@@ -31,7 +33,6 @@ public sealed class OutboxSender(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!O.Enabled) return;
-        var nextCleanUp = Now;
         while (!stoppingToken.IsCancellationRequested)
         {
             var wait = TimeSpan.FromSeconds(O.PollSeconds);
@@ -40,11 +41,6 @@ public sealed class OutboxSender(
                 var round = await RunOnceAsync(stoppingToken);
                 if (round.Claimed >= O.BatchSize) continue;
                 if (round.WakeAt is { } at && at - Now < wait) wait = at - Now;
-                if (Now >= nextCleanUp)
-                {
-                    await CleanUpAsync(stoppingToken);
-                    nextCleanUp = Now.AddHours(1);
-                }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

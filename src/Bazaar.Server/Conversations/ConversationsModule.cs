@@ -1,6 +1,7 @@
 using Bazaar.Server.Admin;
 using Bazaar.Server.Data;
 using Bazaar.Server.Hosting;
+using Bazaar.Server.Jobs;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Telegram.Bot.Types.ReplyMarkups;
@@ -20,6 +21,10 @@ public static class ConversationsModule
         services.AddSingleton<Inbox>();
         services.AddHostedService(sp => sp.GetRequiredService<Inbox>());
         services.AddScoped<EventLog>();
+        services.AddJobHandler<EventLogCleanupJob>(EventLogCleanupJob.Type);
+        services.AddRecurringJob(EventLogCleanupJob.Type, TimeSpan.FromHours(1), EventLogCleanupJob.Type);
+        services.AddJobHandler<ConversationStateCleanupJob>(ConversationStateCleanupJob.Type);
+        services.AddRecurringJob(ConversationStateCleanupJob.Type, TimeSpan.FromHours(1), ConversationStateCleanupJob.Type);
         services.AddBotRoutes(r => r
             .Command("start", Start, ConversationTexts.StartCommand)
             .Command("help", Help, ConversationTexts.HelpCommand)

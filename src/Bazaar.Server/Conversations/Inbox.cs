@@ -12,6 +12,8 @@ public sealed record InboundItem(string Channel, string BotId, long UpdateId, Up
 /// The durable inbox with group commit. Every channel (webhook, polling, sandbox) hands its updates to
 /// one writer, which inserts whatever has queued up in one transaction and completes each caller only
 /// after the commit. A duplicate (channel, bot, update_id) is ignored by the unique index.
+/// Not a job type: it is the write path in front of the database, and a job per update would be the
+/// per-update write that group commit exists to avoid.
 /// </summary>
 public sealed class Inbox(IServiceScopeFactory scopes, WriteGate gate, UpdateProcessor processor, TimeProvider clock,
     ILogger<Inbox> log) : BackgroundService

@@ -17,13 +17,14 @@ namespace Bazaar.Server.Conversations;
 /// savepoint per update: an update's state changes, outbox rows and final status commit together, and a
 /// handler that throws is rolled back to its savepoint and marked failed. Different chats run in parallel
 /// across workers on PostgreSQL; the claim is atomic (SKIP LOCKED there, the single writer on SQLite).
+/// Not a job type: the inbox is a queue of its own with per-chat order and batched claims, and a reply must not
+/// wait for a job claim. The event log's clean-up is a job (EventLogCleanupJob).
 /// </summary>
 public sealed class UpdateProcessor(IServiceScopeFactory scopes, WriteGate gate, BotPipeline pipeline, DatabaseOptions database,
     IOptions<ConversationOptions> options, TimeProvider clock, ILogger<UpdateProcessor> log) : BackgroundService
 {
     private readonly SemaphoreSlim _wake = new(0, 1);
     private TaskCompletionSource _batchDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private DateTime _nextCleanUp;
 
     /// <summary>New work is there (called by the inbox after a commit and by retries).</summary>
     public void Wake()
@@ -54,7 +55,6 @@ public sealed class UpdateProcessor(IServiceScopeFactory scopes, WriteGate gate,
             {
                 var n = await RunOnceAsync(ct);
                 failures = 0;
-                await CleanUpIfDueAsync(ct);
                 if (n == 0)
                 {
                     using var idle = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -252,14 +252,5 @@ public sealed class UpdateProcessor(IServiceScopeFactory scopes, WriteGate gate,
         p.ParameterName = name;
         p.Value = value ?? DBNull.Value;
         cmd.Parameters.Add(p);
-    }
-
-    private async Task CleanUpIfDueAsync(CancellationToken ct)
-    {
-        var now = clock.GetUtcNow().UtcDateTime;
-        if (now < _nextCleanUp) return;
-        _nextCleanUp = now.AddHours(1);
-        await using var scope = scopes.CreateAsyncScope();
-        await scope.ServiceProvider.GetRequiredService<EventLog>().CleanUpAsync(ct);
     }
 }

@@ -173,34 +173,3 @@ public sealed class CryptoWatcher(BazaarDb db, PaymentService payments, RateServ
         return expired;
     }
 }
-
-/// <summary>Runs the watcher every Payments:Crypto:PollSeconds (0 turns it off); a recurring job can replace it later.</summary>
-internal sealed class CryptoWatcherLoop(IServiceScopeFactory scopes, IOptions<PaymentsOptions> options, TimeProvider clock,
-    ILogger<CryptoWatcherLoop> log) : BackgroundService
-{
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var o = options.Value.Crypto;
-        if (o.PollSeconds <= 0 || (string.IsNullOrWhiteSpace(o.Btc.ExplorerUrl) && string.IsNullOrWhiteSpace(o.Ltc.ExplorerUrl))) return;
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await using var scope = scopes.CreateAsyncScope();
-                await scope.ServiceProvider.GetRequiredService<CryptoWatcher>().RunOnceAsync(stoppingToken);
-            }
-            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
-            {
-                log.LogError(e, "The crypto watcher failed; trying again next round");
-            }
-            try
-            {
-                await Task.Delay(TimeSpan.FromSeconds(o.PollSeconds), clock, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-        }
-    }
-}

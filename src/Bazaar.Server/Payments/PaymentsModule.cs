@@ -27,8 +27,8 @@ public static class PaymentsModule
         services.AddScoped<StripePayments>();
         services.AddScoped<StarsPayments>();
         services.AddSingleton<RobokassaPayments>();
-        services.AddHostedService<CryptoWatcherLoop>();
         services.AddBotRoutes(DepositBot.Register);
+        CryptoWatchJob.Register(services, config);
         return services;
     }
 

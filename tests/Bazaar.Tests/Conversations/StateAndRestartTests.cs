@@ -96,7 +96,7 @@ public sealed class StateAndRestartTests : IAsyncLifetime
             var log = scope.ServiceProvider.GetRequiredService<EventLog>();
             var count = () => app.WithDb(db => db.InboundUpdates.CountAsync(u => u.UserId == user.ToString()));
             var b = await count();
-            await log.CleanUpAsync(default);
+            await log.DeleteOldUpdatesAsync(default);
             var a = await count();
             var l = await app.WithDb(db => db.InboundUpdates.Where(u => u.UserId == user.ToString()).Select(u => u.Status).SingleAsync());
             return (b, a, l);

@@ -67,8 +67,12 @@ public sealed class FakeChainApis : IAsyncDisposable
         foreach (var tx in _txs.GetOrAdd(chain, _ => new()).Where(t => t.Txid == txid)) tx.BlockHeight = height;
     }
 
+    /// <summary>While set, address lookups answer JSON that is not Esplora's shape (a broken or changed explorer).</summary>
+    public bool Garbled { get; set; }
+
     private IResult AddressTxs(string chain, string address)
     {
+        if (Garbled) return Results.Content("[{\"unexpected\":true}]", "application/json");
         var list = new JsonArray();
         foreach (var tx in _txs.GetOrAdd(chain, _ => new()).Where(t => t.Outputs.Any(o => o.Address == address)).Reverse())
         {

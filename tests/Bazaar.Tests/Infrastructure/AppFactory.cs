@@ -58,6 +58,9 @@ public class AppFactory : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Seed:Demo", "false");
         // Tests step the outbox sender themselves (OutboxSender.RunOnceAsync); With("Outbox:Enabled", "true") runs the loop.
         builder.UseSetting("Outbox:Enabled", "false");
+        // Tests step the job scheduler and workers themselves (JobScheduler/JobRunner.RunOnceAsync), so a recurring
+        // clean-up never races a test that moves the clock; With("Jobs:Enabled", "true") runs the job host.
+        builder.UseSetting("Jobs:Enabled", "false");
         foreach (var (k, v) in _settings) builder.UseSetting(k, v);
         builder.ConfigureServices(services =>
         {

@@ -21,7 +21,7 @@ public class PaymentsAppFactory : AppFactory
     public FakeChainApis Chain { get; private set; } = null!;
 
     protected virtual string RobokassaAlgorithm => "MD5";
-    /// <summary>0 keeps the hosted watcher loop off, so tests drive RunOnceAsync themselves.</summary>
+    /// <summary>0 leaves the recurring crypto-watch job unregistered, so tests drive RunOnceAsync themselves.</summary>
     protected virtual string PollSeconds => "0";
     protected virtual string Confirmations => "2";
 

@@ -11,6 +11,8 @@ namespace Bazaar.Server.Channels.Telegram;
 /// Polling mode: getUpdates in a loop, each update into the same inbox as the webhook. The offset is
 /// the highest stored update_id + 1, so it is persisted by the inbox itself and an update is confirmed
 /// to Telegram only after it is committed.
+/// Not a job type: getUpdates is one continuous long poll per bot token (Telegram refuses two at once),
+/// and claiming a job between polls would only add latency to every incoming message.
 /// </summary>
 public sealed class TelegramPolling(ITelegramBotClient bot, IOptions<TelegramOptions> options, Inbox inbox,
     IServiceScopeFactory scopes, TimeProvider clock, ILogger<TelegramPolling> log) : BackgroundService
