@@ -22,6 +22,11 @@ public sealed class ProcessorOptions
     public bool Enabled { get; set; } = true;
     /// <summary>Updates claimed per batch; a batch is one transaction with a savepoint per update.</summary>
     public int BatchSize { get; set; } = 64;
+    /// <summary>
+    /// On SQLite, how long a processing transaction may keep the inbox writer (and so the webhook's answers) waiting
+    /// before it commits and lets it in.
+    /// </summary>
+    public int MaxHoldMs { get; set; } = 3;
     /// <summary>Parallel workers; on SQLite there is one writer anyway.</summary>
     public int? Workers { get; set; }
 }

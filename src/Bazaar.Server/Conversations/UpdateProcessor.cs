@@ -119,11 +119,13 @@ public sealed class UpdateProcessor(IServiceScopeFactory scopes, WriteGate gate,
         {
             await using var tx = await db.Database.BeginTransactionAsync(ct);
             var conn = db.Database.GetDbConnection();
+            var began = Stopwatch.GetTimestamp();
+            var hold = TimeSpan.FromMilliseconds(options.Value.Processor.MaxHoldMs);
             try
             {
                 for (var i = start; i < claimed.Count && handled < max; i++, handled++)
                 {
-                    if (handled > 0 && gate.Contended) break;
+                    if (handled > 0 && gate.Contended && Stopwatch.GetElapsedTime(began) >= hold) break;
                     var outcome = await ProcessOneAsync(scope.ServiceProvider, db, tx, claimed[i], ct);
                     await SetStatusAsync(conn, tx.GetDbTransaction(), claimed[i].Id, outcome, ct);
                 }
