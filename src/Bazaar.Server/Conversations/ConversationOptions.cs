@@ -26,7 +26,12 @@ public sealed class ProcessorOptions
     /// On SQLite, how long a processing transaction may keep the inbox writer (and so the webhook's answers) waiting
     /// before it commits and lets it in.
     /// </summary>
-    public int MaxHoldMs { get; set; } = 3;
+    public int MaxHoldMs { get; set; } = 1;
+    /// <summary>
+    /// The share of time the background processor works while the webhook is saturated (1 = no limit);
+    /// the rest goes to accepting updates. The backlog is durable and is worked off when the load drops.
+    /// </summary>
+    public double BusyShare { get; set; } = 0.5;
     /// <summary>Parallel workers; on SQLite there is one writer anyway.</summary>
     public int? Workers { get; set; }
 }

@@ -18,12 +18,13 @@ namespace Bazaar.Server.Conversations;
 /// handler that throws is rolled back to its savepoint and marked failed. Different chats run in parallel
 /// across workers on PostgreSQL; the claim is atomic (SKIP LOCKED there, the single writer on SQLite).
 /// </summary>
-public sealed class UpdateProcessor(IServiceScopeFactory scopes, WriteGate gate, BotPipeline pipeline, DatabaseOptions database,
+public sealed class UpdateProcessor(IServiceProvider services, IServiceScopeFactory scopes, WriteGate gate, BotPipeline pipeline, DatabaseOptions database,
     IOptions<ConversationOptions> options, TimeProvider clock, ILogger<UpdateProcessor> log) : BackgroundService
 {
     private readonly SemaphoreSlim _wake = new(0, 1);
     private TaskCompletionSource _batchDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private DateTime _nextCleanUp;
+    private Inbox? _inbox;
 
     /// <summary>New work is there (called by the inbox after a commit and by retries).</summary>
     public void Wake()
@@ -52,8 +53,16 @@ public sealed class UpdateProcessor(IServiceScopeFactory scopes, WriteGate gate,
         {
             try
             {
+                var started = Stopwatch.GetTimestamp();
                 var n = await RunOnceAsync(ct);
                 failures = 0;
+                // While the webhook is saturated, answering Telegram comes first: the backlog is durable and is worked
+                // off as soon as the load drops, so the processor takes only a share of the CPU.
+                if (n > 0 && options.Value.Processor.BusyShare is > 0 and < 1 && (_inbox ??= services.GetRequiredService<Inbox>()).Busy)
+                {
+                    var worked = Stopwatch.GetElapsedTime(started);
+                    await Task.Delay(worked * ((1 - options.Value.Processor.BusyShare) / options.Value.Processor.BusyShare), clock, ct);
+                }
                 await CleanUpIfDueAsync(ct);
                 if (n == 0)
                 {
