@@ -42,7 +42,7 @@ public sealed class UpdateProcessor(IServiceProvider services, IServiceScopeFact
     {
         var o = options.Value.Processor;
         if (!o.Enabled) return;
-        var workers = o.Workers ?? (database.Provider == DatabaseProvider.Postgres ? 2 : 1);
+        var workers = o.Workers ?? (database.Provider == DatabaseProvider.Postgres ? 4 : 1);
         await Task.WhenAll(Enumerable.Range(0, Math.Max(1, workers)).Select(_ => Task.Run(() => LoopAsync(stoppingToken), stoppingToken)));
     }
 
@@ -211,7 +211,8 @@ public sealed class UpdateProcessor(IServiceProvider services, IServiceScopeFact
                 AND NOT EXISTS (
                   SELECT 1 FROM inbound_updates j
                   WHERE j."Channel" = i."Channel" AND j."BotId" = i."BotId" AND j."ChatId" = i."ChatId" AND j."Id" <> i."Id"
-                    AND (j."Status" = 'processing' OR (j."Status" = 'received' AND j."UpdateId" < i."UpdateId")))
+                    AND j."Status" IN ('received', 'processing')
+                    AND (j."Status" = 'processing' OR j."UpdateId" < i."UpdateId"))
               ORDER BY i."Id"
               LIMIT @n {(postgres ? "FOR UPDATE SKIP LOCKED" : "")})
             RETURNING "Id", "Channel", "BotId", "UpdateId", "Payload"

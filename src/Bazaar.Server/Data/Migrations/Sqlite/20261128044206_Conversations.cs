@@ -73,15 +73,21 @@ namespace Bazaar.Server.Data.Migrations.Sqlite
                 column: "ExpiresAt");
 
             migrationBuilder.CreateIndex(
-                name: "IX_inbound_updates_Channel_BotId_ChatId_UpdateId",
-                table: "inbound_updates",
-                columns: new[] { "Channel", "BotId", "ChatId", "UpdateId" });
-
-            migrationBuilder.CreateIndex(
                 name: "IX_inbound_updates_Channel_BotId_UpdateId",
                 table: "inbound_updates",
                 columns: new[] { "Channel", "BotId", "UpdateId" },
                 unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_inbound_updates_ChatId_Id",
+                table: "inbound_updates",
+                columns: new[] { "ChatId", "Id" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_inbound_updates_open_by_chat",
+                table: "inbound_updates",
+                columns: new[] { "Channel", "BotId", "ChatId", "UpdateId" },
+                filter: "\"Status\" IN ('received', 'processing')");
 
             migrationBuilder.CreateIndex(
                 name: "IX_inbound_updates_ReceivedAt",
