@@ -130,14 +130,18 @@ public sealed class UpdateProcessor(IServiceProvider services, IServiceScopeFact
             var conn = db.Database.GetDbConnection();
             var began = Stopwatch.GetTimestamp();
             var hold = TimeSpan.FromMilliseconds(options.Value.Processor.MaxHoldMs);
+            var outcomes = new List<(long Id, Outcome Outcome)>();
             try
             {
+                var savepoint = false;
                 for (var i = start; i < claimed.Count && handled < max; i++, handled++)
                 {
                     if (handled > 0 && gate.Contended && Stopwatch.GetElapsedTime(began) >= hold) break;
-                    var outcome = await ProcessOneAsync(scope.ServiceProvider, db, tx, claimed[i], ct);
-                    await SetStatusAsync(conn, tx.GetDbTransaction(), claimed[i].Id, outcome, ct);
+                    var outcome = await ProcessOneAsync(scope.ServiceProvider, db, tx.GetDbTransaction(), claimed[i], savepoint, ct);
+                    savepoint = true;
+                    outcomes.Add((claimed[i].Id, outcome));
                 }
+                await SetStatusesAsync(conn, tx.GetDbTransaction(), db.IsPostgres, outcomes, ct);
                 await tx.CommitAsync(ct);
                 return handled;
             }
@@ -160,16 +164,18 @@ public sealed class UpdateProcessor(IServiceProvider services, IServiceScopeFact
     /// Runs one update inside the batch transaction. The batch's scope and DbContext are reused (creating them per update
     /// costs more than most handlers); the change tracker starts empty for every update.
     /// </summary>
-    private async Task<Outcome> ProcessOneAsync(IServiceProvider services, BazaarDb db, IDbContextTransaction tx, Claimed c, CancellationToken ct)
+    private async Task<Outcome> ProcessOneAsync(IServiceProvider services, BazaarDb db, DbTransaction tx, Claimed c, bool releasePrevious,
+        CancellationToken ct)
     {
         var started = Stopwatch.GetTimestamp();
+        db.ChangeTracker.Clear();
+        // The previous update's savepoint is released together with this one's creation: one round trip.
+        await ExecuteAsync(tx, releasePrevious ? "RELEASE SAVEPOINT u; SAVEPOINT u" : "SAVEPOINT u", ct);
         Update? update;
         try { update = JsonSerializer.Deserialize<Update>(c.Payload, JsonBotAPI.Options); }
         catch (JsonException ex) { return new Outcome(UpdateStatus.Failed, 0, "Unreadable payload: " + ex.Message, null, null); }
         if (update is null) return new Outcome(UpdateStatus.Failed, 0, "Empty payload", null, null);
 
-        db.ChangeTracker.Clear();
-        await tx.CreateSavepointAsync("u", ct);
         try
         {
             var outbox = services.GetRequiredService<Outbox>();
@@ -177,12 +183,11 @@ public sealed class UpdateProcessor(IServiceProvider services, IServiceScopeFact
             var ctx = new BotContext(c.Channel, c.Id, update, UpdateInfo.Of(update), db, outbox, services, clock, options.Value, ct);
             await pipeline.RunAsync(ctx);
             await db.SaveChangesAsync(ct);
-            await tx.ReleaseSavepointAsync("u", ct);
             return new Outcome(ctx.Status, ElapsedMs(started), null, ctx.Info.UserId, ctx.Info.ChatId);
         }
         catch (Exception ex) when (!ct.IsCancellationRequested)
         {
-            await tx.RollbackToSavepointAsync("u", ct);
+            await ExecuteAsync(tx, "ROLLBACK TO SAVEPOINT u", ct);
             db.ChangeTracker.Clear();
             log.LogWarning(ex, "Update {Id} ({Channel} {UpdateId}) failed", c.Id, c.Channel, c.UpdateId);
             return new Outcome(UpdateStatus.Failed, ElapsedMs(started), Truncate(ex.ToString(), 2000), null, null);
@@ -227,19 +232,50 @@ public sealed class UpdateProcessor(IServiceProvider services, IServiceScopeFact
         return list;
     }
 
-    private async Task SetStatusAsync(DbConnection conn, DbTransaction tx, long id, Outcome o, CancellationToken ct)
+    private static async Task ExecuteAsync(DbTransaction tx, string sql, CancellationToken ct)
     {
+        await using var cmd = tx.Connection!.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = sql;
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>The final status of every update of the chunk, in the chunk's transaction (one statement on PostgreSQL).</summary>
+    private async Task SetStatusesAsync(DbConnection conn, DbTransaction tx, bool postgres, List<(long Id, Outcome Outcome)> outcomes,
+        CancellationToken ct)
+    {
+        if (outcomes.Count == 0) return;
         await using var cmd = conn.CreateCommand();
         cmd.Transaction = tx;
+        AddParam(cmd, "@at", clock.GetUtcNow().UtcDateTime);
+        if (postgres)
+        {
+            cmd.CommandText = """
+                UPDATE inbound_updates AS u SET "Status" = t.s, "HandlerMs" = t.ms, "Error" = t.e, "ProcessedAt" = @at
+                FROM unnest(@ids, @s, @ms, @e) AS t(id, s, ms, e) WHERE u."Id" = t.id
+                """;
+            AddParam(cmd, "@ids", outcomes.Select(o => o.Id).ToArray());
+            AddParam(cmd, "@s", outcomes.Select(o => UpdateStatusText.Of(o.Outcome.Status)).ToArray());
+            AddParam(cmd, "@ms", outcomes.Select(o => o.Outcome.Ms).ToArray());
+            AddParam(cmd, "@e", outcomes.Select(o => o.Outcome.Error).ToArray());
+            await cmd.ExecuteNonQueryAsync(ct);
+            return;
+        }
         cmd.CommandText = """
             UPDATE inbound_updates SET "Status" = @s, "HandlerMs" = @ms, "Error" = @e, "ProcessedAt" = @at WHERE "Id" = @id
             """;
-        AddParam(cmd, "@s", UpdateStatusText.Of(o.Status));
-        AddParam(cmd, "@ms", o.Ms);
-        AddParam(cmd, "@e", o.Error);
-        AddParam(cmd, "@at", clock.GetUtcNow().UtcDateTime);
-        AddParam(cmd, "@id", id);
-        await cmd.ExecuteNonQueryAsync(ct);
+        AddParam(cmd, "@s", null);
+        AddParam(cmd, "@ms", null);
+        AddParam(cmd, "@e", null);
+        AddParam(cmd, "@id", null);
+        foreach (var (id, o) in outcomes)
+        {
+            cmd.Parameters["@s"].Value = UpdateStatusText.Of(o.Status);
+            cmd.Parameters["@ms"].Value = o.Ms;
+            cmd.Parameters["@e"].Value = (object?)o.Error ?? DBNull.Value;
+            cmd.Parameters["@id"].Value = id;
+            await cmd.ExecuteNonQueryAsync(ct);
+        }
     }
 
     /// <summary>The separate write after a failed transaction: nothing of the handler is kept, the update can be retried.</summary>
