@@ -12,11 +12,12 @@ using Telegram.Bot.Types;
 namespace Bazaar.Server.Conversations;
 
 /// <summary>
-/// Works through the inbox. A batch claims received updates (at most one per chat, the chat's oldest,
-/// so a chat's updates run one at a time and in update_id order) and runs them in ONE transaction with a
-/// savepoint per update: an update's state changes, outbox rows and final status commit together, and a
-/// handler that throws is rolled back to its savepoint and marked failed. Different chats run in parallel
-/// across workers on PostgreSQL; the claim is atomic (SKIP LOCKED there, the single writer on SQLite).
+/// Works through the inbox. A batch is claimed in one committed statement (marked processing): only a chat's
+/// oldest open update, so a chat's updates run one at a time and in update_id order, while different chats run
+/// in parallel across workers (SKIP LOCKED on PostgreSQL, the single writer on SQLite). The claimed updates then
+/// run in as few transactions as possible with a savepoint each: an update's state changes, outbox rows and final
+/// status commit together, and a handler that throws is rolled back to its savepoint and marked failed. Updates
+/// left claimed by a stopped process are taken back at start-up (one server process per database).
 /// </summary>
 public sealed class UpdateProcessor(IServiceProvider services, IServiceScopeFactory scopes, WriteGate gate, BotPipeline pipeline, DatabaseOptions database,
     IOptions<ConversationOptions> options, TimeProvider clock, ILogger<UpdateProcessor> log) : BackgroundService
