@@ -206,7 +206,7 @@ public static class WebhookBench
         string? sqlitePath = null;
         var psi = new ProcessStartInfo("dotnet", [dll, "--urls", $"http://127.0.0.1:{port}"])
         {
-            WorkingDirectory = Path.GetDirectoryName(dll)!, RedirectStandardOutput = true, RedirectStandardError = true,
+            WorkingDirectory = Path.Combine(root, "src", "Bazaar.Server"), RedirectStandardOutput = true, RedirectStandardError = true,
         };
         var env = psi.Environment;
         env["ASPNETCORE_ENVIRONMENT"] = "Production";

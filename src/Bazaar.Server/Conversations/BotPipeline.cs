@@ -55,18 +55,42 @@ public sealed class BotPipeline
             return;
         }
         var now = ctx.Now;
-        // One atomic upsert: two updates of one user in two chats may run at once.
-        var users = await ctx.Db.Users.FromSqlRaw("""
+        // One atomic upsert (two updates of one user in two chats may run at once), read back as a tracked entity.
+        var conn = ctx.Db.Database.GetDbConnection();
+        await using var cmd = conn.CreateCommand();
+        cmd.Transaction = ctx.Db.Database.CurrentTransaction?.GetDbTransaction();
+        cmd.CommandText = """
             INSERT INTO users ("Channel", "ExternalId", "Username", "FirstName", "LastName", "LanguageCode", "CreatedAt", "LastSeenAt", "IsBlocked")
-            VALUES ({0}, {1}, {2}, {3}, {4}, {5}, {6}, {6}, {7})
+            VALUES (@c, @x, @u, @f, @l, @lang, @now, @now, @blocked)
             ON CONFLICT ("Channel", "ExternalId") DO UPDATE SET
               "Username" = excluded."Username", "FirstName" = excluded."FirstName", "LastName" = excluded."LastName",
               "LanguageCode" = excluded."LanguageCode", "LastSeenAt" = excluded."LastSeenAt"
-            RETURNING *
-            """,
-            ctx.Channel, from.Id.ToString(), Db(Cut(from.Username, 64)), Cut(from.FirstName, 128) ?? "", Db(Cut(from.LastName, 128)),
-            Languages.FromCode(from.LanguageCode), now, false).ToListAsync(ctx.CancellationToken);
-        ctx.User = users[0];
+            RETURNING "Id", "CreatedAt", "IsBlocked", "BlockedAt"
+            """;
+        var user = new ChatUser
+        {
+            Channel = ctx.Channel, ExternalId = from.Id.ToString(), Username = Cut(from.Username, 64), FirstName = Cut(from.FirstName, 128) ?? "",
+            LastName = Cut(from.LastName, 128), LanguageCode = Languages.FromCode(from.LanguageCode), LastSeenAt = now,
+        };
+        UpdateProcessor.AddParam(cmd, "@c", user.Channel);
+        UpdateProcessor.AddParam(cmd, "@x", user.ExternalId);
+        UpdateProcessor.AddParam(cmd, "@u", user.Username);
+        UpdateProcessor.AddParam(cmd, "@f", user.FirstName);
+        UpdateProcessor.AddParam(cmd, "@l", user.LastName);
+        UpdateProcessor.AddParam(cmd, "@lang", user.LanguageCode);
+        UpdateProcessor.AddParam(cmd, "@now", now);
+        UpdateProcessor.AddParam(cmd, "@blocked", false);
+        await using (var r = await cmd.ExecuteReaderAsync(ctx.CancellationToken))
+        {
+            await r.ReadAsync(ctx.CancellationToken);
+            user.Id = r.GetInt64(0);
+            user.CreatedAt = DateTime.SpecifyKind(r.GetDateTime(1), DateTimeKind.Utc);
+            user.IsBlocked = r.GetBoolean(2);
+            user.BlockedAt = r.IsDBNull(3) ? null : DateTime.SpecifyKind(r.GetDateTime(3), DateTimeKind.Utc);
+        }
+        // Attached as it is now in the database: a handler's changes to it are saved, columns it does not know are left alone.
+        ctx.Db.Users.Attach(user);
+        ctx.User = user;
         ctx.IsAdmin = _admins.Contains(from.Id);
         ctx.Chat = new ChatTarget(ctx.Channel, ctx.Info.ChatId ?? from.Id.ToString(), ctx.User.Id);
         await next();

@@ -22,6 +22,16 @@ public sealed class ProcessorOptions
     public bool Enabled { get; set; } = true;
     /// <summary>Updates claimed per batch; a batch is one transaction with a savepoint per update.</summary>
     public int BatchSize { get; set; } = 64;
+    /// <summary>
+    /// On SQLite, how long a processing transaction may keep the inbox writer (and so the webhook's answers) waiting
+    /// before it commits and lets it in.
+    /// </summary>
+    public int MaxHoldMs { get; set; } = 1;
+    /// <summary>
+    /// The share of time the background processor works while the webhook is saturated (1 = no limit);
+    /// the rest goes to accepting updates. The backlog is durable and is worked off when the load drops.
+    /// </summary>
+    public double BusyShare { get; set; } = 0.25;
     /// <summary>Parallel workers; on SQLite there is one writer anyway.</summary>
     public int? Workers { get; set; }
 }

@@ -81,7 +81,10 @@ internal sealed class InboundUpdateMap : IEntityTypeConfiguration<InboundUpdate>
         b.Property(u => u.Error).HasMaxLength(2000);
         b.HasIndex(u => new { u.Channel, u.BotId, u.UpdateId }).IsUnique();
         b.HasIndex(u => new { u.Status, u.Id });
-        b.HasIndex(u => new { u.Channel, u.BotId, u.ChatId, u.UpdateId });
+        // Only open updates: the claim's per-chat ordering check never reads a chat's history.
+        b.HasIndex(u => new { u.Channel, u.BotId, u.ChatId, u.UpdateId })
+            .HasFilter("\"Status\" IN ('received', 'processing')").HasDatabaseName("IX_inbound_updates_open_by_chat");
+        b.HasIndex(u => new { u.ChatId, u.Id });
         b.HasIndex(u => u.ReceivedAt);
     }
 }

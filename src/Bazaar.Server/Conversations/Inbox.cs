@@ -25,6 +25,11 @@ public sealed class Inbox(IServiceScopeFactory scopes, WriteGate gate, UpdatePro
         public InboundItem Item { get; } = item;
     }
 
+    private long _lastBusyAt = long.MinValue / 2;
+
+    /// <summary>The webhook is busy: a recent commit carried several concurrent requests.</summary>
+    public bool Busy => Environment.TickCount64 - Volatile.Read(ref _lastBusyAt) < 100;
+
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
 
     /// <summary>Completes once the update is committed: true when it is new, false for a duplicate.
@@ -47,6 +52,8 @@ public sealed class Inbox(IServiceScopeFactory scopes, WriteGate gate, UpdatePro
             {
                 var inserted = await WriteAsync(batch, CancellationToken.None);
                 for (var i = 0; i < batch.Count; i++) batch[i].TrySetResult(inserted[i]);
+                // Several requests waited for one commit: the webhook is under load.
+                if (batch.Count >= 4) Volatile.Write(ref _lastBusyAt, Environment.TickCount64);
                 processor.Wake();
             }
             catch (Exception ex)

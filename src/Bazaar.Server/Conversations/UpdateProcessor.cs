@@ -12,19 +12,21 @@ using Telegram.Bot.Types;
 namespace Bazaar.Server.Conversations;
 
 /// <summary>
-/// Works through the inbox. A batch claims received updates (at most one per chat, the chat's oldest,
-/// so a chat's updates run one at a time and in update_id order) and runs them in ONE transaction with a
-/// savepoint per update: an update's state changes, outbox rows and final status commit together, and a
-/// handler that throws is rolled back to its savepoint and marked failed. Different chats run in parallel
-/// across workers on PostgreSQL; the claim is atomic (SKIP LOCKED there, the single writer on SQLite).
+/// Works through the inbox. A batch is claimed in one committed statement (marked processing): only a chat's
+/// oldest open update, so a chat's updates run one at a time and in update_id order, while different chats run
+/// in parallel across workers (SKIP LOCKED on PostgreSQL, the single writer on SQLite). The claimed updates then
+/// run in as few transactions as possible with a savepoint each: an update's state changes, outbox rows and final
+/// status commit together, and a handler that throws is rolled back to its savepoint and marked failed. Updates
+/// left claimed by a stopped process are taken back at start-up (one server process per database).
 /// Not a job type: the inbox is a queue of its own with per-chat order and batched claims, and a reply must not
 /// wait for a job claim. The event log's clean-up is a job (EventLogCleanupJob).
 /// </summary>
-public sealed class UpdateProcessor(IServiceScopeFactory scopes, WriteGate gate, BotPipeline pipeline, DatabaseOptions database,
+public sealed class UpdateProcessor(IServiceProvider services, IServiceScopeFactory scopes, WriteGate gate, BotPipeline pipeline, DatabaseOptions database,
     IOptions<ConversationOptions> options, TimeProvider clock, ILogger<UpdateProcessor> log) : BackgroundService
 {
     private readonly SemaphoreSlim _wake = new(0, 1);
     private TaskCompletionSource _batchDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Inbox? _inbox;
 
     /// <summary>New work is there (called by the inbox after a commit and by retries).</summary>
     public void Wake()
@@ -42,7 +44,7 @@ public sealed class UpdateProcessor(IServiceScopeFactory scopes, WriteGate gate,
     {
         var o = options.Value.Processor;
         if (!o.Enabled) return;
-        var workers = o.Workers ?? (database.Provider == DatabaseProvider.Postgres ? 2 : 1);
+        var workers = o.Workers ?? (database.Provider == DatabaseProvider.Postgres ? 4 : 1);
         await Task.WhenAll(Enumerable.Range(0, Math.Max(1, workers)).Select(_ => Task.Run(() => LoopAsync(stoppingToken), stoppingToken)));
     }
 
@@ -53,8 +55,16 @@ public sealed class UpdateProcessor(IServiceScopeFactory scopes, WriteGate gate,
         {
             try
             {
+                var started = Stopwatch.GetTimestamp();
                 var n = await RunOnceAsync(ct);
                 failures = 0;
+                // While the webhook is saturated, answering Telegram comes first: the backlog is durable and is worked
+                // off as soon as the load drops, so the processor takes only a share of the CPU.
+                if (n > 0 && options.Value.Processor.BusyShare is > 0 and < 1 && (_inbox ??= services.GetRequiredService<Inbox>()).Busy)
+                {
+                    var worked = Stopwatch.GetElapsedTime(started);
+                    await Task.Delay(worked * ((1 - options.Value.Processor.BusyShare) / options.Value.Processor.BusyShare), clock, ct);
+                }
                 if (n == 0)
                 {
                     using var idle = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -119,14 +129,20 @@ public sealed class UpdateProcessor(IServiceScopeFactory scopes, WriteGate gate,
         {
             await using var tx = await db.Database.BeginTransactionAsync(ct);
             var conn = db.Database.GetDbConnection();
+            var began = Stopwatch.GetTimestamp();
+            var hold = TimeSpan.FromMilliseconds(options.Value.Processor.MaxHoldMs);
+            var outcomes = new List<(long Id, Outcome Outcome)>();
             try
             {
+                var savepoint = false;
                 for (var i = start; i < claimed.Count && handled < max; i++, handled++)
                 {
-                    if (handled > 0 && gate.Contended) break;
-                    var outcome = await ProcessOneAsync(scope.ServiceProvider, db, tx, claimed[i], ct);
-                    await SetStatusAsync(conn, tx.GetDbTransaction(), claimed[i].Id, outcome, ct);
+                    if (handled > 0 && gate.Contended && Stopwatch.GetElapsedTime(began) >= hold) break;
+                    var outcome = await ProcessOneAsync(scope.ServiceProvider, db, tx.GetDbTransaction(), claimed[i], savepoint, ct);
+                    savepoint = true;
+                    outcomes.Add((claimed[i].Id, outcome));
                 }
+                await SetStatusesAsync(conn, tx.GetDbTransaction(), db.IsPostgres, outcomes, ct);
                 await tx.CommitAsync(ct);
                 return handled;
             }
@@ -149,16 +165,18 @@ public sealed class UpdateProcessor(IServiceScopeFactory scopes, WriteGate gate,
     /// Runs one update inside the batch transaction. The batch's scope and DbContext are reused (creating them per update
     /// costs more than most handlers); the change tracker starts empty for every update.
     /// </summary>
-    private async Task<Outcome> ProcessOneAsync(IServiceProvider services, BazaarDb db, IDbContextTransaction tx, Claimed c, CancellationToken ct)
+    private async Task<Outcome> ProcessOneAsync(IServiceProvider services, BazaarDb db, DbTransaction tx, Claimed c, bool releasePrevious,
+        CancellationToken ct)
     {
         var started = Stopwatch.GetTimestamp();
+        db.ChangeTracker.Clear();
+        // The previous update's savepoint is released together with this one's creation: one round trip.
+        await ExecuteAsync(tx, releasePrevious ? "RELEASE SAVEPOINT u; SAVEPOINT u" : "SAVEPOINT u", ct);
         Update? update;
         try { update = JsonSerializer.Deserialize<Update>(c.Payload, JsonBotAPI.Options); }
         catch (JsonException ex) { return new Outcome(UpdateStatus.Failed, 0, "Unreadable payload: " + ex.Message, null, null); }
         if (update is null) return new Outcome(UpdateStatus.Failed, 0, "Empty payload", null, null);
 
-        db.ChangeTracker.Clear();
-        await tx.CreateSavepointAsync("u", ct);
         try
         {
             var outbox = services.GetRequiredService<Outbox>();
@@ -166,12 +184,11 @@ public sealed class UpdateProcessor(IServiceScopeFactory scopes, WriteGate gate,
             var ctx = new BotContext(c.Channel, c.Id, update, UpdateInfo.Of(update), db, outbox, services, clock, options.Value, ct);
             await pipeline.RunAsync(ctx);
             await db.SaveChangesAsync(ct);
-            await tx.ReleaseSavepointAsync("u", ct);
             return new Outcome(ctx.Status, ElapsedMs(started), null, ctx.Info.UserId, ctx.Info.ChatId);
         }
         catch (Exception ex) when (!ct.IsCancellationRequested)
         {
-            await tx.RollbackToSavepointAsync("u", ct);
+            await ExecuteAsync(tx, "ROLLBACK TO SAVEPOINT u", ct);
             db.ChangeTracker.Clear();
             log.LogWarning(ex, "Update {Id} ({Channel} {UpdateId}) failed", c.Id, c.Channel, c.UpdateId);
             return new Outcome(UpdateStatus.Failed, ElapsedMs(started), Truncate(ex.ToString(), 2000), null, null);
@@ -200,7 +217,8 @@ public sealed class UpdateProcessor(IServiceScopeFactory scopes, WriteGate gate,
                 AND NOT EXISTS (
                   SELECT 1 FROM inbound_updates j
                   WHERE j."Channel" = i."Channel" AND j."BotId" = i."BotId" AND j."ChatId" = i."ChatId" AND j."Id" <> i."Id"
-                    AND (j."Status" = 'processing' OR (j."Status" = 'received' AND j."UpdateId" < i."UpdateId")))
+                    AND j."Status" IN ('received', 'processing')
+                    AND (j."Status" = 'processing' OR j."UpdateId" < i."UpdateId"))
               ORDER BY i."Id"
               LIMIT @n {(postgres ? "FOR UPDATE SKIP LOCKED" : "")})
             RETURNING "Id", "Channel", "BotId", "UpdateId", "Payload"
@@ -215,19 +233,50 @@ public sealed class UpdateProcessor(IServiceScopeFactory scopes, WriteGate gate,
         return list;
     }
 
-    private async Task SetStatusAsync(DbConnection conn, DbTransaction tx, long id, Outcome o, CancellationToken ct)
+    private static async Task ExecuteAsync(DbTransaction tx, string sql, CancellationToken ct)
     {
+        await using var cmd = tx.Connection!.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = sql;
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>The final status of every update of the chunk, in the chunk's transaction (one statement on PostgreSQL).</summary>
+    private async Task SetStatusesAsync(DbConnection conn, DbTransaction tx, bool postgres, List<(long Id, Outcome Outcome)> outcomes,
+        CancellationToken ct)
+    {
+        if (outcomes.Count == 0) return;
         await using var cmd = conn.CreateCommand();
         cmd.Transaction = tx;
+        AddParam(cmd, "@at", clock.GetUtcNow().UtcDateTime);
+        if (postgres)
+        {
+            cmd.CommandText = """
+                UPDATE inbound_updates AS u SET "Status" = t.s, "HandlerMs" = t.ms, "Error" = t.e, "ProcessedAt" = @at
+                FROM unnest(@ids, @s, @ms, @e) AS t(id, s, ms, e) WHERE u."Id" = t.id
+                """;
+            AddParam(cmd, "@ids", outcomes.Select(o => o.Id).ToArray());
+            AddParam(cmd, "@s", outcomes.Select(o => UpdateStatusText.Of(o.Outcome.Status)).ToArray());
+            AddParam(cmd, "@ms", outcomes.Select(o => o.Outcome.Ms).ToArray());
+            AddParam(cmd, "@e", outcomes.Select(o => o.Outcome.Error).ToArray());
+            await cmd.ExecuteNonQueryAsync(ct);
+            return;
+        }
         cmd.CommandText = """
             UPDATE inbound_updates SET "Status" = @s, "HandlerMs" = @ms, "Error" = @e, "ProcessedAt" = @at WHERE "Id" = @id
             """;
-        AddParam(cmd, "@s", UpdateStatusText.Of(o.Status));
-        AddParam(cmd, "@ms", o.Ms);
-        AddParam(cmd, "@e", o.Error);
-        AddParam(cmd, "@at", clock.GetUtcNow().UtcDateTime);
-        AddParam(cmd, "@id", id);
-        await cmd.ExecuteNonQueryAsync(ct);
+        AddParam(cmd, "@s", null);
+        AddParam(cmd, "@ms", null);
+        AddParam(cmd, "@e", null);
+        AddParam(cmd, "@id", null);
+        foreach (var (id, o) in outcomes)
+        {
+            cmd.Parameters["@s"].Value = UpdateStatusText.Of(o.Status);
+            cmd.Parameters["@ms"].Value = o.Ms;
+            cmd.Parameters["@e"].Value = (object?)o.Error ?? DBNull.Value;
+            cmd.Parameters["@id"].Value = id;
+            await cmd.ExecuteNonQueryAsync(ct);
+        }
     }
 
     /// <summary>The separate write after a failed transaction: nothing of the handler is kept, the update can be retried.</summary>

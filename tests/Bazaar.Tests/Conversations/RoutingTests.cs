@@ -136,9 +136,12 @@ public sealed class RoutingTests(BotAppFactory app) : IClassFixture<BotAppFactor
     {
         var user = Updates.NewUserId();
         var update = Updates.Text(user, "/boom");
+        var bystander = Updates.NewUserId();
         app.Switch.Fail = true;
-        try { await app.Send(update); }
+        // Both run in one transaction: the failure is rolled back to its savepoint, the next update is unaffected.
+        try { await app.Send(update, Updates.Text(bystander, "/echo unaffected")); }
         finally { app.Switch.Fail = false; }
+        Assert.Equal(["echo:unaffected"], await app.TextsFor(bystander));
 
         var row = await app.Inbound(update["update_id"]!.GetValue<int>());
         Assert.Equal(UpdateStatus.Failed, row.Status);

@@ -84,6 +84,30 @@ public sealed class StateAndRestartTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_update_a_stopped_process_had_claimed_but_not_finished_is_handled_once_after_the_restart()
+    {
+        var user = Updates.NewUserId();
+        var update = Updates.Text(user, "/echo half-done");
+        var id = update["update_id"]!.GetValue<int>();
+        // As if the process died inside the handler's transaction: claimed, nothing committed.
+        await WithServer(async app =>
+        {
+            await app.Post(update);
+            await app.WithDb(db => db.InboundUpdates.Where(u => u.UpdateId == id)
+                .ExecuteUpdateAsync(s => s.SetProperty(u => u.Status, UpdateStatus.Processing)));
+            Assert.Equal(0, await app.ProcessAll()); // a claimed update is not claimed twice
+            return 0;
+        });
+        var (status, texts) = await WithServer(async app =>
+        {
+            await app.ProcessAll();
+            return ((await app.Inbound(id)).Status, await app.TextsFor(user));
+        });
+        Assert.Equal(UpdateStatus.Processed, status);
+        Assert.Equal(["echo:half-done"], texts);
+    }
+
+    [Fact]
     public async Task Clean_up_removes_finished_updates_past_the_retention_and_keeps_the_rest()
     {
         var user = Updates.NewUserId();

@@ -111,4 +111,14 @@ public sealed class TelegramWebhookTests(BotAppFactory app) : IClassFixture<BotA
         await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => Task.Run(() => app.ProcessAll())));
         foreach (var u in users) Assert.Equal([$"echo:{u}"], await app.TextsFor(u));
     }
+
+    [Fact]
+    public async Task The_webhook_and_the_event_log_are_in_the_openapi_document()
+    {
+        var doc = await (await app.CreateClient().GetAsync("/openapi/v1.json")).ReadJson();
+        var paths = doc.GetProperty("paths");
+        Assert.True(paths.TryGetProperty("/api/v1/telegram/webhook", out _));
+        Assert.True(paths.TryGetProperty("/api/v1/admin/updates", out _));
+        Assert.True(paths.TryGetProperty("/api/v1/admin/updates/{id}/retry", out _));
+    }
 }

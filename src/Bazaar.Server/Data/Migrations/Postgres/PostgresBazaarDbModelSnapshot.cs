@@ -308,12 +308,16 @@ namespace Bazaar.Server.Data.Migrations.Postgres
 
                     b.HasIndex("ReceivedAt");
 
+                    b.HasIndex("ChatId", "Id");
+
                     b.HasIndex("Status", "Id");
 
                     b.HasIndex("Channel", "BotId", "UpdateId")
                         .IsUnique();
 
-                    b.HasIndex("Channel", "BotId", "ChatId", "UpdateId");
+                    b.HasIndex("Channel", "BotId", "ChatId", "UpdateId")
+                        .HasDatabaseName("IX_inbound_updates_open_by_chat")
+                        .HasFilter("\"Status\" IN ('received', 'processing')");
 
                     b.ToTable("inbound_updates", (string)null);
                 });
