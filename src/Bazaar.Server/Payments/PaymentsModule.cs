@@ -3,6 +3,7 @@ using Bazaar.Server.Admin;
 using Bazaar.Server.Conversations;
 using Bazaar.Server.Data;
 using Bazaar.Server.Hosting;
+using Bazaar.Server.Jobs;
 using Bazaar.Server.Wallet;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -28,6 +29,7 @@ public static class PaymentsModule
         services.AddScoped<StarsPayments>();
         services.AddSingleton<RobokassaPayments>();
         services.AddHostedService<CryptoWatcherLoop>();
+        services.AddJobHandler<PaymentPreparation>(PaymentPreparation.JobType);
         services.AddBotRoutes(DepositBot.Register);
         return services;
     }
