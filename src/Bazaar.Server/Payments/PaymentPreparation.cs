@@ -66,7 +66,7 @@ public sealed class PaymentPreparation(BazaarDb db, PaymentCreator creator, Stri
     private async Task PrepareStripeAsync(Payment p, PreparePayment job, CancellationToken ct)
     {
         // Outside any transaction; Stripe's idempotency key (per payment) makes a repeat return the same session.
-        var session = await stripe.CreateSessionAsync(p, PaymentCreator.Description(p), ct);
+        var session = await stripe.CreateSessionAsync(p, PaymentCreator.Description(p), networkRetries: false, ct);
         await InShortTransactionAsync(async () =>
         {
             var n = await db.Payments.Where(x => x.Id == p.Id && x.Status == PaymentStatus.Pending && x.PayUrl == null)
