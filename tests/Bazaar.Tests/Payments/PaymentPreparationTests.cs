@@ -1,4 +1,6 @@
 using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Bazaar.Server.Data;
 using Bazaar.Server.Jobs;
 using Bazaar.Server.Payments;
@@ -161,6 +163,29 @@ public sealed class PaymentPreparationTests : IAsyncLifetime
         Assert.Equal(app.Clock.GetUtcNow().UtcDateTime.AddMinutes(30), deposit.QuoteExpiresAt);
         Assert.Contains($"Send exactly <b>0.001 BTC</b> (50.00 USD) to this ₿ Bitcoin address:\n<code>{deposit.Address}</code>", (await app.TextsFor(tg)).Last());
         Assert.Single((await app.OutboxFor(tg)), m => m.Method == "sendPhoto");
+    }
+
+    [Fact]
+    public async Task In_the_sandbox_the_reply_says_preparing_and_the_link_follows_on_the_messages_feed()
+    {
+        var user = Updates.NewUserId();
+        var client = app.CreateClient();
+        async Task<List<JsonElement>> Sandbox(JsonObject update)
+        {
+            var r = await client.PostRaw("/api/v1/sandbox/updates", update.ToJsonString());
+            Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+            return (await r.ReadJson()).GetProperty("messages").EnumerateArray().ToList();
+        }
+
+        await Sandbox(Updates.Callback(user, "wallet:deposit:stripe"));
+        var reply = Assert.Single(await Sandbox(Updates.Text(user, "9")));
+        Assert.Equal("⏳ Preparing your payment of 9.00 USD…", reply.GetProperty("text").GetString());
+        await app.RunJobs();
+
+        var feed = await client.GetAsync($"/api/v1/sandbox/messages?chatId={user}&after={reply.GetProperty("id").GetInt64()}");
+        var link = Assert.Single((await feed.ReadJson()).EnumerateArray().ToList());
+        Assert.StartsWith("Top-up of <b>9.00 USD</b>", link.GetProperty("text").GetString());
+        Assert.StartsWith("https://checkout.stripe.com/", link.GetProperty("replyMarkup").GetProperty("inline_keyboard")[0][0].GetProperty("url").GetString());
     }
 
     [Fact]
