@@ -3,6 +3,7 @@ using Bazaar.Server.Admin;
 using Bazaar.Server.Channels;
 using Bazaar.Server.Conversations;
 using Bazaar.Server.Data;
+using Bazaar.Server.Jobs;
 using Bazaar.Server.Wallet;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -98,8 +99,9 @@ public static class DepositBot
         await ctx.ClearStateAsync();
 
         var creator = ctx.Services.GetRequiredService<PaymentCreator>();
-        var (p, error) = await creator.CreateAsync(
-            new CreatePaymentRequest(ctx.User.Id, method.WireName(), "wallet_topup", null, amount, currency), starsInvoiceLink: false, ctx.CancellationToken);
+        // No outside call here: this runs inside the processor's transaction (see PaymentPreparation).
+        var (p, error) = await creator.CreatePendingAsync(
+            new CreatePaymentRequest(ctx.User.Id, method.WireName(), "wallet_topup", null, amount, currency), ctx.CancellationToken);
         if (p is null)
         {
             ctx.Reply(ctx.T(PaymentTexts.TryLater));
@@ -107,6 +109,12 @@ public static class DepositBot
         }
         var t = PaymentTexts.For(ctx.Language);
         var amountText = Currencies.Format(p.Amount, p.Currency);
+        if (PaymentCreator.NeedsPreparation(p))
+        {
+            ctx.Reply(F(ctx, PaymentTexts.Preparing, amountText));
+            PaymentPreparation.Enqueue(ctx.Services.GetRequiredService<JobQueue>(), p, ctx.Chat, ctx.Language);
+            return;
+        }
         switch (method)
         {
             case PaymentMethod.ManualBank or PaymentMethod.ManualBlik:
@@ -116,26 +124,37 @@ public static class DepositBot
                     ctx.T(PaymentTexts.SendProof));
                 break;
 
-            case PaymentMethod.Btc or PaymentMethod.Ltc:
-                var deposit = await ctx.Db.CryptoDeposits.AsNoTracking().SingleAsync(d => d.PaymentId == p.Id, ctx.CancellationToken);
-                var coinAmount = Currencies.ToMajor(p.PayAmount, p.PayCurrency).ToString("0.########", CultureInfo.InvariantCulture) + " " + p.PayCurrency;
-                var coinName = WalletScreens.MethodName(WalletTexts.For(ctx.Language), method);
-                ctx.Reply(F(ctx, PaymentTexts.CryptoInstructions, coinAmount, amountText, coinName, deposit.Address, deposit.QuoteExpiresAt));
-                ctx.Outbox.SendPhoto(ctx.Chat, $"{method.WireName()}-{p.Id}.png", CryptoPayments.QrPng(p.PayUrl!),
-                    F(ctx, PaymentTexts.QrCaption, coinAmount));
-                break;
-
             case PaymentMethod.Stars:
                 ctx.Services.GetRequiredService<StarsPayments>().EnqueueInvoice(ctx.Chat, p, ctx.T(PaymentTexts.StarsTitle),
                     F(ctx, PaymentTexts.StarsDescription, amountText, p.PayAmount));
                 break;
 
-            default: // Stripe, Robokassa
-                var provider = method == PaymentMethod.Stripe ? "Stripe" : "Robokassa";
-                ctx.Reply(F(ctx, PaymentTexts.PayByLink, amountText, provider),
-                    new InlineKeyboardMarkup(InlineKeyboardButton.WithUrl(F(ctx, PaymentTexts.PayButton, amountText), p.PayUrl!)));
+            default: // Robokassa: a signed URL, no outside call
+                SendPayLink(ctx.Outbox, ctx.Chat, ctx.Language, p, p.PayUrl!);
                 break;
         }
+    }
+
+    internal static string Format(string language, Localized text, params object?[] args) =>
+        string.Format(CultureInfo.InvariantCulture, text.In(language), args);
+
+    /// <summary>The payment link as a URL button (Stripe Checkout, Robokassa).</summary>
+    internal static void SendPayLink(Outbox outbox, ChatTarget to, string language, Payment p, string url)
+    {
+        var amountText = Currencies.Format(p.Amount, p.Currency);
+        var provider = p.Method == PaymentMethod.Stripe ? "Stripe" : "Robokassa";
+        outbox.SendText(to, Format(language, PaymentTexts.PayByLink, amountText, provider),
+            new InlineKeyboardMarkup(InlineKeyboardButton.WithUrl(Format(language, PaymentTexts.PayButton, amountText), url)));
+    }
+
+    /// <summary>The amount in coin, the address and the quote's expiry, then the BIP21 QR code as a photo.</summary>
+    internal static void SendCryptoInstructions(Outbox outbox, ChatTarget to, string language, Payment p, CryptoDeposit deposit)
+    {
+        var coinAmount = Currencies.ToMajor(p.PayAmount, p.PayCurrency).ToString("0.########", CultureInfo.InvariantCulture) + " " + p.PayCurrency;
+        var coinName = WalletScreens.MethodName(WalletTexts.For(language), p.Method);
+        outbox.SendText(to, Format(language, PaymentTexts.CryptoInstructions, coinAmount, Currencies.Format(p.Amount, p.Currency), coinName,
+            deposit.Address, deposit.QuoteExpiresAt));
+        outbox.SendPhoto(to, $"{p.Method.WireName()}-{p.Id}.png", CryptoPayments.QrPng(p.PayUrl!), Format(language, PaymentTexts.QrCaption, coinAmount));
     }
 
     private static async Task ProofSent(BotContext ctx)

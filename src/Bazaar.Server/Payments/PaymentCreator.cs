@@ -18,7 +18,25 @@ public sealed class PaymentCreator(BazaarDb db, IOptions<PaymentsOptions> option
         CreateAsync(r, starsInvoiceLink: true, ct);
 
     /// <param name="starsInvoiceLink">False in a chat: the bot sends the Stars invoice itself (sendInvoice through the outbox).</param>
-    public async Task<(Payment? Payment, CreateError? Error)> CreateAsync(CreatePaymentRequest r, bool starsInvoiceLink, CancellationToken ct)
+    public Task<(Payment? Payment, CreateError? Error)> CreateAsync(CreatePaymentRequest r, bool starsInvoiceLink, CancellationToken ct) =>
+        CreateAsync(r, starsInvoiceLink, deferProvider: false, ct);
+
+    /// <summary>
+    /// For the bot, which runs inside the update processor's transaction: no outside call. Stripe and crypto
+    /// payments are saved PENDING without their session or address; <see cref="PaymentPreparation"/> readies them.
+    /// </summary>
+    public Task<(Payment? Payment, CreateError? Error)> CreatePendingAsync(CreatePaymentRequest r, CancellationToken ct) =>
+        CreateAsync(r, starsInvoiceLink: false, deferProvider: true, ct);
+
+    /// <summary>True when the payment still needs <see cref="PaymentPreparation"/> before the user can pay.</summary>
+    public static bool NeedsPreparation(Payment p) =>
+        p.Status == PaymentStatus.Pending && p.PayUrl is null && (p.Method == PaymentMethod.Stripe || p.Method.IsCrypto());
+
+    public static string Description(Payment p) =>
+        p.Purpose == PaymentPurpose.WalletTopup ? $"Wallet top-up {Currencies.Format(p.Amount, p.Currency)}" : $"Payment #{p.PurposeRef}";
+
+    private async Task<(Payment? Payment, CreateError? Error)> CreateAsync(CreatePaymentRequest r, bool starsInvoiceLink, bool deferProvider,
+        CancellationToken ct)
     {
         if (!PaymentMethods.TryParse(r.Method, out var method))
             return Fail(400, "unknown_method", "Method must be one of manual_bank, manual_blik, btc, ltc, stars, stripe, robokassa.");
@@ -43,7 +61,7 @@ public sealed class PaymentCreator(BazaarDb db, IOptions<PaymentsOptions> option
             UserId = r.UserId, Method = method, Purpose = purpose, PurposeRef = r.PurposeRef, Amount = amount, Currency = currency,
             PayAmount = amount, PayCurrency = currency, CreatedAt = now,
         };
-        var description = purpose == PaymentPurpose.WalletTopup ? $"Wallet top-up {Currencies.Format(amount, currency)}" : $"Payment #{r.PurposeRef}";
+        var description = Description(p);
 
         switch (method)
         {
@@ -75,17 +93,22 @@ public sealed class PaymentCreator(BazaarDb db, IOptions<PaymentsOptions> option
                     log.LogError("Payments:Crypto:{Coin}:Xpub is not an extended public key this server can use", method);
                     return Fail(422, "method_misconfigured", $"The {method.WireName()} method is misconfigured; the operator has been told.");
                 }
+                if (deferProvider)
+                {
+                    // Quoted (rate, address, amount in coin) by the preparation job.
+                    p.PayAmount = 0;
+                    p.PayCurrency = CoinCode(method);
+                    db.Payments.Add(p);
+                    await db.SaveChangesAsync(ct);
+                    return (p, null);
+                }
                 var rate = await rates.GetAsync(method, currency, ct);
                 if (rate is null) return Fail(503, "rates_unavailable", "Exchange rates are unavailable; try again shortly.");
                 await using var tx = await PaymentsTransaction.BeginAsync(db, ct);
                 p.PayAmount = CryptoPayments.QuoteSats(amount, currency, rate.Value);
-                p.PayCurrency = method == PaymentMethod.Ltc ? "LTC" : "BTC";
-                p.ExpiresAt = now.AddMinutes(options.Value.Crypto.QuoteMinutes);
                 db.Payments.Add(p);
                 await db.SaveChangesAsync(ct);
-                var deposit = await crypto.OpenDepositAsync(p, rate.Value, ct);
-                p.PayUrl = CryptoPayments.Bip21(method, deposit.Address, p.PayAmount);
-                await db.SaveChangesAsync(ct);
+                await QuoteAsync(p, rate.Value, ct);
                 await tx.CommitAsync(ct);
                 return (p, null);
             }
@@ -101,6 +124,7 @@ public sealed class PaymentCreator(BazaarDb db, IOptions<PaymentsOptions> option
             case PaymentMethod.Stripe:
                 db.Payments.Add(p);
                 await db.SaveChangesAsync(ct);
+                if (deferProvider) return (p, null);
                 try
                 {
                     var session = await stripe.CreateSessionAsync(p, description, ct);
@@ -135,6 +159,24 @@ public sealed class PaymentCreator(BazaarDb db, IOptions<PaymentsOptions> option
                     return Fail(502, "provider_unavailable", "Telegram did not create the invoice.");
                 }
         }
+    }
+
+    public static string CoinCode(PaymentMethod coin) => coin == PaymentMethod.Ltc ? "LTC" : "BTC";
+
+    /// <summary>
+    /// Fixes a saved crypto payment's quote at <paramref name="rate"/> and opens its deposit address. Runs inside the
+    /// caller's transaction (the address counter is taken under a row lock); saves.
+    /// </summary>
+    public async Task<CryptoDeposit> QuoteAsync(Payment p, decimal rate, CancellationToken ct)
+    {
+        p.PayAmount = CryptoPayments.QuoteSats(p.Amount, p.Currency, rate);
+        p.PayCurrency = CoinCode(p.Method);
+        p.ExpiresAt = clock.GetUtcNow().UtcDateTime.AddMinutes(options.Value.Crypto.QuoteMinutes);
+        await db.SaveChangesAsync(ct);
+        var deposit = await crypto.OpenDepositAsync(p, rate, ct);
+        p.PayUrl = CryptoPayments.Bip21(p.Method, deposit.Address, p.PayAmount);
+        await db.SaveChangesAsync(ct);
+        return deposit;
     }
 
     public static bool TryParsePurpose(string s, out PaymentPurpose purpose)

@@ -58,6 +58,10 @@ public sealed record PaymentTexts(
     public static readonly Localized PayByLink = new("Top-up of <b>{0}</b>: press the button to pay securely by {1}. Your wallet is credited as soon as the payment is confirmed.",
         "Пополнение на <b>{0}</b>: нажмите кнопку, чтобы безопасно оплатить через {1}. Кошелёк пополнится сразу после подтверждения оплаты.");
     public static readonly Localized PayButton = new("💳 Pay {0}", "💳 Оплатить {0}");
+    public static readonly Localized Preparing = new("⏳ Preparing your payment of {0}…", "⏳ Готовим ваш платёж на {0}…");
+    public static readonly Localized PreparationFailed = new(
+        "😕 We couldn't prepare your {0} payment of {1} right now, and nothing was charged. Please try again in a few minutes, or choose another method: /wallet → ➕ Deposit.",
+        "😕 Сейчас не удалось подготовить платёж {0} на {1}; ничего не списано. Попробуйте через несколько минут или выберите другой способ: /wallet → ➕ Пополнить.");
 
     // Operators (Admin:TelegramIds) in the bot.
     public static readonly Localized DepositsCommand = new("Pending manual deposits (operators)", "Ожидающие ручные пополнения (операторы)");

@@ -3,6 +3,7 @@ using Bazaar.Server.Admin;
 using Bazaar.Server.Conversations;
 using Bazaar.Server.Data;
 using Bazaar.Server.Hosting;
+using Bazaar.Server.Jobs;
 using Bazaar.Server.Wallet;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -27,6 +28,7 @@ public static class PaymentsModule
         services.AddScoped<StripePayments>();
         services.AddScoped<StarsPayments>();
         services.AddSingleton<RobokassaPayments>();
+        services.AddJobHandler<PaymentPreparation>(PaymentPreparation.JobType);
         services.AddBotRoutes(DepositBot.Register);
         CryptoWatchJob.Register(services, config);
         return services;

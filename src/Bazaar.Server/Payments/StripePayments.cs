@@ -13,15 +13,20 @@ public sealed class StripePayments(IOptions<PaymentsOptions> options, IHttpClien
 {
     private PaymentsOptions O => options.Value;
 
-    private StripeClient Client() => new(
+    private StripeClient Client(bool networkRetries) => new(
         apiKey: O.Stripe.SecretKey!,
-        httpClient: new SystemNetHttpClient(http.CreateClient("stripe")),
+        // A job retries with its own backoff instead of Stripe.net sleeping in a worker.
+        httpClient: networkRetries ? new SystemNetHttpClient(http.CreateClient("stripe")) : new SystemNetHttpClient(http.CreateClient("stripe"), maxNetworkRetries: 0),
         apiBase: string.IsNullOrWhiteSpace(O.Stripe.ApiBase) ? null : O.Stripe.ApiBase.TrimEnd('/'));
 
-    public async Task<Session> CreateSessionAsync(Payment p, string description, CancellationToken ct)
+    public Task<Session> CreateSessionAsync(Payment p, string description, CancellationToken ct) =>
+        CreateSessionAsync(p, description, networkRetries: true, ct);
+
+    /// <param name="networkRetries">False in a job: one request per attempt.</param>
+    public async Task<Session> CreateSessionAsync(Payment p, string description, bool networkRetries, CancellationToken ct)
     {
         var baseUrl = O.PublicUrl.TrimEnd('/');
-        var service = new SessionService(Client());
+        var service = new SessionService(Client(networkRetries));
         return await service.CreateAsync(new SessionCreateOptions
         {
             Mode = "payment",

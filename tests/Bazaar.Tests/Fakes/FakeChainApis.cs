@@ -100,9 +100,13 @@ public sealed class FakeChainApis : IAsyncDisposable
         return Results.Content(list.ToJsonString(), "application/json");
     }
 
+    /// <summary>While true, the rate API answers 503.</summary>
+    public volatile bool RatesDown;
+
     private IResult Prices(string ids, string vs)
     {
         Interlocked.Increment(ref _priceCalls);
+        if (RatesDown) return Results.Content("""{"status":{"error_code":503,"error_message":"down"}}""", "application/json", statusCode: 503);
         var o = new JsonObject();
         foreach (var id in ids.Split(','))
         {

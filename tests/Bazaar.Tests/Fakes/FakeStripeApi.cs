@@ -18,6 +18,13 @@ public sealed class FakeStripeApi : IAsyncDisposable
     public string BaseUrl { get; }
     public IReadOnlyList<SessionCall> Sessions => _calls.ToArray();
     public bool FailNext { get; set; }
+    /// <summary>The next this-many calls answer 500 with Stripe's api_error body.</summary>
+    public int ServerErrors;
+    /// <summary>When set, calls wait for it before answering (a hanging Stripe); <see cref="Entered"/> says one arrived.</summary>
+    public TaskCompletionSource? Hold { get; set; }
+    public TaskCompletionSource Entered { get; private set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    public int Calls => Volatile.Read(ref _callCount);
+    private int _callCount;
 
     private FakeStripeApi(WebApplication app, string baseUrl) { _app = app; BaseUrl = baseUrl; }
 
@@ -31,6 +38,12 @@ public sealed class FakeStripeApi : IAsyncDisposable
 
     private async Task<IResult> Create(HttpContext http)
     {
+        Interlocked.Increment(ref _callCount);
+        Entered.TrySetResult();
+        if (Hold is { } hold) await hold.Task;
+        if (Interlocked.Decrement(ref ServerErrors) >= 0)
+            return Results.Content("""{"error":{"type":"api_error","message":"Something went wrong on Stripe's end."}}""", "application/json", statusCode: 500);
+        Interlocked.Exchange(ref ServerErrors, 0);
         if (FailNext)
         {
             FailNext = false;

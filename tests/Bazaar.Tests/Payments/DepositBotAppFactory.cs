@@ -2,6 +2,8 @@ using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Bazaar.Server.Channels;
 using Bazaar.Server.Data;
+using Bazaar.Server.Jobs;
+using Bazaar.Server.Payments;
 using Bazaar.Server.Wallet;
 using Bazaar.Tests.Conversations;
 using Bazaar.Tests.Fakes;
@@ -45,6 +47,8 @@ public sealed class DepositBotAppFactory : BotAppFactory
         With("Payments:Crypto:PollSeconds", "0");
         With("Payments:Rates:Url", Chain.RatesUrl);
         With("Payments:Stars:StarsPerUnit", "50");
+        // The tests step the job workers themselves (RunJobs).
+        With("Jobs:Enabled", "false");
         await base.InitializeAsync();
     }
 
@@ -61,6 +65,19 @@ public sealed class DepositBotAppFactory : BotAppFactory
         Stripe?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         Chain?.DisposeAsync().AsTask().GetAwaiter().GetResult();
     }
+
+    public JobRunner JobRunner => Services.GetRequiredService<JobRunner>();
+
+    /// <summary>Runs jobs until none is due (payment preparation, say), as a worker would.</summary>
+    public async Task<List<JobRun>> RunJobs()
+    {
+        var runs = new List<JobRun>();
+        while (await JobRunner.RunOnceAsync("test-worker", CancellationToken.None) is { } run) runs.Add(run);
+        return runs;
+    }
+
+    public Task<Job?> PreparationJobOf(long paymentId) =>
+        WithDb(db => db.Jobs.AsNoTracking().SingleOrDefaultAsync(j => j.IdempotencyKey == PaymentPreparation.KeyFor(paymentId)));
 
     public Task<ChatUser> UserOf(long telegramId) =>
         WithDb(db => db.Users.AsNoTracking().SingleAsync(u => u.Channel == ChatChannel.Telegram && u.ExternalId == telegramId.ToString()));

@@ -2,11 +2,13 @@ using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Bazaar.Server.Data;
+using Bazaar.Server.Jobs;
 using Bazaar.Tests.Infrastructure;
 using Bazaar.Server.Payments;
 using Bazaar.Tests.Conversations;
 using Bazaar.Tests.Wallet;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Bazaar.Tests.Payments;
 
@@ -19,12 +21,13 @@ public sealed class DepositBotTests(DepositBotAppFactory app) : IClassFixture<De
 
     private Task<Payment> PaymentById(long id) => app.WithDb(db => db.Payments.AsNoTracking().SingleAsync(p => p.Id == id));
 
-    /// <summary>Presses Deposit, picks the method and sends the amount, as a user would.</summary>
+    /// <summary>Presses Deposit, picks the method and sends the amount, as a user would; then the job workers run.</summary>
     private async Task<(long Tg, long UserId, Payment Payment)> Deposit(string method, string amount, string lang = "en")
     {
         var tg = Updates.NewUserId();
         await app.Send(Updates.Text(tg, "/wallet", lang: lang));
         await app.Send(Updates.Callback(tg, "wallet:deposit"), Updates.Callback(tg, "wallet:deposit:" + method), Updates.Text(tg, amount, lang: lang));
+        await app.RunJobs();
         var user = await app.UserOf(tg);
         return (tg, user.Id, await LastPaymentOf(user.Id));
     }
@@ -184,7 +187,10 @@ public sealed class DepositBotTests(DepositBotAppFactory app) : IClassFixture<De
         var (tg, _, p) = await Deposit("btc", "100");
         var deposit = await app.WithDb(db => db.CryptoDeposits.AsNoTracking().SingleAsync(d => d.PaymentId == p.Id));
         Assert.StartsWith("bc1q", deposit.Address);
-        var text = (await app.TextsFor(tg)).Last();
+        Assert.Equal(JobStatus.Completed, (await app.PreparationJobOf(p.Id))!.Status);
+        var texts = await app.TextsFor(tg);
+        Assert.Equal("⏳ Preparing your payment of 100.00 USD…", texts[^2]);
+        var text = texts[^1];
         Assert.Contains("Send exactly <b>0.002 BTC</b> (100.00 USD) to this ₿ Bitcoin address:", text);
         Assert.Contains($"<code>{deposit.Address}</code>", text);
         Assert.Contains("fixed until 2026-11-28 12:30 UTC", text);
@@ -242,6 +248,9 @@ public sealed class DepositBotTests(DepositBotAppFactory app) : IClassFixture<De
     {
         var (tg, _, stripe) = await Deposit("stripe", "10");
         Assert.NotNull(stripe.PayUrl);
+        Assert.Equal(Assert.Single(app.Stripe.Sessions, s => s.Form["client_reference_id"] == stripe.Id.ToString()).Session["id"]!.GetValue<string>(),
+            stripe.ProviderPaymentId);
+        Assert.Equal("⏳ Preparing your payment of 10.00 USD…", (await app.TextsFor(tg))[^2]);
         var msg = await app.LastPayload(tg, "sendMessage");
         Assert.Contains("Top-up of <b>10.00 USD</b>: press the button to pay securely by Stripe.", msg["text"]!.GetValue<string>());
         Assert.Equal([stripe.PayUrl], DepositBotAppFactory.Buttons(msg, "url"));
@@ -253,6 +262,52 @@ public sealed class DepositBotTests(DepositBotAppFactory app) : IClassFixture<De
         Assert.Equal(robokassa.PayUrl, url);
         Assert.StartsWith("https://auth.robokassa.ru/Merchant/Index.aspx?", url);
         Assert.Contains($"InvId={robokassa.Id}", url);
+    }
+
+    [Fact]
+    public async Task Tapping_the_method_twice_and_sending_the_amount_twice_prepares_one_payment_once()
+    {
+        var tg = Updates.NewUserId();
+        var amount = Updates.Text(tg, "15");
+        // Both taps and both amounts (one of them delivered twice by Telegram) arrive before any is handled.
+        await app.Post(Updates.Callback(tg, "wallet:deposit:stripe"));
+        await app.Post(Updates.Callback(tg, "wallet:deposit:stripe"));
+        await app.Post(amount);
+        await app.Post(amount);
+        await app.Post(Updates.Text(tg, "15"));
+        await app.ProcessAll();
+
+        var user = await app.UserOf(tg);
+        var p = Assert.Single(await app.WithDb(db => db.Payments.AsNoTracking().Where(x => x.UserId == user.Id).ToListAsync()));
+        Assert.Null(p.PayUrl);
+        Assert.Single(await app.TextsFor(tg), t => t.StartsWith("⏳ Preparing your payment"));
+        var job = await app.PreparationJobOf(p.Id);
+        Assert.Equal(JobStatus.Queued, job!.Status);
+
+        // Enqueueing the same payment's preparation again makes no second job.
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            var again = await scope.ServiceProvider.GetRequiredService<JobQueue>().EnqueueAsync(PaymentPreparation.JobType,
+                new PreparePayment(p.Id, ChatChannel.Telegram, tg.ToString(), user.Id, "en"),
+                new EnqueueOptions { IdempotencyKey = PaymentPreparation.KeyFor(p.Id) }, CancellationToken.None);
+            Assert.Equal(job.Id, again.Id);
+        }
+        var runs = (await app.RunJobs()).Where(r => r.JobId == job.Id).ToList();
+        Assert.Equal(JobOutcome.Completed, Assert.Single(runs).Outcome);
+
+        // A run again (a worker that died after committing, say) neither calls Stripe nor sends the link again.
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            var handler = scope.ServiceProvider.GetRequiredKeyedService<IJobHandler>(PaymentPreparation.JobType);
+            await handler.HandleAsync(new JobContext(job.Id, job.Type, job.Payload, 2, job.MaxAttempts, job.CreatedAt), CancellationToken.None);
+        }
+        Assert.Single(app.Stripe.Sessions, s => s.Form["client_reference_id"] == p.Id.ToString());
+        var links = (await app.OutboxFor(tg)).Where(m => m.Method == "sendMessage" && m.Payload.Contains("checkout.stripe.com")).ToList();
+        Assert.Single(links);
+        Assert.Equal("I didn't understand that. Send /help to see what I can do.", (await app.TextsFor(tg)).Single(t => t.StartsWith("I didn't")));
+        var prepared = await PaymentById(p.Id);
+        Assert.Equal(PaymentStatus.Pending, prepared.Status);
+        Assert.Contains(prepared.PayUrl!, links[0].Payload);
     }
 
     [Fact]
