@@ -144,6 +144,10 @@ public sealed class SandboxTests(SandboxAppFactory app) : IClassFixture<SandboxA
         var d = list.Single(m => m.GetProperty("id").GetInt64() == doc);
         Assert.True(d.GetProperty("document").GetBoolean());
         Assert.Equal("report.pdf", d.GetProperty("fileName").GetString());
+
+        var openApi = await (await client.GetAsync("/openapi/v1.json")).ReadJson();
+        var path = openApi.GetProperty("paths").GetProperty("/api/v1/sandbox/files/{outboxId}").GetProperty("get");
+        Assert.Equal("SandboxFile", path.GetProperty("operationId").GetString());
     }
 
     [Fact]
