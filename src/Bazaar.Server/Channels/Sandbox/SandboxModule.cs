@@ -6,6 +6,7 @@ using Bazaar.Server.Conversations;
 using Bazaar.Server.Data;
 using Bazaar.Server.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.StaticFiles;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -48,6 +49,9 @@ public static class SandboxModule
             .Accepts<System.Text.Json.JsonElement>("application/json");
         g.MapGet("/messages", GetMessages).WithName("SandboxMessages")
             .WithSummary("Messages the bot sent to a sandbox chat after a given message id (e.g. from jobs)");
+        g.MapGet("/files/{outboxId:long}", GetFile).WithName("SandboxFile")
+            .WithSummary("The file the bot uploaded with a sandbox message (sendPhoto / sendDocument), with its content type")
+            .Produces(StatusCodes.Status200OK, contentType: "application/octet-stream");
         return app;
     }
 
@@ -56,8 +60,16 @@ public static class SandboxModule
             ? await next(ctx)
             : Problems.NotFound("sandbox_disabled", "The sandbox is switched off (Sandbox:Enabled).");
 
+    /// <summary>
+    /// A bot message as the page shows it. Text is the text, caption or invoice description; for photos and
+    /// documents File is where to get the file (the sandbox's files endpoint for uploads, or the http URL the bot
+    /// gave), null for a Telegram file id.
+    /// </summary>
     public sealed record SandboxMessage(long Id, string Method, string ChatId, int? MessageId, string? Text, JsonElement? ReplyMarkup,
-        bool ShowAlert, DateTime CreatedAt);
+        bool ShowAlert, DateTime CreatedAt, string? Caption = null, bool Photo = false, bool Document = false, string? File = null,
+        string? FileName = null, SandboxInvoice? Invoice = null);
+    /// <summary>A sendInvoice; TotalAmount is in the currency's smallest units (Stars for XTR).</summary>
+    public sealed record SandboxInvoice(string Title, string Description, string Currency, long TotalAmount);
     public sealed record SandboxReply(long InboundId, UpdateStatus Status, IReadOnlyList<SandboxMessage> Messages);
 
     internal static ContentHttpResult Page()
@@ -110,11 +122,47 @@ public static class SandboxModule
         return TypedResults.Ok(await DeliverAsync(db, rows, clock, ct));
     }
 
+    private static readonly FileExtensionContentTypeProvider ContentTypes = new();
+
+    internal static async Task<Results<FileContentHttpResult, ProblemHttpResult>> GetFile(long outboxId, HttpContext http, BazaarDb db, CancellationToken ct)
+    {
+        var file = await (from a in db.OutboxAttachments.AsNoTracking()
+                          join m in db.Outbox.AsNoTracking() on a.OutboxMessageId equals m.Id
+                          where m.Id == outboxId && m.Channel == ChatChannel.Sandbox
+                          orderby a.Id
+                          select new { a.Field, a.FileName, a.Content }).FirstOrDefaultAsync(ct);
+        if (file is null) return Problems.NotFound("sandbox_file_not_found", $"Sandbox message {outboxId} has no file.");
+        var type = ContentTypes.TryGetContentType(file.FileName, out var t) ? t : "application/octet-stream";
+        // Only images are shown inline; anything else is a download, so a bot's file never runs as a page here.
+        var inline = file.Field == "photo" && type.StartsWith("image/", StringComparison.Ordinal) && type != "image/svg+xml";
+        http.Response.Headers.XContentTypeOptions = "nosniff";
+        return inline ? TypedResults.File(file.Content, type) : TypedResults.File(file.Content, type, file.FileName);
+    }
+
+    private static string? FileOf(OutboxMessage m, JsonObject p, IReadOnlyDictionary<long, string> uploads)
+    {
+        if (uploads.ContainsKey(m.Id)) return $"/api/v1/sandbox/files/{m.Id}";
+        var source = (p["photo"] ?? p["document"]) is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+        return source is not null && (source.StartsWith("https://", StringComparison.OrdinalIgnoreCase) ||
+                                      source.StartsWith("http://", StringComparison.OrdinalIgnoreCase)) ? source : null;
+    }
+
+    private static SandboxInvoice? InvoiceOf(JsonObject p) =>
+        p["title"] is null ? null : new SandboxInvoice(p["title"]!.GetValue<string>(), p["description"]?.GetValue<string>() ?? "",
+            p["currency"]?.GetValue<string>() ?? "",
+            p["prices"] is JsonArray prices ? prices.Sum(x => x?["amount"]?.GetValue<long>() ?? 0) : 0);
+
     /// <summary>Marks pending rows sent with the result Telegram would have given (message ids are the outbox ids).</summary>
     private static async Task<List<SandboxMessage>> DeliverAsync(BazaarDb db, List<OutboxMessage> rows, TimeProvider clock, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         var list = new List<SandboxMessage>(rows.Count);
+        var ids = rows.Where(m => m.Method is "sendPhoto" or "sendDocument").Select(m => m.Id).ToList();
+        var uploads = new Dictionary<long, string>();
+        if (ids.Count > 0)
+            foreach (var a in await db.OutboxAttachments.AsNoTracking().Where(a => ids.Contains(a.OutboxMessageId)).OrderBy(a => a.Id)
+                         .Select(a => new { a.OutboxMessageId, a.FileName }).ToListAsync(ct))
+                uploads.TryAdd(a.OutboxMessageId, a.FileName);
         foreach (var m in rows)
         {
             var p = JsonNode.Parse(m.Payload) as JsonObject ?? new JsonObject();
@@ -125,6 +173,12 @@ public static class SandboxModule
                 _ => (int)m.Id,
             };
             var text = (p["text"] ?? p["caption"] ?? p["description"])?.GetValue<string>();
+            var caption = p["caption"]?.GetValue<string>();
+            var photo = m.Method == "sendPhoto";
+            var document = m.Method == "sendDocument";
+            var file = photo || document ? FileOf(m, p, uploads) : null;
+            var fileName = uploads.GetValueOrDefault(m.Id) ?? (document && file is not null ? Path.GetFileName(new Uri(file).AbsolutePath) : null);
+            var invoice = m.Method == "sendInvoice" ? InvoiceOf(p) : null;
             JsonElement? markup = p["reply_markup"] is { } rm ? JsonSerializer.Deserialize<JsonElement>(rm.ToJsonString()) : null;
             if (m.Status == OutboxStatus.Pending)
             {
@@ -133,7 +187,7 @@ public static class SandboxModule
                     ["message_id"] = messageId,
                     ["date"] = now.ToUnixTimeSeconds(),
                     ["chat"] = new JsonObject { ["id"] = long.TryParse(m.ChatId, out var cid) ? cid : 0, ["type"] = "private" },
-                    ["text"] = text,
+                    [photo || document ? "caption" : "text"] = photo || document ? caption : text,
                     ["reply_markup"] = p["reply_markup"]?.DeepClone(),
                 };
                 var json = result.ToJsonString();
@@ -143,7 +197,7 @@ public static class SandboxModule
                         .SetProperty(x => x.Result, json).SetProperty(x => x.Attempts, x => x.Attempts + 1), ct);
             }
             list.Add(new SandboxMessage(m.Id, m.Method, m.ChatId, messageId, text, markup,
-                p["show_alert"]?.GetValue<bool>() ?? false, m.CreatedAt));
+                p["show_alert"]?.GetValue<bool>() ?? false, m.CreatedAt, caption, photo, document, file, fileName, invoice));
         }
         return list;
     }

@@ -1,18 +1,29 @@
+using Bazaar.Server.Data;
+using Bazaar.Server.Payments;
 using Bazaar.Tests.Conversations;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace Bazaar.Tests.Channels.Sandbox;
 
-/// <summary>The sandbox on a real loopback port, with the background processor on, as a person would use it.</summary>
+/// <summary>
+/// The sandbox on a real loopback port, with the background processor on, as a person would use it; manual bank
+/// deposits configured and user 9000 an operator, as in Development.
+/// </summary>
 public sealed class SandboxBrowserFactory : BotAppFactory
 {
+    public const long Operator = 9000;
+
     public SandboxBrowserFactory()
     {
         With("Sandbox:Enabled", "true");
         With("Conversations:Processor:Enabled", "true");
+        With("Admin:TelegramIds", Operator.ToString());
+        With("Shop:Currency", "USD");
+        With("Payments:Manual:Instructions:Bank", "Transfer {amount} to IBAN PL61 1090 1014 0000 0712 1981 2874 with the title {reference}.");
         UseKestrel(0);
     }
 
@@ -21,24 +32,41 @@ public sealed class SandboxBrowserFactory : BotAppFactory
 
 public sealed class SandboxBrowserTests(SandboxBrowserFactory app) : IClassFixture<SandboxBrowserFactory>
 {
-    [Fact]
-    public async Task A_person_types_start_sees_the_greeting_and_a_button_edits_it_in_place()
+    private static async Task<(IPlaywright, IBrowser, IPage)> OpenAsync(string url)
     {
-        using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        var playwright = await Playwright.CreateAsync();
+        var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
             ExecutablePath = "/usr/bin/chromium",
             Headless = true,
             Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
         });
-        var page = await browser.NewPageAsync();
-        await page.GotoAsync(app.BaseUrl + "/sandbox");
-        await page.FillAsync("#uid", Updates.NewUserId().ToString());
+        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1100, Height = 820 } });
+        await page.GotoAsync(url);
+        return (playwright, browser, page);
+    }
+
+    /// <summary>The bot's messages in one user's chat (each user id has its own).</summary>
+    private static ILocator Bot(IPage page, long user) => page.Locator($".log[data-user='{user}'] .msg.bot");
+
+    private static async Task Say(IPage page, string text)
+    {
+        await page.FillAsync("#text", text);
+        await page.PressAsync("#text", "Enter");
+    }
+
+    [Fact]
+    public async Task A_person_types_start_sees_the_greeting_and_a_button_edits_it_in_place()
+    {
+        var (playwright, browser, page) = await OpenAsync(app.BaseUrl + "/sandbox");
+        using var _ = playwright;
+        await using var __ = browser;
+        var user = Updates.NewUserId();
+        await page.FillAsync("#uid", user.ToString());
         await page.FillAsync("#fname", "Petra");
 
-        await page.FillAsync("#text", "/start");
-        await page.PressAsync("#text", "Enter");
-        var bot = page.Locator(".msg.bot");
+        await Say(page, "/start");
+        var bot = Bot(page, user);
         await Assertions.Expect(bot.First).ToContainTextAsync("Hello, Petra!");
 
         await bot.First.Locator("button", new() { HasText = "Commands" }).ClickAsync();
@@ -46,8 +74,65 @@ public sealed class SandboxBrowserTests(SandboxBrowserFactory app) : IClassFixtu
         await Assertions.Expect(bot.First).ToContainTextAsync("/help");
         await Assertions.Expect(bot).ToHaveCountAsync(1); // edited in place, not a new message
 
-        await page.FillAsync("#text", "/nope");
-        await page.PressAsync("#text", "Enter");
+        await Say(page, "/nope");
         await Assertions.Expect(bot.Nth(1)).ToContainTextAsync("I don't know the command /nope.");
+    }
+
+    [Fact]
+    public async Task A_manual_deposit_with_a_photo_proof_is_approved_by_the_operator_and_the_customer_sees_the_credit()
+    {
+        const long customer = 1001;
+        var (playwright, browser, page) = await OpenAsync(app.BaseUrl + "/sandbox");
+        using var _ = playwright;
+        await using var __ = browser;
+        await Assertions.Expect(page.Locator("#hint")).ToHaveTextAsync("User id 9000 is an admin in Development (try /deposits).");
+        await page.ClickAsync(".quick button[data-uid='1001']");
+        var alice = Bot(page, customer);
+
+        await Say(page, "/wallet");
+        await alice.Last.Locator("button", new() { HasText = "Deposit" }).ClickAsync();
+        await alice.Last.Locator("button", new() { HasText = "Bank transfer" }).ClickAsync();
+        await Assertions.Expect(alice.Last).ToContainTextAsync("Send the amount in USD");
+        await Say(page, "25");
+        await Assertions.Expect(alice.Last).ToContainTextAsync("Reference code:");
+        await Assertions.Expect(alice.Last).ToContainTextAsync("send a photo or a document");
+
+        await page.FillAsync("#text", "Paid from my bank app");
+        await page.SetInputFilesAsync("#photo", new FilePayload
+        {
+            Name = "proof.png", MimeType = "image/png", Buffer = CryptoPayments.QrPng("Transfer confirmation 25.00 USD"),
+        });
+        var mine = page.Locator($".log[data-user='{customer}'] .msg.me").Last;
+        await Assertions.Expect(mine.Locator("img.media")).ToBeVisibleAsync();
+        await Assertions.Expect(mine).ToContainTextAsync("Paid from my bank app");
+        await Assertions.Expect(alice.Last).ToContainTextAsync("📨 Thank you! We received your confirmation");
+
+        var sandboxUser = await app.WithDb(db => db.Users.AsNoTracking().SingleAsync(u => u.Channel == ChatChannel.Sandbox && u.ExternalId == customer.ToString()));
+        var payment = await app.WithDb(db => db.Payments.AsNoTracking().Where(p => p.UserId == sandboxUser.Id).OrderByDescending(p => p.Id).FirstAsync());
+        Assert.StartsWith("sandbox-photo-", payment.ProofFileId);
+        Assert.Equal(PaymentStatus.Pending, payment.Status);
+
+        await page.ClickAsync(".quick button[data-uid='9000']");
+        var admin = Bot(page, SandboxBrowserFactory.Operator);
+        await Assertions.Expect(alice.First).ToBeHiddenAsync(); // the customer's chat is not mixed into the operator's
+        await Say(page, "/deposits");
+        await Assertions.Expect(admin.Last).ToContainTextAsync("Pending manual deposits");
+        await admin.Last.Locator("button", new() { HasText = $"Approve #{payment.Id}" }).ClickAsync();
+        await Assertions.Expect(admin.Last).ToContainTextAsync($"Deposit #{payment.Id}");
+        await Assertions.Expect(admin.Last).ToContainTextAsync("approved");
+
+        await page.ClickAsync(".quick button[data-uid='1001']");
+        await Assertions.Expect(admin.First).ToBeHiddenAsync();
+        await Assertions.Expect(alice.Last).ToContainTextAsync("25.00 USD has been added to your wallet.");
+        await Assertions.Expect(mine.Locator("img.media")).ToBeVisibleAsync(); // the earlier conversation is still there
+
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(RepoRoot(), "TestResults", "sandbox-deposit.png") });
+    }
+
+    private static string RepoRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Bazaar.slnx"))) dir = dir.Parent;
+        return dir?.FullName ?? AppContext.BaseDirectory;
     }
 }

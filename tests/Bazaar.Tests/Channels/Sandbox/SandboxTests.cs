@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Bazaar.Server.Channels;
 using Bazaar.Server.Conversations;
 using Bazaar.Server.Data;
@@ -12,7 +13,12 @@ namespace Bazaar.Tests.Channels.Sandbox;
 
 public sealed class SandboxAppFactory : BotAppFactory
 {
-    public SandboxAppFactory() => With("Sandbox:Enabled", "true");
+    public SandboxAppFactory()
+    {
+        With("Sandbox:Enabled", "true");
+        With("Shop:Currency", "USD");
+        With("Payments:Manual:Instructions:Bank", "Transfer {amount} to IBAN PL61 1090 1014 0000 0712 1981 2874, title {reference}.");
+    }
 }
 
 public sealed class SandboxTests(SandboxAppFactory app) : IClassFixture<SandboxAppFactory>
@@ -86,6 +92,116 @@ public sealed class SandboxTests(SandboxAppFactory app) : IClassFixture<SandboxA
         Assert.Single(b.GetProperty("messages").EnumerateArray());
     }
 
+    private static readonly byte[] Png = Convert.FromBase64String(
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==");
+
+    private async Task<long> Enqueue(Func<Outbox, OutboxMessage> send)
+    {
+        await using var scope = app.Services.CreateAsyncScope();
+        var row = send(scope.ServiceProvider.GetRequiredService<Outbox>());
+        await scope.ServiceProvider.GetRequiredService<BazaarDb>().SaveChangesAsync();
+        return row.Id;
+    }
+
+    [Fact]
+    public async Task The_files_endpoint_serves_the_bots_uploads_in_the_sandbox_only()
+    {
+        var user = Updates.NewUserId();
+        var sandbox = new ChatTarget(ChatChannel.Sandbox, user.ToString());
+        var photo = await Enqueue(o => o.SendPhoto(sandbox, "qr.png", Png, "Scan <b>me</b>"));
+        var doc = await Enqueue(o => o.SendDocument(sandbox, "report.pdf", "%PDF-1.4 test"u8.ToArray()));
+        var page = await Enqueue(o => o.SendDocument(sandbox, "evil.html", "<script>alert(1)</script>"u8.ToArray()));
+        var telegram = await Enqueue(o => o.SendPhoto(new ChatTarget(ChatChannel.Telegram, user.ToString()), "qr.png", Png));
+        Assert.True(await app.WithDb(db => db.OutboxAttachments.AnyAsync(a => a.OutboxMessageId == telegram)));
+
+        var client = app.CreateClient();
+        var r = await client.GetAsync($"/api/v1/sandbox/files/{photo}");
+        Assert.Equal(200, (int)r.StatusCode);
+        Assert.Equal("image/png", r.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(Png, await r.Content.ReadAsByteArrayAsync());
+        Assert.Null(r.Content.Headers.ContentDisposition);
+
+        r = await client.GetAsync($"/api/v1/sandbox/files/{doc}");
+        Assert.Equal("application/pdf", r.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("attachment", r.Content.Headers.ContentDisposition?.DispositionType);
+        Assert.Equal("%PDF-1.4 test", await r.Content.ReadAsStringAsync());
+        r = await client.GetAsync($"/api/v1/sandbox/files/{page}");
+        Assert.Equal("attachment", r.Content.Headers.ContentDisposition?.DispositionType); // downloaded, never run as a page
+
+        await (await client.GetAsync($"/api/v1/sandbox/files/{telegram}")).AssertProblem(404, "sandbox_file_not_found");
+        await (await client.GetAsync("/api/v1/sandbox/files/987654321")).AssertProblem(404, "sandbox_file_not_found");
+
+        // The page gets the file's address, the caption and what kind of message it is.
+        var list = (await (await client.GetAsync($"/api/v1/sandbox/messages?chatId={user}")).ReadJson()).EnumerateArray().ToList();
+        var p = list.Single(m => m.GetProperty("id").GetInt64() == photo);
+        Assert.Equal("sendPhoto", p.GetProperty("method").GetString());
+        Assert.True(p.GetProperty("photo").GetBoolean());
+        Assert.False(p.GetProperty("document").GetBoolean());
+        Assert.Equal($"/api/v1/sandbox/files/{photo}", p.GetProperty("file").GetString());
+        Assert.Equal("Scan <b>me</b>", p.GetProperty("caption").GetString());
+        Assert.Equal("Scan <b>me</b>", p.GetProperty("text").GetString());
+        Assert.Equal("qr.png", p.GetProperty("fileName").GetString());
+        var d = list.Single(m => m.GetProperty("id").GetInt64() == doc);
+        Assert.True(d.GetProperty("document").GetBoolean());
+        Assert.Equal("report.pdf", d.GetProperty("fileName").GetString());
+
+        var openApi = await (await client.GetAsync("/openapi/v1.json")).ReadJson();
+        var path = openApi.GetProperty("paths").GetProperty("/api/v1/sandbox/files/{outboxId}").GetProperty("get");
+        Assert.Equal("SandboxFile", path.GetProperty("operationId").GetString());
+    }
+
+    [Fact]
+    public async Task Photos_by_url_or_file_id_and_invoices_come_with_what_the_page_needs_to_show_them()
+    {
+        var user = Updates.NewUserId();
+        var to = new ChatTarget(ChatChannel.Sandbox, user.ToString());
+        var byUrl = await Enqueue(o => o.SendPhoto(to, "https://shop.example/pic.jpg", "From a URL"));
+        var byId = await Enqueue(o => o.SendPhoto(to, "AgACAgIAAxkBAAIB"));
+        var invoice = await Enqueue(o => o.Enqueue(to, new global::Telegram.Bot.Requests.SendInvoiceRequest
+        {
+            ChatId = user, Title = "Top-up", Description = "12.00 USD to your wallet", Payload = "inv:1", Currency = "XTR",
+            Prices = [new global::Telegram.Bot.Types.Payments.LabeledPrice("Top-up", 600)],
+        }));
+        var list = (await (await app.CreateClient().GetAsync($"/api/v1/sandbox/messages?chatId={user}")).ReadJson()).EnumerateArray()
+            .ToDictionary(m => m.GetProperty("id").GetInt64());
+        Assert.Equal("https://shop.example/pic.jpg", list[byUrl].GetProperty("file").GetString());
+        Assert.True(list[byId].GetProperty("photo").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, list[byId].GetProperty("file").ValueKind);
+        var card = list[invoice].GetProperty("invoice");
+        Assert.Equal("Top-up", card.GetProperty("title").GetString());
+        Assert.Equal("12.00 USD to your wallet", card.GetProperty("description").GetString());
+        Assert.Equal("XTR", card.GetProperty("currency").GetString());
+        Assert.Equal(600, card.GetProperty("totalAmount").GetInt64());
+    }
+
+    [Fact]
+    public async Task A_photo_sent_through_the_sandbox_is_the_proof_of_a_manual_deposit()
+    {
+        var user = Updates.NewUserId();
+        async Task<List<JsonElement>> Send(JsonObject update) => (await Post(JsonSerializer.Deserialize<object>(update.ToJsonString())!))
+            .GetProperty("messages").EnumerateArray().Where(m => m.GetProperty("method").GetString() != "answerCallbackQuery").ToList();
+
+        await Send(Updates.Text(user, "/wallet"));
+        await Send(Updates.Callback(user, "wallet:deposit"));
+        await Send(Updates.Callback(user, "wallet:deposit:manual_bank"));
+        var asked = (await Send(Updates.Text(user, "25"))).Single().GetProperty("text").GetString();
+        Assert.Contains("send a photo or a document", asked);
+        var state = await app.WithDb(db => db.ConversationStates.AsNoTracking().SingleAsync(s => s.Channel == ChatChannel.Sandbox && s.ChatId == user.ToString()));
+        Assert.Equal("deposit.proof", state.Step);
+
+        // What the page posts: a PhotoSize array with synthetic ids, sizes and a caption.
+        var photo = Updates.Photo(user, caption: "my transfer");
+        photo["message"]!["photo"] = new JsonArray(new JsonObject
+        {
+            ["file_id"] = "sandbox-photo-0a1b2c", ["file_unique_id"] = "u0a1b2c", ["width"] = 640, ["height"] = 480, ["file_size"] = 1234,
+        });
+        var thanks = (await Send(photo)).Single();
+        Assert.StartsWith("📨 Thank you!", thanks.GetProperty("text").GetString());
+        var sandboxUser = await app.WithDb(db => db.Users.AsNoTracking().SingleAsync(u => u.Channel == ChatChannel.Sandbox && u.ExternalId == user.ToString()));
+        var payment = await app.WithDb(db => db.Payments.AsNoTracking().SingleAsync(p => p.UserId == sandboxUser.Id));
+        Assert.Equal("sandbox-photo-0a1b2c", payment.ProofFileId);
+    }
+
     [Fact]
     public async Task The_page_is_served_and_the_root_redirects_to_it()
     {
@@ -95,6 +211,7 @@ public sealed class SandboxTests(SandboxAppFactory app) : IClassFixture<SandboxA
         var html = await page.Content.ReadAsStringAsync();
         Assert.Contains("Bazaar chat sandbox", html);
         Assert.DoesNotContain("https://", html); // self-contained: no CDN
+        Assert.Contains("User id 9000 is an admin in Development (try /deposits)", html);
 
         var root = await app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false }).GetAsync("/");
         Assert.Equal("/sandbox", root.Headers.Location?.ToString());
