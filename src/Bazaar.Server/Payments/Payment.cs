@@ -30,6 +30,8 @@ public enum PaymentStatus
     [JsonStringEnumMemberName("CANCELLED")] Cancelled,
     [JsonStringEnumMemberName("EXPIRED")] Expired,
     [JsonStringEnumMemberName("REFUNDED")] Refunded,
+    /// <summary>A Stars refund under way: reversed in the ledger, Telegram not yet confirmed (COMPLETED → REFUNDING → REFUNDED, or back to COMPLETED).</summary>
+    [JsonStringEnumMemberName("REFUNDING")] Refunding,
 }
 
 public static class PaymentMethods

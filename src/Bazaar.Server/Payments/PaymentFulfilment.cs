@@ -13,6 +13,8 @@ public interface IPaymentFulfilment
     Task<string?> CheckAvailableAsync(Payment payment, CancellationToken ct);
     Task<PostResult> FulfilAsync(Payment payment, long amount, string currency, string externalRef, CancellationToken ct);
     Task<PostResult> ReverseAsync(Payment payment, long amount, string currency, string externalRef, CancellationToken ct);
+    /// <summary>Undoes a <see cref="ReverseAsync"/> whose provider refund failed: the exact opposite posting.</summary>
+    Task<PostResult> UndoReverseAsync(Payment payment, long amount, string currency, string externalRef, CancellationToken ct);
 }
 
 internal sealed class WalletTopupFulfilment(Ledger ledger) : IPaymentFulfilment
@@ -33,5 +35,12 @@ internal sealed class WalletTopupFulfilment(Ledger ledger) : IPaymentFulfilment
             [new Leg(AccountRef.Wallet(payment.UserId), -amount), new Leg(AccountRef.Refunds, amount)])
         {
             ExternalRef = externalRef, Description = $"Refund of deposit #{payment.Id} ({payment.Method.WireName()})",
+        }, ct);
+
+    public Task<PostResult> UndoReverseAsync(Payment payment, long amount, string currency, string externalRef, CancellationToken ct) =>
+        ledger.PostAsync(new Posting("refund_undo", currency,
+            [new Leg(AccountRef.Refunds, -amount), new Leg(AccountRef.Wallet(payment.UserId), amount)])
+        {
+            ExternalRef = externalRef, Description = $"Refund of deposit #{payment.Id} failed at the provider; credit restored",
         }, ct);
 }

@@ -29,6 +29,7 @@ public static class PaymentsModule
         services.AddScoped<StarsPayments>();
         services.AddSingleton<RobokassaPayments>();
         services.AddJobHandler<PaymentPreparation>(PaymentPreparation.JobType);
+        services.AddJobHandler<StarsRefundJob>(StarsRefundJob.JobType);
         services.AddBotRoutes(DepositBot.Register);
         CryptoWatchJob.Register(services, config);
         return services;
@@ -148,7 +149,7 @@ public static class PaymentsModule
         return TypedResults.Ok(await View(db, manual, (await db.Payments.AsNoTracking().FirstAsync(x => x.Id == id, ct)), ct));
     }
 
-    internal static async Task<Results<Ok<PaymentView>, ProblemHttpResult>> Refund(long id, StarsPayments stars, ManualTransfers manual,
+    internal static async Task<Results<Ok<PaymentView>, Accepted<PaymentView>, ProblemHttpResult>> Refund(long id, StarsPayments stars, ManualTransfers manual,
         BazaarDb db, ClaimsPrincipal user, CancellationToken ct)
     {
         var outcome = await stars.RefundAsync(id, Operator(user), ct);
@@ -159,6 +160,8 @@ public static class PaymentsModule
             RefundOutcome.InsufficientFunds => Problems.Conflict("insufficient_funds",
                 "The wallet no longer holds the deposited amount, so the refund would make it negative. Nothing was refunded."),
             RefundOutcome.ProviderFailed => Problems.Make(502, "Bad gateway", "provider_failed", "Telegram refused the refund; nothing changed."),
+            RefundOutcome.Pending => TypedResults.Accepted((string?)null,
+                await View(db, manual, (await db.Payments.AsNoTracking().FirstAsync(x => x.Id == id, ct)), ct)),
             _ => TypedResults.Ok(await View(db, manual, (await db.Payments.AsNoTracking().FirstAsync(x => x.Id == id, ct)), ct)),
         };
     }

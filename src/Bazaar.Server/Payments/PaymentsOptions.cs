@@ -65,6 +65,8 @@ public sealed class PaymentsOptions
         public bool Enabled { get; set; } = true;
         /// <summary>How many stars one unit of the shop currency costs.</summary>
         public decimal StarsPerUnit { get; set; } = 50;
+        /// <summary>When the recovery job first re-asks Telegram about a refund left REFUNDING.</summary>
+        public int RefundRecoverySeconds { get; set; } = 300;
     }
 
     public bool IsEnabled(PaymentMethod m) => m switch

@@ -1,6 +1,8 @@
 using System.Globalization;
 using Bazaar.Server.Channels;
+using Bazaar.Server.Conversations;
 using Bazaar.Server.Data;
+using Bazaar.Server.Jobs;
 using Bazaar.Server.Wallet;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -12,14 +14,15 @@ namespace Bazaar.Server.Payments;
 
 public sealed record PreCheckoutResult(bool Ok, string? ErrorCode, string? ErrorMessage);
 
-public enum RefundOutcome { Refunded, NotFound, NotRefundable, InsufficientFunds, ProviderFailed }
+/// <summary>Pending: Telegram did not answer; the payment stays REFUNDING and the recovery job finishes it.</summary>
+public enum RefundOutcome { Refunded, NotFound, NotRefundable, InsufficientFunds, ProviderFailed, Pending }
 
 /// <summary>
 /// Telegram Stars: invoices in XTR with an empty provider token, the pre-checkout re-validation, completion keyed
 /// by telegram_payment_charge_id, and operator refunds. The bot router calls these for pre_checkout_query and
 /// successful_payment.
 /// </summary>
-public sealed class StarsPayments(BazaarDb db, PaymentService payments, ITelegramBotClient bot, Outbox outbox,
+public sealed class StarsPayments(BazaarDb db, PaymentService payments, ITelegramBotClient bot, Outbox outbox, JobQueue jobs, WriteGate gate,
     IOptions<PaymentsOptions> options, TimeProvider clock, ILogger<StarsPayments> log)
 {
     public const string PayloadPrefix = "pay:";
@@ -74,45 +77,158 @@ public sealed class StarsPayments(BazaarDb db, PaymentService payments, ITelegra
         return await payments.CompleteAsync(id, telegramPaymentChargeId, ("stars", telegramPaymentChargeId), null, null, ct);
     }
 
+    /// <summary>The ledger reference of a refund attempt's reversal; its compensation adds ":undo".</summary>
+    public static string RefundRef(long paymentId, int attempt) =>
+        $"payment:{paymentId.ToString(CultureInfo.InvariantCulture)}:refund:{attempt.ToString(CultureInfo.InvariantCulture)}";
+
     /// <summary>
-    /// Reverses the fulfilment through the ledger and marks the payment REFUNDED, then asks Telegram to refund;
-    /// the database transaction commits only if Telegram agreed. A wallet that no longer holds the money is refused.
+    /// An operator refund, without holding a transaction over Telegram's answer. One short transaction turns the
+    /// payment COMPLETED → REFUNDING (so a racing request gets NotRefundable), reverses the fulfilment through the
+    /// ledger under this attempt's reference and queues a delayed recovery job. Then refundStarPayment is called
+    /// with no transaction open. Success turns it REFUNDED; a refusal re-credits the wallet and returns it to
+    /// COMPLETED; a network error or 5xx leaves it REFUNDING for the recovery job (<see cref="StarsRefundJob"/>).
     /// </summary>
     public async Task<RefundOutcome> RefundAsync(long paymentId, string by, CancellationToken ct)
     {
         var p = await db.Payments.AsNoTracking().FirstOrDefaultAsync(x => x.Id == paymentId, ct);
         if (p is null) return RefundOutcome.NotFound;
-        if (p.Method != PaymentMethod.Stars || p.Status != PaymentStatus.Completed || p.ProviderPaymentId is null)
+        if (p.Method != PaymentMethod.Stars || p.Status != PaymentStatus.Completed || p.ProviderPaymentId is null ||
+            payments.FulfilmentFor(p.Purpose) is not { } fulfilment)
             return RefundOutcome.NotRefundable;
         var user = await db.Users.AsNoTracking().FirstAsync(u => u.Id == p.UserId, ct);
-        if (!long.TryParse(user.ExternalId, out var telegramUserId)) return RefundOutcome.NotRefundable;
+        if (!long.TryParse(user.ExternalId, out _)) return RefundOutcome.NotRefundable;
 
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var n = await db.Payments.Where(x => x.Id == paymentId && x.Status == PaymentStatus.Completed)
-            .ExecuteUpdateAsync(s => s.SetProperty(x => x.Status, PaymentStatus.Refunded)
-                .SetProperty(x => x.RefundedAt, clock.GetUtcNow().UtcDateTime).SetProperty(x => x.DecidedBy, by), ct);
-        if (n == 0) return RefundOutcome.NotRefundable;
-        var reversed = await payments.FulfilmentFor(p.Purpose)!.ReverseAsync(p, p.Amount, p.Currency, $"payment:{p.Id}:refund", ct);
-        if (!reversed.Ok)
+        var (outcome, attempt, jobId) = await InShortTransactionAsync(async () =>
         {
-            await tx.RollbackAsync(ct);
-            db.ChangeTracker.Clear();
-            return reversed.Error == PostError.InsufficientFunds ? RefundOutcome.InsufficientFunds : RefundOutcome.NotRefundable;
+            var n = await db.Payments.Where(x => x.Id == paymentId && x.Status == PaymentStatus.Completed)
+                .ExecuteUpdateAsync(s => s.SetProperty(x => x.Status, PaymentStatus.Refunding).SetProperty(x => x.DecidedBy, by), ct);
+            if (n == 0) return ((RefundOutcome.NotRefundable, 0, 0L), false);
+            var attempt = await CurrentAttemptAsync(paymentId, ct) + 1;
+            var reversed = await fulfilment.ReverseAsync(p, p.Amount, p.Currency, RefundRef(paymentId, attempt), ct);
+            if (!reversed.Ok)
+                return ((reversed.Error == PostError.InsufficientFunds ? RefundOutcome.InsufficientFunds : RefundOutcome.NotRefundable, 0, 0L), false);
+            var job = StarsRefundJob.Enqueue(jobs, paymentId, attempt, TimeSpan.FromSeconds(Math.Max(1, options.Value.Stars.RefundRecoverySeconds)));
+            await db.SaveChangesAsync(ct);
+            return ((RefundOutcome.Refunded, attempt, job.Id), true);
+        }, ct);
+        if (outcome != RefundOutcome.Refunded) return outcome;
+
+        var answer = await CallTelegramAsync(p, user.ExternalId, ct);
+        switch (answer)
+        {
+            case TelegramAnswer.Refunded:
+                await FinishAsync(p, attempt, ct);
+                await jobs.CancelAsync(jobId, ct);
+                return RefundOutcome.Refunded;
+            case TelegramAnswer.Refused:
+                await CompensateAsync(p, attempt, ct);
+                await jobs.CancelAsync(jobId, ct);
+                return RefundOutcome.ProviderFailed;
+            default:
+                return RefundOutcome.Pending;
         }
+    }
+
+    /// <summary>
+    /// The recovery job's run for one attempt: asks Telegram again while the payment is still REFUNDING in that
+    /// attempt; after the last attempt, a failure compensates. Returns false when Telegram still could not be reached.
+    /// </summary>
+    public async Task<bool> RecoverRefundAsync(long paymentId, int attempt, bool lastAttempt, CancellationToken ct)
+    {
+        var p = await db.Payments.AsNoTracking().FirstOrDefaultAsync(x => x.Id == paymentId, ct);
+        // Finished by the request that started it, or a stale attempt: nothing to do.
+        if (p is null || p.Status != PaymentStatus.Refunding || p.ProviderPaymentId is null ||
+            await CurrentAttemptAsync(paymentId, ct) != attempt)
+            return true;
+        var user = await db.Users.AsNoTracking().FirstAsync(u => u.Id == p.UserId, ct);
+        var answer = await CallTelegramAsync(p, user.ExternalId, ct);
+        if (answer == TelegramAnswer.Refunded) await FinishAsync(p, attempt, ct);
+        else if (answer == TelegramAnswer.Refused || lastAttempt) await CompensateAsync(p, attempt, ct);
+        else return false;
+        return true;
+    }
+
+    private enum TelegramAnswer { Refunded, Refused, Unreachable }
+
+    private async Task<TelegramAnswer> CallTelegramAsync(Payment p, string externalId, CancellationToken ct)
+    {
         try
         {
-            await bot.RefundStarPayment(telegramUserId, p.ProviderPaymentId, ct);
+            await bot.RefundStarPayment(long.Parse(externalId, CultureInfo.InvariantCulture), p.ProviderPaymentId!, ct);
+            return TelegramAnswer.Refunded;
         }
-        catch (Exception e) when (e is global::Telegram.Bot.Exceptions.ApiRequestException or HttpRequestException)
+        catch (global::Telegram.Bot.Exceptions.ApiRequestException e) when (e.Message.Contains("CHARGE_ALREADY_REFUNDED", StringComparison.OrdinalIgnoreCase))
         {
-            log.LogWarning(e, "Telegram refused to refund payment {Id}", paymentId);
-            await tx.RollbackAsync(ct);
-            db.ChangeTracker.Clear();
-            return RefundOutcome.ProviderFailed;
+            // A repeat after an answer that got lost: the stars are back with the user.
+            return TelegramAnswer.Refunded;
         }
-        await payments.NotifyAsync(p.UserId, t => string.Format(t.Refunded, p.PayAmount + " ⭐"), ct);
-        await db.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
-        return RefundOutcome.Refunded;
+        catch (global::Telegram.Bot.Exceptions.ApiRequestException e) when (e.ErrorCode is >= 400 and < 500 and not 429)
+        {
+            log.LogWarning(e, "Telegram refused to refund payment {Id}", p.Id);
+            return TelegramAnswer.Refused;
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested &&
+            e is global::Telegram.Bot.Exceptions.RequestException or HttpRequestException or TaskCanceledException)
+        {
+            log.LogWarning(e, "Telegram did not answer the refund of payment {Id}; the recovery job retries", p.Id);
+            return TelegramAnswer.Unreachable;
+        }
+    }
+
+    /// <summary>REFUNDING → REFUNDED for this attempt, and the user told.</summary>
+    private Task FinishAsync(Payment p, int attempt, CancellationToken ct) =>
+        InShortTransactionAsync(async () =>
+        {
+            var n = await db.Payments.Where(x => x.Id == p.Id && x.Status == PaymentStatus.Refunding)
+                .ExecuteUpdateAsync(s => s.SetProperty(x => x.Status, PaymentStatus.Refunded)
+                    .SetProperty(x => x.RefundedAt, clock.GetUtcNow().UtcDateTime), ct);
+            if (n == 0 || await CurrentAttemptAsync(p.Id, ct) != attempt) return (false, false);
+            await payments.NotifyAsync(p.UserId, t => string.Format(t.Refunded, p.PayAmount + " ⭐"), ct);
+            await db.SaveChangesAsync(ct);
+            return (true, true);
+        }, ct);
+
+    /// <summary>REFUNDING → COMPLETED for this attempt, the reversal undone under its own reference.</summary>
+    private Task CompensateAsync(Payment p, int attempt, CancellationToken ct) =>
+        InShortTransactionAsync(async () =>
+        {
+            var n = await db.Payments.Where(x => x.Id == p.Id && x.Status == PaymentStatus.Refunding)
+                .ExecuteUpdateAsync(s => s.SetProperty(x => x.Status, PaymentStatus.Completed), ct);
+            if (n == 0 || await CurrentAttemptAsync(p.Id, ct) != attempt) return (false, false);
+            var undone = await payments.FulfilmentFor(p.Purpose)!.UndoReverseAsync(p, p.Amount, p.Currency, RefundRef(p.Id, attempt) + ":undo", ct);
+            if (!undone.Ok) throw new InvalidOperationException($"Could not undo the reversal of payment {p.Id}: {undone.Error}");
+            return (true, true);
+        }, ct);
+
+    /// <summary>Refund attempts so far: the reversals posted under this payment's refund references.</summary>
+    private async Task<int> CurrentAttemptAsync(long paymentId, CancellationToken ct)
+    {
+        var prefix = $"payment:{paymentId.ToString(CultureInfo.InvariantCulture)}:refund:";
+        return await db.LedgerTransactions.CountAsync(t => t.ExternalRef != null && t.ExternalRef.StartsWith(prefix) && !t.ExternalRef.EndsWith(":undo"), ct);
+    }
+
+    /// <summary>One short write transaction (its turn at the SQLite gate); <paramref name="work"/> says whether to commit.</summary>
+    private async Task<T> InShortTransactionAsync<T>(Func<Task<(T Result, bool Commit)>> work, CancellationToken ct)
+    {
+        var strategy = db.Database.CreateExecutionStrategy();
+        return await strategy.ExecuteAsync(async () =>
+        {
+            db.ChangeTracker.Clear();
+            using (await gate.EnterAsync(ct))
+            {
+                await using var tx = await db.Database.BeginTransactionAsync(ct);
+                try
+                {
+                    var (result, commit) = await work();
+                    if (commit) await tx.CommitAsync(ct);
+                    else await tx.RollbackAsync(ct);
+                    return result;
+                }
+                finally
+                {
+                    db.ChangeTracker.Clear();
+                }
+            }
+        });
     }
 }

@@ -39,12 +39,16 @@ public sealed class FakeBotApi : IAsyncDisposable
 
     private sealed record Failure(int Status, string Description, int? RetryAfter);
 
+    /// <summary>A held call: <see cref="Entered"/> completes when the call arrives; it is answered once <see cref="Release"/> completes.</summary>
+    public sealed record Hold(TaskCompletionSource Entered, TaskCompletionSource Release);
+
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<Call> _calls = new();
     private readonly ConcurrentDictionary<string, ConcurrentQueue<Failure>> _failures = new();
     private readonly ConcurrentDictionary<string, Func<Call, JsonNode?>> _results = new();
     private readonly ConcurrentQueue<JsonObject> _pendingUpdates = new();
     private readonly ConcurrentDictionary<string, ConcurrentQueue<Failure>> _chatFailures = new();
+    private readonly ConcurrentDictionary<string, Hold> _holds = new();
     private volatile Failure? _failAll;
     private int _messageId = 1000;
 
@@ -86,6 +90,15 @@ public sealed class FakeBotApi : IAsyncDisposable
         for (var i = 0; i < times; i++) q.Enqueue(new Failure(status, description, retryAfter));
     }
 
+    /// <summary>The next call of a method waits, recorded, until the returned hold is released; then it is answered (or fails) as usual.</summary>
+    public Hold HoldNext(string method)
+    {
+        var hold = new Hold(new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously),
+            new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        _holds[method.ToLowerInvariant()] = hold;
+        return hold;
+    }
+
     /// <summary>Every call fails with this status until <see cref="Recover"/> (an outage).</summary>
     public void FailEverything(int status, string description) => _failAll = new Failure(status, description, null);
 
@@ -104,6 +117,11 @@ public sealed class FakeBotApi : IAsyncDisposable
         var (parameters, files) = await ReadParameters(http.Request);
         var call = new Call(token, method, parameters, DateTime.UtcNow) { IsMultipart = http.Request.HasFormContentType, Files = files };
         _calls.Enqueue(call);
+        if (_holds.TryRemove(method.ToLowerInvariant(), out var hold))
+        {
+            hold.Entered.TrySetResult();
+            await hold.Release.Task;
+        }
 
         var chat = parameters["chat_id"]?.ToString();
         if (_failAll is { } f ||

@@ -141,7 +141,7 @@ public sealed class StarsTests(PaymentsAppFactory factory) : IClassFixture<Payme
     {
         var (id, user) = await NewInvoice(1m);
         await WithStars(s => s.CompleteStarsPaymentAsync("charge-" + Guid.NewGuid().ToString("N"), $"pay:{id}", 50, default));
-        factory.Bot.FailNext("refundStarPayment", 400, "Bad Request: CHARGE_ALREADY_REFUNDED");
+        factory.Bot.FailNext("refundStarPayment", 400, "Bad Request: CHARGE_NOT_FOUND");
         using var client = factory.AdminClient();
 
         await (await client.PostAsync($"/api/v1/admin/payments/{id}/refund", null)).AssertProblem(502, "provider_failed");
