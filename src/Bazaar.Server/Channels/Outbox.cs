@@ -31,12 +31,12 @@ public sealed class Outbox
         if (signal is not null)
         {
             // Wake the local sender once the rows are committed: now, or when the caller's own transaction commits.
+            var wake = signal.Notify;
             db.SavedChanges += (_, _) =>
             {
                 if (!_enqueued) return;
                 _enqueued = false;
-                if (db.Database.CurrentTransaction is null) signal.Notify();
-                else OutboxCommitSignal.Arm(db);
+                AfterCommit.Run(db, wake);
             };
         }
     }

@@ -12,9 +12,6 @@ public static class OutboxModule
         services.Configure<OutboxOptions>(config.GetSection("Outbox"));
         services.AddScoped<Outbox>();
         services.AddSingleton<OutboxSignal>();
-        services.AddSingleton<OutboxCommitSignal>();
-        services.ConfigureDbContext<SqliteBazaarDb>((sp, o) => o.AddInterceptors(sp.GetRequiredService<OutboxCommitSignal>()));
-        services.ConfigureDbContext<PostgresBazaarDb>((sp, o) => o.AddInterceptors(sp.GetRequiredService<OutboxCommitSignal>()));
         services.AddSingleton<OutboxPacer>();
         services.AddSingleton<IOutboxTransport, TelegramDelivery>();
         services.AddSingleton<OutboxSender>();

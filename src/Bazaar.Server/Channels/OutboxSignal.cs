@@ -24,26 +24,3 @@ public sealed class OutboxSignal
         try { await wait; return true; } catch (OperationCanceledException) { return false; }
     }
 }
-
-/// <summary>Wakes the sender when a transaction that saved outbox rows commits (the caller's explicit transaction).</summary>
-internal sealed class OutboxCommitSignal(OutboxSignal signal) : Microsoft.EntityFrameworkCore.Diagnostics.DbTransactionInterceptor
-{
-    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Microsoft.EntityFrameworkCore.DbContext, object> Armed = new();
-
-    public static void Arm(Microsoft.EntityFrameworkCore.DbContext db) => Armed.AddOrUpdate(db, Armed);
-
-    public override void TransactionCommitted(System.Data.Common.DbTransaction transaction,
-        Microsoft.EntityFrameworkCore.Diagnostics.TransactionEndEventData eventData) => Fire(eventData.Context);
-
-    public override Task TransactionCommittedAsync(System.Data.Common.DbTransaction transaction,
-        Microsoft.EntityFrameworkCore.Diagnostics.TransactionEndEventData eventData, CancellationToken cancellationToken = default)
-    {
-        Fire(eventData.Context);
-        return Task.CompletedTask;
-    }
-
-    private void Fire(Microsoft.EntityFrameworkCore.DbContext? db)
-    {
-        if (db is not null && Armed.Remove(db)) signal.Notify();
-    }
-}

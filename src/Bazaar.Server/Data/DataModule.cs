@@ -49,11 +49,12 @@ public static class DataModule
     }
 
     internal static void ConfigurePostgres(DbContextOptionsBuilder o, string connectionString) =>
-        o.UseNpgsql(connectionString, n => n.MigrationsHistoryTable("__ef_migrations"));
+        o.UseNpgsql(connectionString, n => n.MigrationsHistoryTable("__ef_migrations"))
+         .AddInterceptors(AfterCommit.Instance);
 
     internal static void ConfigureSqlite(DbContextOptionsBuilder o, string connectionString) =>
         o.UseSqlite(connectionString, s => s.MigrationsHistoryTable("__ef_migrations"))
-         .AddInterceptors(SqliteConnectionTuning.Instance);
+         .AddInterceptors(SqliteConnectionTuning.Instance, AfterCommit.Instance);
 
     /// <summary>Concurrent writers wait for the lock instead of failing at once.</summary>
     internal static string PrepareSqlite(string connectionString)

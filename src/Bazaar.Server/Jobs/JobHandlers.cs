@@ -16,6 +16,14 @@ public interface IJobHandler
     /// scope and transaction: changes saved to its BazaarDb commit together with the cancellation.
     /// </summary>
     Task OnCancelledAsync(JobContext job, CancellationToken ct) => Task.CompletedTask;
+
+    /// <summary>
+    /// What a job ending FAILED means for the type (mark its payment failed, tell the user, say). Runs once, in a
+    /// fresh scope whose BazaarDb transaction also marks the job FAILED: after the last attempt, after a
+    /// <see cref="JobPermanentFailure"/>, and when the worker's lease expired on the last attempt (no handler ran
+    /// to the end then). Should not call out of process; if it throws, the job still fails, without its changes.
+    /// </summary>
+    Task OnFailedAsync(JobContext job, string error, CancellationToken ct) => Task.CompletedTask;
 }
 
 /// <summary>A handler whose payload is a JSON document of <typeparamref name="TPayload"/>.</summary>
@@ -25,9 +33,13 @@ public abstract class JobHandler<TPayload> : IJobHandler
 
     public virtual Task OnCancelledAsync(TPayload payload, JobContext job, CancellationToken ct) => Task.CompletedTask;
 
+    public virtual Task OnFailedAsync(TPayload payload, JobContext job, string error, CancellationToken ct) => Task.CompletedTask;
+
     Task IJobHandler.HandleAsync(JobContext job, CancellationToken ct) => HandleAsync(job.Read<TPayload>(), job, ct);
 
     Task IJobHandler.OnCancelledAsync(JobContext job, CancellationToken ct) => OnCancelledAsync(job.Read<TPayload>(), job, ct);
+
+    Task IJobHandler.OnFailedAsync(JobContext job, string error, CancellationToken ct) => OnFailedAsync(job.Read<TPayload>(), job, error, ct);
 }
 
 /// <summary>The job being handled.</summary>

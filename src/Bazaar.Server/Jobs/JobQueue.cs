@@ -30,6 +30,7 @@ public sealed class JobQueue(BazaarDb db, TimeProvider clock, IOptions<JobsOptio
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private bool _subscribed;
+    private bool _enqueued;
 
     /// <summary>Adds a job whose payload is <paramref name="payload"/> as JSON (web defaults: camelCase).</summary>
     public Job Enqueue<TPayload>(string type, TPayload payload, EnqueueOptions? opts = null) =>
@@ -53,10 +54,18 @@ public sealed class JobQueue(BazaarDb db, TimeProvider clock, IOptions<JobsOptio
             IdempotencyKey = opts.IdempotencyKey,
         };
         db.Jobs.Add(job);
+        _enqueued = true;
         if (!_subscribed)
         {
-            // Wake this process's workers once the job is saved rather than at their next poll.
-            db.SavedChanges += (_, _) => signal.Notify();
+            // Wake this process's workers once the job is committed (not merely saved inside the caller's
+            // transaction, where a worker would find nothing) rather than at their next poll.
+            var wake = signal.Notify;
+            db.SavedChanges += (_, _) =>
+            {
+                if (!_enqueued) return;
+                _enqueued = false;
+                AfterCommit.Run(db, wake);
+            };
             _subscribed = true;
         }
         return job;

@@ -105,55 +105,60 @@ public sealed class JobRunner(
 
         // Bookkeeping must happen even when the worker is being stopped.
         var mine = db.Jobs.Where(j => j.Id == job.Id && j.LeaseOwner == owner && j.Status == JobStatus.Processing);
-        using var turn = await WriterTurnAsync(db, CancellationToken.None);
-        var now = clock.GetUtcNow().UtcDateTime;
-        JobOutcome outcome;
-        if (leaseLost)
+        var turn = await WriterTurnAsync(db, CancellationToken.None);
+        try
         {
-            outcome = JobOutcome.LeaseLost;
-            log.LogWarning("Job {Id} ({Type}) lost its lease; another worker may run it again", job.Id, job.Type);
+            var now = clock.GetUtcNow().UtcDateTime;
+            JobOutcome outcome;
+            if (leaseLost)
+            {
+                outcome = JobOutcome.LeaseLost;
+                log.LogWarning("Job {Id} ({Type}) lost its lease; another worker may run it again", job.Id, job.Type);
+            }
+            else if (error is null)
+            {
+                outcome = JobOutcome.Completed;
+                await mine.ExecuteUpdateAsync(s => s
+                    .SetProperty(j => j.Status, JobStatus.Completed)
+                    .SetProperty(j => j.FinishedAt, now)
+                    .SetProperty(j => j.LeaseOwner, (string?)null)
+                    .SetProperty(j => j.LeaseExpiresAt, (DateTime?)null), CancellationToken.None);
+            }
+            else if (error is OperationCanceledException && ct.IsCancellationRequested)
+            {
+                outcome = JobOutcome.Released;
+                await ReleaseAsync(mine, now, CancellationToken.None);
+            }
+            else if (error is JobPermanentFailure || job.Attempts >= job.MaxAttempts)
+            {
+                outcome = JobOutcome.Failed;
+                var message = JobSql.Truncate(Describe(error));
+                log.LogWarning(error, "Job {Id} ({Type}) failed for good after attempt {Attempt}", job.Id, job.Type, job.Attempts);
+                // FailAsync takes its own turn, in the transaction that runs the failure hook.
+                turn?.Dispose();
+                turn = null;
+                await FailAsync(job.Id, message, q => q.Where(j => j.LeaseOwner == owner && j.Status == JobStatus.Processing), now, CancellationToken.None);
+            }
+            else
+            {
+                outcome = JobOutcome.Retrying;
+                var message = JobSql.Truncate(Describe(error));
+                var runAt = now + Backoff(job.Attempts, options.Value, Random.Shared.NextDouble());
+                log.LogInformation("Job {Id} ({Type}) attempt {Attempt} failed; retrying at {RunAt}: {Error}",
+                    job.Id, job.Type, job.Attempts, runAt, error.Message);
+                await mine.ExecuteUpdateAsync(s => s
+                    .SetProperty(j => j.Status, JobStatus.Queued)
+                    .SetProperty(j => j.RunAt, runAt)
+                    .SetProperty(j => j.LastError, message)
+                    .SetProperty(j => j.LeaseOwner, (string?)null)
+                    .SetProperty(j => j.LeaseExpiresAt, (DateTime?)null), CancellationToken.None);
+            }
+            return new JobRun(job.Id, job.Type, job.Attempts, outcome);
         }
-        else if (error is null)
+        finally
         {
-            outcome = JobOutcome.Completed;
-            await mine.ExecuteUpdateAsync(s => s
-                .SetProperty(j => j.Status, JobStatus.Completed)
-                .SetProperty(j => j.FinishedAt, now)
-                .SetProperty(j => j.LeaseOwner, (string?)null)
-                .SetProperty(j => j.LeaseExpiresAt, (DateTime?)null), CancellationToken.None);
+            turn?.Dispose();
         }
-        else if (error is OperationCanceledException && ct.IsCancellationRequested)
-        {
-            outcome = JobOutcome.Released;
-            await ReleaseAsync(mine, now, CancellationToken.None);
-        }
-        else if (error is JobPermanentFailure || job.Attempts >= job.MaxAttempts)
-        {
-            outcome = JobOutcome.Failed;
-            var message = JobSql.Truncate(Describe(error));
-            log.LogWarning(error, "Job {Id} ({Type}) failed for good after attempt {Attempt}", job.Id, job.Type, job.Attempts);
-            await mine.ExecuteUpdateAsync(s => s
-                .SetProperty(j => j.Status, JobStatus.Failed)
-                .SetProperty(j => j.FinishedAt, now)
-                .SetProperty(j => j.LastError, message)
-                .SetProperty(j => j.LeaseOwner, (string?)null)
-                .SetProperty(j => j.LeaseExpiresAt, (DateTime?)null), CancellationToken.None);
-        }
-        else
-        {
-            outcome = JobOutcome.Retrying;
-            var message = JobSql.Truncate(Describe(error));
-            var runAt = now + Backoff(job.Attempts, options.Value, Random.Shared.NextDouble());
-            log.LogInformation("Job {Id} ({Type}) attempt {Attempt} failed; retrying at {RunAt}: {Error}",
-                job.Id, job.Type, job.Attempts, runAt, error.Message);
-            await mine.ExecuteUpdateAsync(s => s
-                .SetProperty(j => j.Status, JobStatus.Queued)
-                .SetProperty(j => j.RunAt, runAt)
-                .SetProperty(j => j.LastError, message)
-                .SetProperty(j => j.LeaseOwner, (string?)null)
-                .SetProperty(j => j.LeaseExpiresAt, (DateTime?)null), CancellationToken.None);
-        }
-        return new JobRun(job.Id, job.Type, job.Attempts, outcome);
     }
 
     /// <summary>
@@ -222,21 +227,77 @@ public sealed class JobRunner(
         var db = scope.ServiceProvider.GetRequiredService<BazaarDb>();
         var now = clock.GetUtcNow().UtcDateTime;
         var expired = db.Jobs.Where(j => j.Status == JobStatus.Processing && j.LeaseExpiresAt < now);
-        var failed = await expired.Where(j => j.Attempts >= j.MaxAttempts).ExecuteUpdateAsync(s => s
-            .SetProperty(j => j.Status, JobStatus.Failed)
-            .SetProperty(j => j.FinishedAt, now)
-            .SetProperty(j => j.LastError, "The worker's lease expired on the last attempt.")
-            .SetProperty(j => j.LeaseOwner, (string?)null)
-            .SetProperty(j => j.LeaseExpiresAt, (DateTime?)null), ct);
-        var requeued = await expired.Where(j => j.Attempts < j.MaxAttempts).ExecuteUpdateAsync(s => s
-            .SetProperty(j => j.Status, JobStatus.Queued)
-            .SetProperty(j => j.RunAt, now)
-            .SetProperty(j => j.LastError, "The worker's lease expired.")
-            .SetProperty(j => j.LeaseOwner, (string?)null)
-            .SetProperty(j => j.LeaseExpiresAt, (DateTime?)null), ct);
+        // One at a time, so each type's failure hook runs with its job's change; the conditional update in
+        // FailAsync makes a job fail once when several recoverers race.
+        var last = await expired.Where(j => j.Attempts >= j.MaxAttempts).OrderBy(j => j.Id).Select(j => j.Id).Take(100).ToListAsync(ct);
+        var failed = 0;
+        foreach (var id in last)
+        {
+            if (await FailAsync(id, "The worker's lease expired on the last attempt.",
+                    q => q.Where(j => j.Status == JobStatus.Processing && j.LeaseExpiresAt < now && j.Attempts >= j.MaxAttempts), now, ct))
+                failed++;
+        }
+        int requeued;
+        using (await WriterTurnAsync(db, ct))
+        {
+            requeued = await expired.Where(j => j.Attempts < j.MaxAttempts).ExecuteUpdateAsync(s => s
+                .SetProperty(j => j.Status, JobStatus.Queued)
+                .SetProperty(j => j.RunAt, now)
+                .SetProperty(j => j.LastError, "The worker's lease expired.")
+                .SetProperty(j => j.LeaseOwner, (string?)null)
+                .SetProperty(j => j.LeaseExpiresAt, (DateTime?)null), ct);
+        }
         if (failed + requeued > 0)
             log.LogWarning("Recovered {Requeued} job(s) with an expired lease; {Failed} were out of attempts", requeued, failed);
         return failed + requeued;
+    }
+
+    /// <summary>
+    /// Marks the job FAILED if it still matches <paramref name="still"/>, and runs its type's
+    /// <see cref="IJobHandler.OnFailedAsync"/> in the same transaction. A hook that throws is logged and the job
+    /// fails without the hook's changes, so a bug there cannot keep a job alive.
+    /// </summary>
+    private async Task<bool> FailAsync(long id, string error, Func<IQueryable<Job>, IQueryable<Job>> still, DateTime now, CancellationToken ct)
+    {
+        try
+        {
+            return await FailOnceAsync(id, error, still, now, withHook: true, ct);
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            log.LogError(e, "The failure hook of job {Id} threw; failing the job without it", id);
+            return await FailOnceAsync(id, JobSql.Truncate(error + " (failure hook threw: " + e.Message + ")"), still, now, withHook: false, ct);
+        }
+    }
+
+    private async Task<bool> FailOnceAsync(long id, string error, Func<IQueryable<Job>, IQueryable<Job>> still, DateTime now, bool withHook, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<BazaarDb>();
+        using var turn = await WriterTurnAsync(db, ct);
+        return await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
+        {
+            db.ChangeTracker.Clear();
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            var n = await still(db.Jobs.Where(j => j.Id == id)).ExecuteUpdateAsync(s => s
+                .SetProperty(j => j.Status, JobStatus.Failed)
+                .SetProperty(j => j.FinishedAt, now)
+                .SetProperty(j => j.LastError, error)
+                .SetProperty(j => j.LeaseOwner, (string?)null)
+                .SetProperty(j => j.LeaseExpiresAt, (DateTime?)null), ct);
+            if (n == 0) return false;
+            if (withHook)
+            {
+                var job = await db.Jobs.AsNoTracking().SingleAsync(j => j.Id == id, ct);
+                if (scope.ServiceProvider.GetKeyedService<IJobHandler>(job.Type) is { } handler)
+                {
+                    await handler.OnFailedAsync(JobContext.Of(job), error, ct);
+                    await db.SaveChangesAsync(ct);
+                }
+            }
+            await tx.CommitAsync(ct);
+            return true;
+        });
     }
 
     /// <summary>Gives back every job still held by these owners (at shutdown): queued again, the attempt not counted.</summary>

@@ -186,12 +186,16 @@ public static class DepositBot
         await NotifyAdminsAsync(ctx, p, fileId, kind!);
     }
 
-    /// <summary>Every operator in Admin:TelegramIds gets the proof with Approve / Reject buttons.</summary>
+    /// <summary>
+    /// Every operator in Admin:TelegramIds gets the proof with Approve / Reject buttons: in Telegram, or in the
+    /// sandbox (chat = the operator's id) when the depositor is a sandbox user.
+    /// </summary>
     private static async Task NotifyAdminsAsync(BotContext ctx, Payment p, string fileId, string kind)
     {
         var ids = ctx.Services.GetRequiredService<IOptions<AdminOptions>>().Value.TelegramAdminIds.Select(i => i.ToString(CultureInfo.InvariantCulture)).ToList();
         if (ids.Count == 0) return;
-        var known = await ctx.Db.Users.AsNoTracking().Where(u => u.Channel == ChatChannel.Telegram && ids.Contains(u.ExternalId))
+        var channel = ctx.Channel == ChatChannel.Sandbox ? ChatChannel.Sandbox : ChatChannel.Telegram;
+        var known = await ctx.Db.Users.AsNoTracking().Where(u => u.Channel == channel && ids.Contains(u.ExternalId))
             .ToDictionaryAsync(u => u.ExternalId, ctx.CancellationToken);
         var who = ctx.User.Username is { } un ? $"{ctx.User.DisplayName} (@{un}, {ctx.Channel} {ctx.User.ExternalId})" : $"{ctx.User.DisplayName} ({ctx.Channel} {ctx.User.ExternalId})";
         foreach (var id in ids)
@@ -202,7 +206,7 @@ public static class DepositBot
             var method = WalletScreens.MethodName(WalletTexts.For(lang), p.Method);
             var text = string.Format(CultureInfo.InvariantCulture, PaymentTexts.AdminNewDeposit.In(lang), p.Id, p.Reference,
                 Currencies.Format(p.Amount, p.Currency), method, Html(who), kind);
-            var to = new ChatTarget(ChatChannel.Telegram, id, admin?.Id);
+            var to = new ChatTarget(channel, id, admin?.Id);
             var keyboard = DecisionKeyboard(lang, p.Id);
             // A Telegram file id can be sent on as it is; the sandbox's are not Telegram's.
             if (ctx.Channel != ChatChannel.Telegram) ctx.Outbox.SendText(to, text, keyboard);

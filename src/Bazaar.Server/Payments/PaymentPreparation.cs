@@ -39,19 +39,31 @@ public sealed class PaymentPreparation(BazaarDb db, PaymentCreator creator, Stri
         var p = await db.Payments.AsNoTracking().FirstOrDefaultAsync(x => x.Id == job.PaymentId, ct);
         // Prepared by an earlier run, or ended meanwhile: nothing to do, nothing to send twice.
         if (p is null || !PaymentCreator.NeedsPreparation(p)) return;
+        if (!options.Value.IsEnabled(p.Method))
+            throw new JobPermanentFailure($"The {p.Method.WireName()} method is no longer configured.");
         try
         {
-            if (!options.Value.IsEnabled(p.Method))
-                throw new JobPermanentFailure($"The {p.Method.WireName()} method is no longer configured.");
             if (p.Method == PaymentMethod.Stripe) await PrepareStripeAsync(p, job, ct);
             else await PrepareCryptoAsync(p, job, ct);
         }
-        catch (Exception e) when (!ct.IsCancellationRequested && (IsPermanent(e) || ctx.Attempt >= ctx.MaxAttempts))
+        catch (Exception e) when (!ct.IsCancellationRequested && IsPermanent(e))
         {
-            log.LogWarning(e, "Payment {Id} ({Method}) could not be prepared; giving up after attempt {Attempt}", p.Id, p.Method, ctx.Attempt);
-            await EndAsync(p, job, PaymentStatus.Failed, $"Not prepared: {e.Message}", ct);
+            // The queue fails the job at once and OnFailedAsync ends the payment.
             throw e as JobPermanentFailure ?? new JobPermanentFailure(e.Message, e);
         }
+    }
+
+    /// <summary>
+    /// The job ended FAILED (its last attempt failed, a failure retrying cannot fix, or the worker died on the last
+    /// attempt): the unprepared payment turns FAILED and the user is told, once, in the queue's transaction.
+    /// </summary>
+    public override async Task OnFailedAsync(PreparePayment job, JobContext ctx, string error, CancellationToken ct)
+    {
+        var p = await db.Payments.AsNoTracking().FirstOrDefaultAsync(x => x.Id == job.PaymentId, ct);
+        if (p is null) return;
+        log.LogWarning("Payment {Id} ({Method}) could not be prepared; giving up after attempt {Attempt}: {Error}", p.Id, p.Method, ctx.Attempt, error);
+        if (await EndUnpreparedAsync(p.Id, PaymentStatus.Failed, $"Not prepared: {error}", ct))
+            outbox.SendText(job.To, FailureText(p, job.Language));
     }
 
     /// <summary>An operator cancelled the queued job: the payment is cancelled and the user told, in the cancel's transaction.</summary>
@@ -89,12 +101,6 @@ public sealed class PaymentPreparation(BazaarDb db, PaymentCreator creator, Stri
             DepositBot.SendCryptoInstructions(outbox, job.To, job.Language, tracked, deposit);
         }, ct);
     }
-
-    private async Task EndAsync(Payment p, PreparePayment job, PaymentStatus status, string reason, CancellationToken ct) =>
-        await InShortTransactionAsync(async () =>
-        {
-            if (await EndUnpreparedAsync(p.Id, status, reason, ct)) outbox.SendText(job.To, FailureText(p, job.Language));
-        }, ct);
 
     /// <summary>PENDING and not yet prepared → <paramref name="status"/>; a payment another run prepared stays as it is.</summary>
     private async Task<bool> EndUnpreparedAsync(long id, PaymentStatus status, string reason, CancellationToken ct) =>

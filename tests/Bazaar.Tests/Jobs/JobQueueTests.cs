@@ -65,6 +65,57 @@ public sealed class JobQueueTests : JobsTest
     }
 
     [Fact]
+    public async Task Workers_are_woken_when_the_enqueueing_transaction_commits_not_when_it_saves()
+    {
+        var signal = F.Services.GetRequiredService<JobSignal>();
+        long id;
+        await using (var scope = F.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<BazaarDb>();
+            var queue = scope.ServiceProvider.GetRequiredService<JobQueue>();
+            await using var tx = await db.Database.BeginTransactionAsync();
+            var woken = signal.WaitAsync();
+            var job = queue.Enqueue(JobsFactory.Record, new { n = 1 });
+            await db.SaveChangesAsync();
+            id = job.Id;
+            // Saved inside the open transaction: other connections cannot see it, so waking a worker now would be early.
+            Assert.False(woken.IsCompleted);
+            Assert.False(await F.WithDb(d => d.Jobs.AnyAsync(j => j.Id == id)));
+            await tx.CommitAsync();
+            Assert.True(woken.IsCompleted);
+        }
+        var run = await F.Runner.RunOnceAsync("w", CancellationToken.None);
+        Assert.Equal((id, JobOutcome.Completed), (run!.JobId, run.Outcome));
+
+        // Rolled back: no wake-up, now or at the context's next commit.
+        await using (var scope = F.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<BazaarDb>();
+            var queue = scope.ServiceProvider.GetRequiredService<JobQueue>();
+            var woken = signal.WaitAsync();
+            await using (var tx = await db.Database.BeginTransactionAsync())
+            {
+                queue.Enqueue(JobsFactory.Record, new { n = 2 });
+                await db.SaveChangesAsync();
+                await tx.RollbackAsync();
+            }
+            db.ChangeTracker.Clear();
+            await using (var tx = await db.Database.BeginTransactionAsync())
+            {
+                db.Users.Add(NewUser("after-rollback"));
+                await db.SaveChangesAsync();
+                await tx.CommitAsync();
+            }
+            Assert.False(woken.IsCompleted);
+
+            // Without an explicit transaction SaveChanges commits at once, and wakes at once.
+            queue.Enqueue(JobsFactory.Record, new { n = 3 });
+            await db.SaveChangesAsync();
+            Assert.True(woken.IsCompleted);
+        }
+    }
+
+    [Fact]
     public async Task Queue_position_is_the_place_among_waiting_jobs_of_the_same_type()
     {
         const string type = "test.unhandled-line"; // no handler here, so nothing runs them

@@ -67,6 +67,32 @@ public sealed class JobRunnerTests : JobsTest
         var stored = await F.JobAsync(job.Id);
         Assert.Equal(JobStatus.Failed, stored.Status);
         Assert.Contains("lease expired", stored.LastError);
+        Assert.Equal(job.Id, Assert.Single(F.Log.Failed).Id);
+    }
+
+    [Fact]
+    public async Task A_lease_that_expires_on_the_last_attempt_runs_the_failure_hook_once_in_the_failing_transaction()
+    {
+        var job = await F.EnqueueAsync(JobsFactory.Fail, new { }, new EnqueueOptions { MaxAttempts = 2 });
+        Assert.Equal(JobOutcome.Retrying, (await F.Runner.RunOnceAsync("w", CancellationToken.None))!.Outcome);
+        F.Clock.Advance(TimeSpan.FromMinutes(1));
+        var dead = await F.Runner.ClaimAsync("dead-worker", CancellationToken.None); // the last attempt, then kill -9
+        Assert.Equal((job.Id, 2), (dead!.Id, dead.Attempts));
+        Assert.Equal(0, await F.NewRunner().RecoverExpiredLeasesAsync(CancellationToken.None)); // lease still valid
+        Assert.Empty(F.Log.Failed);
+
+        F.Clock.Advance(TimeSpan.FromSeconds(61));
+        // Several processes recover at once: one of them fails the job and runs the hook.
+        var recovered = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => F.NewRunner().RecoverExpiredLeasesAsync(CancellationToken.None))));
+        Assert.Equal(1, recovered.Sum());
+        var stored = await F.JobAsync(job.Id);
+        Assert.Equal((JobStatus.Failed, (string?)null), (stored.Status, stored.LeaseOwner));
+        Assert.Equal("The worker's lease expired on the last attempt.", stored.LastError);
+        Assert.Equal((job.Id, "The worker's lease expired on the last attempt."), Assert.Single(F.Log.Failed));
+        Assert.True(await FollowUpExists(job.Id));
+
+        Assert.Equal(0, await F.NewRunner().RecoverExpiredLeasesAsync(CancellationToken.None));
+        Assert.Single(F.Log.Failed);
     }
 
     [Fact]
@@ -127,6 +153,7 @@ public sealed class JobRunnerTests : JobsTest
         Assert.Contains("boom on attempt 1", afterFirst.LastError);
 
         Assert.Null(await F.Runner.RunOnceAsync("w", CancellationToken.None)); // not due during the backoff
+        Assert.Empty(F.Log.Failed); // no failure hook while attempts remain
         F.Clock.Advance(wait1);
         Assert.Equal(JobOutcome.Retrying, (await F.Runner.RunOnceAsync("w", CancellationToken.None))!.Outcome);
         var wait2 = (await F.JobAsync(job.Id)).RunAt - F.Clock.GetUtcNow().UtcDateTime;
@@ -140,11 +167,18 @@ public sealed class JobRunnerTests : JobsTest
         Assert.Equal(3, failed.Attempts);
         Assert.Contains("boom on attempt 3", failed.LastError);
         Assert.NotNull(failed.FinishedAt);
+        var hook = Assert.Single(F.Log.Failed);
+        Assert.Equal(job.Id, hook.Id);
+        Assert.Contains("boom on attempt 3", hook.Error);
+        Assert.True(await FollowUpExists(job.Id));
 
         F.Clock.Advance(TimeSpan.FromDays(1));
         Assert.Null(await F.Runner.RunOnceAsync("w", CancellationToken.None));
         Assert.Equal(3, F.Log.Runs[job.Id]);
+        Assert.Single(F.Log.Failed);
     }
+
+    private Task<bool> FollowUpExists(long jobId) => F.WithDb(db => db.Jobs.AnyAsync(j => j.IdempotencyKey == $"failed:{jobId}"));
 
     [Fact]
     public void Backoff_doubles_per_attempt_with_jitter_and_a_cap()
@@ -167,6 +201,21 @@ public sealed class JobRunnerTests : JobsTest
         Assert.Equal(JobStatus.Failed, stored.Status);
         Assert.Equal(1, stored.Attempts);
         Assert.Equal("bad input: no such product", stored.LastError);
+        Assert.Equal((job.Id, "bad input: no such product"), Assert.Single(F.Log.Failed));
+        Assert.True(await FollowUpExists(job.Id));
+    }
+
+    [Fact]
+    public async Task A_failure_hook_that_throws_leaves_no_changes_but_the_job_still_fails()
+    {
+        var job = await F.EnqueueAsync(JobsFactory.Permanent, new BadInput("hook-explodes"));
+        Assert.Equal(JobOutcome.Failed, (await F.Runner.RunOnceAsync("w", CancellationToken.None))!.Outcome);
+        var stored = await F.JobAsync(job.Id);
+        Assert.Equal(JobStatus.Failed, stored.Status);
+        Assert.Null(stored.LeaseOwner);
+        Assert.Contains("failure hook threw: hook failed", stored.LastError);
+        Assert.Single(F.Log.Failed); // ran once, rolled back, not run again
+        Assert.False(await FollowUpExists(job.Id));
     }
 
     [Fact]

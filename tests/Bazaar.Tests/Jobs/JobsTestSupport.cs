@@ -91,6 +91,18 @@ public sealed class JobLog
     public int MaxRunning => Volatile.Read(ref _maxRunning);
     public TaskCompletionSource Gate { get; set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     public ConcurrentDictionary<long, bool> Started { get; } = new();
+    /// <summary>Each run of a failure hook: the job and the error it was given.</summary>
+    public ConcurrentQueue<(long Id, string Error)> Failed { get; } = new();
+
+    public const string FollowUp = "test.failed-followup"; // no handler: the follow-up only shows the hook's changes committed
+
+    /// <summary>A failure hook: records the call and adds a follow-up job in the failing transaction.</summary>
+    public Task OnFailedAsync(JobQueue queue, JobContext job, string error)
+    {
+        Failed.Enqueue((job.Id, error));
+        queue.Enqueue(FollowUp, new { failed = job.Id }, new EnqueueOptions { IdempotencyKey = $"failed:{job.Id}" });
+        return Task.CompletedTask;
+    }
 
     public async Task RunAsync(JobContext job, TimeSpan hold)
     {
@@ -112,14 +124,18 @@ public sealed class JobLog
     }
 }
 
-public sealed class RecordingHandler(JobLog log) : IJobHandler
+public sealed class RecordingHandler(JobLog log, JobQueue queue) : IJobHandler
 {
     public Task HandleAsync(JobContext job, CancellationToken ct) =>
         log.RunAsync(job, job.Type == JobsFactory.Limited ? TimeSpan.FromMilliseconds(15) : TimeSpan.Zero);
+
+    public Task OnFailedAsync(JobContext job, string error, CancellationToken ct) => log.OnFailedAsync(queue, job, error);
 }
 
-public sealed class FailingHandler(JobLog log) : IJobHandler
+public sealed class FailingHandler(JobLog log, JobQueue queue) : IJobHandler
 {
+    public Task OnFailedAsync(JobContext job, string error, CancellationToken ct) => log.OnFailedAsync(queue, job, error);
+
     public async Task HandleAsync(JobContext job, CancellationToken ct)
     {
         await log.RunAsync(job, TimeSpan.Zero);
@@ -129,8 +145,14 @@ public sealed class FailingHandler(JobLog log) : IJobHandler
 
 public sealed record BadInput(string Reason);
 
-public sealed class PermanentFailureHandler(JobLog log) : JobHandler<BadInput>
+public sealed class PermanentFailureHandler(JobLog log, JobQueue queue) : JobHandler<BadInput>
 {
+    public override async Task OnFailedAsync(BadInput payload, JobContext job, string error, CancellationToken ct)
+    {
+        await log.OnFailedAsync(queue, job, error);
+        if (payload.Reason == "hook-explodes") throw new InvalidOperationException("hook failed");
+    }
+
     public override async Task HandleAsync(BadInput payload, JobContext job, CancellationToken ct)
     {
         await log.RunAsync(job, TimeSpan.Zero);

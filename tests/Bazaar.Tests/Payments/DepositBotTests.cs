@@ -107,6 +107,7 @@ public sealed class DepositBotTests(DepositBotAppFactory app) : IClassFixture<De
         Assert.Equal("photo", withProof.ProofKind);
 
         var note = (await app.OutboxFor(Admin)).Last(m => m.Method == "sendPhoto");
+        Assert.Equal(ChatChannel.Telegram, note.Channel); // a Telegram depositor's notice goes to the operator's Telegram
         var notePayload = JsonNode.Parse(note.Payload)!.AsObject();
         Assert.Equal("AgAD-photo", notePayload["photo"]!.GetValue<string>());
         Assert.Contains($"New manual deposit #{p.Id}", notePayload["caption"]!.GetValue<string>());
@@ -343,7 +344,7 @@ public sealed class DepositBotTests(DepositBotAppFactory app) : IClassFixture<De
     }
 
     [Fact]
-    public async Task In_the_sandbox_the_deposit_flow_runs_without_stars_and_the_admin_gets_the_proof_notice_as_text()
+    public async Task In_the_sandbox_the_deposit_flow_runs_without_stars_and_the_admin_gets_the_proof_notice_as_text_in_the_sandbox()
     {
         var user = Updates.NewUserId();
         async Task<List<JsonElement>> Sandbox(JsonObject update)
@@ -362,13 +363,13 @@ public sealed class DepositBotTests(DepositBotAppFactory app) : IClassFixture<De
         await Sandbox(Updates.Callback(user, "wallet:deposit:manual_bank"));
         var instructions = (await Sandbox(Updates.Text(user, "30"))).Single();
         Assert.Contains("Reference code:", instructions.GetProperty("text").GetString());
-        var thanks = (await Sandbox(Updates.Photo(user))).Single();
+        var thanks = (await Sandbox(Updates.Photo(user))).Single(m => m.GetProperty("chatId").GetString() == user.ToString());
         Assert.StartsWith("📨 Thank you!", thanks.GetProperty("text").GetString());
 
         var sandboxUser = await app.WithDb(db => db.Users.AsNoTracking().SingleAsync(u => u.Channel == ChatChannel.Sandbox && u.ExternalId == user.ToString()));
         var p = await LastPaymentOf(sandboxUser.Id);
         var note = (await app.OutboxFor(Admin)).Last(m => m.Method == "sendMessage" && m.Payload.Contains($"#{p.Id}"));
-        Assert.Equal(ChatChannel.Telegram, note.Channel);
+        Assert.Equal(ChatChannel.Sandbox, note.Channel); // a sandbox depositor's notice goes to the operator's sandbox chat
         Assert.Equal([$"deposit:approve:{p.Id}", $"deposit:reject:{p.Id}"], DepositBotAppFactory.Buttons(JsonNode.Parse(note.Payload)!.AsObject()));
     }
 }

@@ -132,6 +132,40 @@ public sealed class PaymentPreparationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task When_the_worker_dies_on_the_last_attempt_lease_recovery_fails_the_payment_and_tells_the_user_once()
+    {
+        app.Stripe.ServerErrors = 100;
+        var (tg, p) = await AskToDeposit("stripe", "9");
+        for (var i = 0; i < 2; i++)
+        {
+            Assert.Equal(JobOutcome.Retrying, Assert.Single(await app.RunJobs()).Outcome);
+            PastBackoff();
+        }
+        var before = (await app.TextsFor(tg)).Count;
+        // The third and last attempt is claimed, and its worker dies (kill -9) before any handler code finishes.
+        var dead = await app.JobRunner.ClaimAsync("dead-worker", CancellationToken.None);
+        Assert.Equal(3, dead!.Attempts);
+        Assert.Equal(PaymentStatus.Pending, (await PaymentById(p.Id)).Status);
+
+        app.Clock.Advance(TimeSpan.FromHours(1)); // past the lease
+        var recovered = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => Task.Run(() =>
+            Microsoft.Extensions.DependencyInjection.ActivatorUtilities.CreateInstance<JobRunner>(app.Services).RecoverExpiredLeasesAsync(CancellationToken.None))));
+        Assert.Equal(1, recovered.Sum());
+        Assert.Empty(await app.RunJobs());
+        Assert.Equal(0, await app.JobRunner.RecoverExpiredLeasesAsync(CancellationToken.None));
+
+        var job = (await app.PreparationJobOf(p.Id))!;
+        Assert.Equal((JobStatus.Failed, 3), (job.Status, job.Attempts));
+        var failed = await PaymentById(p.Id);
+        Assert.Equal(PaymentStatus.Failed, failed.Status);
+        Assert.Equal("Not prepared: The worker's lease expired on the last attempt.", failed.StatusReason);
+        var texts = await app.TextsFor(tg);
+        Assert.Equal(before + 1, texts.Count);
+        Assert.StartsWith("😕 We couldn't prepare your 💳 Card (Stripe) payment of 9.00 USD right now", texts[^1]);
+        Assert.Equal(2, app.Stripe.Calls);
+    }
+
+    [Fact]
     public async Task A_request_Stripe_refuses_fails_at_once_without_retrying()
     {
         app.Stripe.FailNext = true;

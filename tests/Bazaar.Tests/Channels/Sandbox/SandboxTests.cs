@@ -195,7 +195,7 @@ public sealed class SandboxTests(SandboxAppFactory app) : IClassFixture<SandboxA
         {
             ["file_id"] = "sandbox-photo-0a1b2c", ["file_unique_id"] = "u0a1b2c", ["width"] = 640, ["height"] = 480, ["file_size"] = 1234,
         });
-        var thanks = (await Send(photo)).Single();
+        var thanks = (await Send(photo)).Single(m => m.GetProperty("chatId").GetString() == user.ToString());
         Assert.StartsWith("📨 Thank you!", thanks.GetProperty("text").GetString());
         var sandboxUser = await app.WithDb(db => db.Users.AsNoTracking().SingleAsync(u => u.Channel == ChatChannel.Sandbox && u.ExternalId == user.ToString()));
         var payment = await app.WithDb(db => db.Payments.AsNoTracking().SingleAsync(p => p.UserId == sandboxUser.Id));
