@@ -31,7 +31,7 @@ public sealed class ProcessorOptions
     /// The share of time the background processor works while the webhook is saturated (1 = no limit);
     /// the rest goes to accepting updates. The backlog is durable and is worked off when the load drops.
     /// </summary>
-    public double BusyShare { get; set; } = 0.25;
+    public double BusyShare { get; set; } = 0.1;
     /// <summary>Parallel workers; on SQLite there is one writer anyway.</summary>
     public int? Workers { get; set; }
 }
