@@ -83,7 +83,7 @@ public sealed class JobQueue(BazaarDb db, TimeProvider clock, IOptions<JobsOptio
             await db.SaveChangesAsync(ct);
             return job;
         }
-        catch (DbUpdateException e) when (opts?.IdempotencyKey is { } key && JobSql.IsUniqueViolation(e))
+        catch (DbUpdateException e) when (opts?.IdempotencyKey is { } key && DbErrors.IsUniqueViolation(e))
         {
             db.Entry(job).State = EntityState.Detached;
             return await db.Jobs.AsNoTracking().SingleAsync(j => j.IdempotencyKey == key, ct);

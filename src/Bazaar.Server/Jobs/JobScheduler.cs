@@ -130,7 +130,7 @@ public sealed class JobScheduler(IServiceScopeFactory scopes, IEnumerable<Recurr
                 {
                     await db.SaveChangesAsync(ct);
                 }
-                catch (DbUpdateException e) when (JobSql.IsUniqueViolation(e))
+                catch (DbUpdateException e) when (DbErrors.IsUniqueViolation(e))
                 {
                     // Another process registered it first.
                 }

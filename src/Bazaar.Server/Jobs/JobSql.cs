@@ -23,13 +23,6 @@ internal static class JobSql
 
     public static string Truncate(string text) => text.Length <= MaxErrorLength ? text : text[..MaxErrorLength];
 
-    public static bool IsUniqueViolation(DbUpdateException e) => e.InnerException switch
-    {
-        PostgresException pg => pg.SqlState == PostgresErrorCodes.UniqueViolation,
-        SqliteException s => s.SqliteErrorCode == 19 && s.SqliteExtendedErrorCode is 2067 or 1555,
-        _ => false,
-    };
-
     /// <summary>
     /// Claims the best due job among <paramref name="types"/> for <paramref name="owner"/>, or returns null.
     /// With a limit, the job is claimed only while fewer than MaxConcurrent jobs of the (single) type hold a live

@@ -188,16 +188,3 @@ public sealed class Ledger(BazaarDb db, TimeProvider clock)
             accounts.Count, transactions, entries, mismatches, badTx, negative);
     }
 }
-
-public static class DbErrors
-{
-    public static bool IsUniqueViolation(Exception e)
-    {
-        for (Exception? x = e; x is not null; x = x.InnerException)
-        {
-            if (x is PostgresException pg) return pg.SqlState == PostgresErrorCodes.UniqueViolation;
-            if (x is SqliteException s) return s.SqliteErrorCode == 19 && s.SqliteExtendedErrorCode is 2067 or 1555;
-        }
-        return false;
-    }
-}
