@@ -75,6 +75,29 @@ public sealed class BotRoutes
         return this;
     }
 
+    // A feature's handlers as methods of a small per-feature service (e.g. ShopBot): the pipeline resolves it from
+    // the update's scope and passes it in, so a handler never looks services up itself.
+
+    public BotRoutes Command<TBot>(string name, Func<TBot, BotContext, Task> handler, Localized? description = null, bool hidden = false)
+        where TBot : notnull => Command(name, Bind(handler), description, hidden);
+
+    public BotRoutes StartPayload<TBot>(string prefix, Func<TBot, BotContext, Task> handler) where TBot : notnull =>
+        StartPayload(prefix, Bind(handler));
+
+    public BotRoutes Callback<TBot>(string prefix, Func<TBot, BotContext, Task> handler) where TBot : notnull =>
+        Callback(prefix, Bind(handler));
+
+    public BotRoutes Step<TBot>(string step, Func<TBot, BotContext, Task> handler) where TBot : notnull => Step(step, Bind(handler));
+
+    public BotRoutes PreCheckout<TBot>(string payloadPrefix, Func<TBot, BotContext, Task> handler) where TBot : notnull =>
+        PreCheckout(payloadPrefix, Bind(handler));
+
+    public BotRoutes SuccessfulPayment<TBot>(string payloadPrefix, Func<TBot, BotContext, Task> handler) where TBot : notnull =>
+        SuccessfulPayment(payloadPrefix, Bind(handler));
+
+    private static BotHandler Bind<TBot>(Func<TBot, BotContext, Task> handler) where TBot : notnull =>
+        ctx => handler(ctx.Services.GetRequiredService<TBot>(), ctx);
+
     public CommandRoute? FindCommand(string name) => _commands.GetValueOrDefault(name);
     public BotHandler? FindStep(string step) => _steps.GetValueOrDefault(step);
     public BotHandler? FindStartPayload(string payload) => Longest(_startPayloads, payload);

@@ -8,7 +8,7 @@ public sealed class OutboxApiTests
     [Fact]
     public async Task Lists_the_outbox_by_status_and_chat_with_paging()
     {
-        await using var h = await OutboxHarness.StartAsync();
+        await using var h = await OutboxAppHost.StartAsync();
         h.Api.FailNextFor("7001", 400, "Bad Request: chat not found");
         var failed = (await h.Texts("7001", "nope")).Single();
         var sent = await h.Texts("7002", "a", "b", "c");
@@ -33,7 +33,7 @@ public sealed class OutboxApiTests
     [Fact]
     public async Task Retries_a_failed_message_only()
     {
-        await using var h = await OutboxHarness.StartAsync();
+        await using var h = await OutboxAppHost.StartAsync();
         h.Api.FailNextFor("7001", 400, "Bad Request: chat not found");
         var failed = (await h.Texts("7001", "try me")).Single();
         var sent = (await h.Texts("7002", "fine")).Single();
@@ -56,7 +56,7 @@ public sealed class OutboxApiTests
     [Fact]
     public async Task The_outbox_endpoints_are_in_the_OpenAPI_document()
     {
-        await using var h = await OutboxHarness.StartAsync();
+        await using var h = await OutboxAppHost.StartAsync();
         var doc = await (await h.App.CreateClient().GetAsync("/openapi/v1.json")).ReadJson();
         var paths = doc.GetProperty("paths");
         Assert.True(paths.TryGetProperty("/api/v1/admin/outbox", out _));

@@ -11,7 +11,7 @@ public sealed class OutboxCleanupJobTests
     [Fact]
     public async Task The_hourly_job_deletes_finished_rows_past_the_retention_and_keeps_the_rest()
     {
-        await using var h = await OutboxHarness.StartAsync(("Outbox:RetentionDays", "7"));
+        await using var h = await OutboxAppHost.StartAsync(("Outbox:RetentionDays", "7"));
         Assert.Equal(0, await JobSteps.TickAsync(h.App)); // registers the hourly schedules
         h.Api.FailNextFor("1002", 400, "Bad Request");
         var old = await h.Texts("1001", "old");

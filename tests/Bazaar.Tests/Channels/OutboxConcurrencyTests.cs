@@ -17,10 +17,10 @@ public sealed class OutboxConcurrencyTests
     {
         await using var api = await FakeBotApi.StartAsync();
         await using var database = await TestDatabase.CreateAsync();
-        await using var one = await OutboxHarness.StartAsync(api, database, Paced(2));
-        await using var two = await OutboxHarness.StartAsync(api, database, Paced(5));
+        await using var one = await OutboxAppHost.StartAsync(api, database, Paced(2));
+        await using var two = await OutboxAppHost.StartAsync(api, database, Paced(5));
         var chats = Enumerable.Range(1, 30).Select(i => (5000 + i).ToString()).ToList();
-        await one.Enqueue(o => chats.SelectMany(c => Enumerable.Range(1, 8).Select(n => o.SendText(OutboxHarness.Chat(c), $"{c}/{n}"))).ToList());
+        await one.Enqueue(o => chats.SelectMany(c => Enumerable.Range(1, 8).Select(n => o.SendText(OutboxAppHost.Chat(c), $"{c}/{n}"))).ToList());
 
         // Two loops per process, all stepping at once, each with its own scopes and connections.
         var senders = new[]
@@ -52,7 +52,7 @@ public sealed class OutboxConcurrencyTests
         await using var api = await FakeBotApi.StartAsync();
         await using var database = await TestDatabase.CreateAsync();
         long crashed;
-        await using (var before = await OutboxHarness.StartAsync(api, database))
+        await using (var before = await OutboxAppHost.StartAsync(api, database))
         {
             api.FailEverything(500, "Internal Server Error");
             await before.Texts("1", "1/a", "1/b", "1/c");
@@ -71,7 +71,7 @@ public sealed class OutboxConcurrencyTests
         api.Recover();
         api.Clear();
 
-        await using var after = await OutboxHarness.StartAsync(api, database, ("Outbox:Enabled", "true"));
+        await using var after = await OutboxAppHost.StartAsync(api, database, ("Outbox:Enabled", "true"));
         after.Advance(TimeSpan.FromSeconds(5));
         // The loop may have been mid-round when the clock moved, so nudge it until it has looked again.
         await OutboxSenderTests.Eventually(() => after.Nudge() && after.SentTexts("1").Count == 3 && after.SentTexts("2").Count == 2);
@@ -89,7 +89,7 @@ public sealed class OutboxConcurrencyTests
     [Fact]
     public async Task A_sender_does_not_send_a_row_another_sender_took_over()
     {
-        await using var h = await OutboxHarness.StartAsync();
+        await using var h = await OutboxAppHost.StartAsync();
         var ids = await h.Texts("1001", "m1", "m2");
         // While m1 is on the wire, m2's claim passes to another sender (as after a lease expiry).
         h.Api.AnswerWith("sendMessage", call =>

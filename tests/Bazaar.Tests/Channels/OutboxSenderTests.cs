@@ -14,9 +14,9 @@ public sealed class OutboxSenderTests
     [Fact]
     public async Task Delivers_a_text_through_the_real_client_and_stores_the_result()
     {
-        await using var h = await OutboxHarness.StartAsync();
+        await using var h = await OutboxAppHost.StartAsync();
         var keyboard = new InlineKeyboardMarkup(InlineKeyboardButton.WithCallbackData("Buy", "shop:buy:7"));
-        var id = (await h.Enqueue(o => [o.SendText(OutboxHarness.Chat("1001"), "<b>hello</b>", keyboard)])).Single();
+        var id = (await h.Enqueue(o => [o.SendText(OutboxAppHost.Chat("1001"), "<b>hello</b>", keyboard)])).Single();
 
         var round = await h.RunOnce();
 
@@ -42,7 +42,7 @@ public sealed class OutboxSenderTests
     [Fact]
     public async Task A_private_chat_gets_a_burst_then_one_message_per_second_in_order()
     {
-        await using var h = await OutboxHarness.StartAsync();
+        await using var h = await OutboxAppHost.StartAsync();
         await h.Texts("1001", "m1", "m2", "m3", "m4", "m5");
 
         await h.RunOnce();
@@ -66,7 +66,7 @@ public sealed class OutboxSenderTests
     [Fact]
     public async Task A_group_gets_twenty_a_minute()
     {
-        await using var h = await OutboxHarness.StartAsync();
+        await using var h = await OutboxAppHost.StartAsync();
         await h.Texts("-100777", "g1", "g2", "g3", "g4", "g5");
         await h.Texts("1001", "p1");
 
@@ -90,9 +90,9 @@ public sealed class OutboxSenderTests
     [Fact]
     public async Task All_chats_together_stay_under_the_global_rate()
     {
-        await using var h = await OutboxHarness.StartAsync(("Outbox:GlobalPerSecond", "4"));
+        await using var h = await OutboxAppHost.StartAsync(("Outbox:GlobalPerSecond", "4"));
         var chats = Enumerable.Range(1, 10).Select(i => (2000 + i).ToString()).ToList();
-        await h.Enqueue(o => chats.Select(c => o.SendText(OutboxHarness.Chat(c), "hi " + c)).ToList());
+        await h.Enqueue(o => chats.Select(c => o.SendText(OutboxAppHost.Chat(c), "hi " + c)).ToList());
 
         await h.RunOnce();
         await h.RunOnce();
@@ -111,7 +111,7 @@ public sealed class OutboxSenderTests
     [Fact]
     public async Task A_long_queue_in_one_chat_does_not_hold_up_other_chats()
     {
-        await using var h = await OutboxHarness.StartAsync(("Outbox:BatchSize", "5"));
+        await using var h = await OutboxAppHost.StartAsync(("Outbox:BatchSize", "5"));
         await h.Texts("1001", Enumerable.Range(1, 20).Select(i => $"bulk {i}").ToArray());
         await h.Texts("1002", "hello");
 
@@ -123,7 +123,7 @@ public sealed class OutboxSenderTests
     [Fact]
     public async Task Urgent_answers_skip_the_pacing_and_go_first()
     {
-        await using var h = await OutboxHarness.StartAsync(("Outbox:Parallelism", "1"), ("Outbox:GlobalPerSecond", "3"));
+        await using var h = await OutboxAppHost.StartAsync(("Outbox:Parallelism", "1"), ("Outbox:GlobalPerSecond", "3"));
         await h.Texts("1001", "m1", "m2", "m3");
         await h.RunOnce();
         Assert.Equal(3, h.SentTexts("1001").Count);
@@ -131,9 +131,9 @@ public sealed class OutboxSenderTests
         // The chat and the global bucket are empty now; the answers still go, ahead of the queued text.
         var ids = await h.Enqueue(o =>
         [
-            o.SendText(OutboxHarness.Chat("1001"), "m4"),
-            o.AnswerCallback(OutboxHarness.Chat("1001"), "cbq-1", "Added"),
-            o.AnswerPreCheckout(OutboxHarness.Chat("1001"), "pcq-1"),
+            o.SendText(OutboxAppHost.Chat("1001"), "m4"),
+            o.AnswerCallback(OutboxAppHost.Chat("1001"), "cbq-1", "Added"),
+            o.AnswerPreCheckout(OutboxAppHost.Chat("1001"), "pcq-1"),
         ]);
         await h.RunOnce();
 
@@ -144,7 +144,7 @@ public sealed class OutboxSenderTests
 
         h.Advance(Second);
         await h.Texts("1001", "m5");
-        await h.Enqueue(o => [o.AnswerCallback(OutboxHarness.Chat("1001"), "cbq-2")]);
+        await h.Enqueue(o => [o.AnswerCallback(OutboxAppHost.Chat("1001"), "cbq-2")]);
         await h.RunOnce();
         var order = h.Api.Calls.Skip(5).Select(c => c.Method).ToList();
         Assert.Equal(["answerCallbackQuery", "sendMessage"], order);
@@ -154,7 +154,7 @@ public sealed class OutboxSenderTests
     [Fact]
     public async Task A_429_waits_retry_after_for_that_chat_without_counting_as_a_failure()
     {
-        await using var h = await OutboxHarness.StartAsync(("Outbox:MaxAttempts", "1"));
+        await using var h = await OutboxAppHost.StartAsync(("Outbox:MaxAttempts", "1"));
         h.Api.FailNextFor("1001", 429, "Too Many Requests: retry after 5", retryAfter: 5, times: 2);
         var ids = await h.Texts("1001", "m1", "m2");
         await h.Texts("1002", "other");
@@ -190,9 +190,9 @@ public sealed class OutboxSenderTests
     [Fact]
     public async Task A_429_on_a_call_for_no_chat_pauses_the_whole_bot()
     {
-        await using var h = await OutboxHarness.StartAsync(("Outbox:Parallelism", "1"));
+        await using var h = await OutboxAppHost.StartAsync(("Outbox:Parallelism", "1"));
         h.Api.FailNext("answerCallbackQuery", 429, "Too Many Requests: retry after 10", retryAfter: 10);
-        await h.Enqueue(o => [o.AnswerCallback(OutboxHarness.Chat("1001"), "cbq-1")]);
+        await h.Enqueue(o => [o.AnswerCallback(OutboxAppHost.Chat("1001"), "cbq-1")]);
         await h.Texts("1002", "later");
 
         await h.RunOnce();
@@ -213,7 +213,7 @@ public sealed class OutboxSenderTests
     [Fact]
     public async Task A_403_blocks_the_user_and_drops_the_chat_queue()
     {
-        await using var h = await OutboxHarness.StartAsync();
+        await using var h = await OutboxAppHost.StartAsync();
         var userId = await h.App.WithDb(async db =>
         {
             var u = new ChatUser { Channel = ChatChannel.Telegram, ExternalId = "3003", FirstName = "Ann", CreatedAt = h.Now, LastSeenAt = h.Now };
@@ -240,7 +240,7 @@ public sealed class OutboxSenderTests
         Assert.Equal(h.Now, user.BlockedAt);
 
         // New messages to the blocked user are dropped, by user id or by chat id, without a call.
-        var later = await h.Enqueue(o => [o.SendText(OutboxHarness.Chat("3003", userId), "again"), o.SendText(OutboxHarness.Chat("3003"), "and again")]);
+        var later = await h.Enqueue(o => [o.SendText(OutboxAppHost.Chat("3003", userId), "again"), o.SendText(OutboxAppHost.Chat("3003"), "and again")]);
         h.Advance(Second * 10);
         await h.RunOnce();
         Assert.Equal(["m1"], h.SentTexts("3003"));
@@ -251,7 +251,7 @@ public sealed class OutboxSenderTests
     [Fact]
     public async Task A_400_fails_at_once_without_retry_and_the_chat_goes_on()
     {
-        await using var h = await OutboxHarness.StartAsync();
+        await using var h = await OutboxAppHost.StartAsync();
         h.Api.FailNextFor("1001", 400, "Bad Request: message text is empty");
         var ids = await h.Texts("1001", "m1", "m2");
 
@@ -270,7 +270,7 @@ public sealed class OutboxSenderTests
     [Fact]
     public async Task A_500_retries_with_growing_backoff_and_fails_at_the_bound()
     {
-        await using var h = await OutboxHarness.StartAsync(("Outbox:MaxAttempts", "3"), ("Outbox:RetryBaseSeconds", "10"));
+        await using var h = await OutboxAppHost.StartAsync(("Outbox:MaxAttempts", "3"), ("Outbox:RetryBaseSeconds", "10"));
         h.Api.FailNextFor("1001", 500, "Internal Server Error", times: 100);
         var ids = await h.Texts("1001", "m1", "m2");
 
@@ -309,7 +309,7 @@ public sealed class OutboxSenderTests
     public async Task A_network_failure_is_retried_later()
     {
         // Nothing listens on port 9 of the loopback: the connection is refused.
-        await using var h = await OutboxHarness.StartAsync(("Telegram:ApiBaseUrl", "http://127.0.0.1:9"));
+        await using var h = await OutboxAppHost.StartAsync(("Telegram:ApiBaseUrl", "http://127.0.0.1:9"));
         var id = (await h.Texts("1001", "m1")).Single();
 
         await h.RunOnce();
@@ -324,12 +324,12 @@ public sealed class OutboxSenderTests
     [Fact]
     public async Task A_document_is_uploaded_as_multipart_and_a_file_id_is_sent_as_is()
     {
-        await using var h = await OutboxHarness.StartAsync();
+        await using var h = await OutboxAppHost.StartAsync();
         var content = Enumerable.Range(0, 3000).Select(i => (byte)(i * 7)).ToArray();
         var ids = await h.Enqueue(o =>
         [
-            o.SendDocument(OutboxHarness.Chat("1001"), "report.csv", content, "Your report"),
-            o.SendPhoto(OutboxHarness.Chat("1001"), "AgACAgIAAxkBAAIBfileid"),
+            o.SendDocument(OutboxAppHost.Chat("1001"), "report.csv", content, "Your report"),
+            o.SendPhoto(OutboxAppHost.Chat("1001"), "AgACAgIAAxkBAAIBfileid"),
         ]);
         Assert.Equal(1, await h.App.WithDb(db => db.OutboxAttachments.CountAsync(a => a.OutboxMessageId == ids[0])));
 
@@ -353,9 +353,9 @@ public sealed class OutboxSenderTests
     [Fact]
     public async Task An_uploaded_photo_survives_a_failed_attempt()
     {
-        await using var h = await OutboxHarness.StartAsync();
+        await using var h = await OutboxAppHost.StartAsync();
         h.Api.FailNextFor("1001", 502, "Bad Gateway");
-        var ids = await h.Enqueue(o => [o.SendPhoto(OutboxHarness.Chat("1001"), "cat.jpg", [1, 2, 3], "A cat")]);
+        var ids = await h.Enqueue(o => [o.SendPhoto(OutboxAppHost.Chat("1001"), "cat.jpg", [1, 2, 3], "A cat")]);
 
         await h.RunOnce();
         Assert.Equal(OutboxStatus.Pending, (await h.Row(ids[0])).Status);
@@ -371,7 +371,7 @@ public sealed class OutboxSenderTests
     [Fact]
     public async Task Other_channels_are_left_alone()
     {
-        await using var h = await OutboxHarness.StartAsync();
+        await using var h = await OutboxAppHost.StartAsync();
         var ids = await h.Enqueue(o => [o.SendText(new ChatTarget(ChatChannel.Sandbox, "55"), "sandbox reply")]);
         await h.RunOnce();
         Assert.Empty(h.Api.Calls);
@@ -381,7 +381,7 @@ public sealed class OutboxSenderTests
     [Fact]
     public async Task The_background_loop_wakes_when_a_message_is_saved()
     {
-        await using var h = await OutboxHarness.StartAsync(("Outbox:Enabled", "true"), ("Outbox:PollSeconds", "3600"));
+        await using var h = await OutboxAppHost.StartAsync(("Outbox:Enabled", "true"), ("Outbox:PollSeconds", "3600"));
         await h.Texts("1001", "first");
         await Eventually(() => h.SentTexts("1001").Count == 1);
 
@@ -394,14 +394,14 @@ public sealed class OutboxSenderTests
     [Fact]
     public async Task The_background_loop_wakes_when_the_callers_own_transaction_commits()
     {
-        await using var h = await OutboxHarness.StartAsync(("Outbox:Enabled", "true"), ("Outbox:PollSeconds", "3600"));
+        await using var h = await OutboxAppHost.StartAsync(("Outbox:Enabled", "true"), ("Outbox:PollSeconds", "3600"));
         await h.Texts("1001", "first");
         await Eventually(() => h.SentTexts("1001").Count == 1);
 
         await using var scope = h.App.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<BazaarDb>();
         await using var tx = await db.Database.BeginTransactionAsync();
-        scope.ServiceProvider.GetRequiredService<Outbox>().SendText(OutboxHarness.Chat("1001"), "in a transaction");
+        scope.ServiceProvider.GetRequiredService<Outbox>().SendText(OutboxAppHost.Chat("1001"), "in a transaction");
         await db.SaveChangesAsync();
         await tx.CommitAsync();
 
@@ -411,7 +411,7 @@ public sealed class OutboxSenderTests
     [Fact]
     public async Task Old_finished_rows_are_cleaned_up_after_the_retention_period()
     {
-        await using var h = await OutboxHarness.StartAsync(("Outbox:RetentionDays", "7"));
+        await using var h = await OutboxAppHost.StartAsync(("Outbox:RetentionDays", "7"));
         h.Api.FailNextFor("1002", 400, "Bad Request");
         var old = await h.Texts("1001", "old");
         var oldFailed = await h.Texts("1002", "old failed");
@@ -449,8 +449,8 @@ public sealed class OutboxMethodTests
     [Fact]
     public async Task Every_kind_of_queued_call_reaches_the_bot_api_with_its_parameters()
     {
-        await using var h = await OutboxHarness.StartAsync(("Outbox:PrivateChatBurst", "20"));
-        var chat = OutboxHarness.Chat("1001");
+        await using var h = await OutboxAppHost.StartAsync(("Outbox:PrivateChatBurst", "20"));
+        var chat = OutboxAppHost.Chat("1001");
         var id = new global::Telegram.Bot.Types.ChatId(1001);
         var ids = await h.Enqueue(o =>
         [
@@ -500,8 +500,8 @@ public sealed class OutboxMethodTests
     [Fact]
     public async Task A_method_the_sender_does_not_know_fails_with_a_reason()
     {
-        await using var h = await OutboxHarness.StartAsync();
-        var id = (await h.Enqueue(o => [o.Enqueue(OutboxHarness.Chat("1001"), new global::Telegram.Bot.Requests.GetMeRequest())])).Single();
+        await using var h = await OutboxAppHost.StartAsync();
+        var id = (await h.Enqueue(o => [o.Enqueue(OutboxAppHost.Chat("1001"), new global::Telegram.Bot.Requests.GetMeRequest())])).Single();
         await h.RunOnce();
         var row = await h.Row(id);
         Assert.Equal(OutboxStatus.Failed, row.Status);

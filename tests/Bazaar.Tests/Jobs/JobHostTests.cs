@@ -9,9 +9,9 @@ public sealed class JobHostTests : JobsTest
     /// <summary>The server's own job host, switched on as in production.</summary>
     public sealed class WithHostEnabled : JobsTest
     {
-        protected override JobsFactory CreateFactory()
+        protected override JobsAppFactory CreateFactory()
         {
-            var f = new JobsFactory();
+            var f = new JobsAppFactory();
             f.With("Jobs:Enabled", "true");
             return f;
         }
@@ -19,8 +19,8 @@ public sealed class JobHostTests : JobsTest
         [Fact]
         public async Task The_servers_job_host_runs_enqueued_jobs()
         {
-            var job = await F.EnqueueAsync(JobsFactory.Record, new { });
-            await JobsFactory.Eventually(async () => (await F.JobAsync(job.Id)).Status == JobStatus.Completed, "the job completes");
+            var job = await F.EnqueueAsync(JobsAppFactory.Record, new { });
+            await JobsAppFactory.Eventually(async () => (await F.JobAsync(job.Id)).Status == JobStatus.Completed, "the job completes");
             Assert.Equal(1, F.Log.Runs[job.Id]);
             Assert.StartsWith(Environment.MachineName, F.Services.GetRequiredService<JobHost>().Owners[0]);
         }
@@ -36,10 +36,10 @@ public sealed class JobHostTests : JobsTest
         await host.StartAsync(CancellationToken.None);
         try
         {
-            var job = await F.EnqueueAsync(JobsFactory.Record, new { });
+            var job = await F.EnqueueAsync(JobsAppFactory.Record, new { });
             // The fake clock never moves here, so only the wake-up signal can start the job.
-            await JobsFactory.Eventually(() => Task.FromResult(F.Log.Runs.ContainsKey(job.Id)), "the job runs");
-            await JobsFactory.Eventually(async () => (await F.JobAsync(job.Id)).Status == JobStatus.Completed, "the job completes");
+            await JobsAppFactory.Eventually(() => Task.FromResult(F.Log.Runs.ContainsKey(job.Id)), "the job runs");
+            await JobsAppFactory.Eventually(async () => (await F.JobAsync(job.Id)).Status == JobStatus.Completed, "the job completes");
         }
         finally
         {
@@ -64,11 +64,11 @@ public sealed class JobHostTests : JobsTest
     {
         var host = NewHost();
         await host.StartAsync(CancellationToken.None);
-        var running = await F.EnqueueAsync(JobsFactory.Block, new { });
-        await JobsFactory.Eventually(() => Task.FromResult(F.Log.Started.ContainsKey(running.Id)), "the job runs");
+        var running = await F.EnqueueAsync(JobsAppFactory.Block, new { });
+        await JobsAppFactory.Eventually(() => Task.FromResult(F.Log.Started.ContainsKey(running.Id)), "the job runs");
 
         var stopping = host.StopAsync(CancellationToken.None);
-        var waiting = await F.EnqueueAsync(JobsFactory.Record, new { });
+        var waiting = await F.EnqueueAsync(JobsAppFactory.Record, new { });
         Assert.False(stopping.IsCompleted);
         F.Log.Gate.SetResult();
         await stopping;
@@ -83,8 +83,8 @@ public sealed class JobHostTests : JobsTest
     {
         var host = NewHost(shutdownSeconds: 10);
         await host.StartAsync(CancellationToken.None);
-        var job = await F.EnqueueAsync(JobsFactory.Block, new { });
-        await JobsFactory.Eventually(() => Task.FromResult(F.Log.Started.ContainsKey(job.Id)), "the job runs");
+        var job = await F.EnqueueAsync(JobsAppFactory.Block, new { });
+        await JobsAppFactory.Eventually(() => Task.FromResult(F.Log.Started.ContainsKey(job.Id)), "the job runs");
         var held = await F.JobAsync(job.Id);
         Assert.Equal(JobStatus.Processing, held.Status);
         Assert.Contains(held.LeaseOwner, host.Owners);

@@ -12,11 +12,11 @@ public sealed class JobQueueTests : JobsTest
     {
         var key = "order-42-follow-up";
         var jobs = await Task.WhenAll(Enumerable.Range(0, 12).Select(i => Task.Run(() =>
-            F.EnqueueAsync(JobsFactory.Record, new { i }, new EnqueueOptions { IdempotencyKey = key }))));
+            F.EnqueueAsync(JobsAppFactory.Record, new { i }, new EnqueueOptions { IdempotencyKey = key }))));
 
         Assert.Single(jobs.Select(j => j.Id).Distinct());
         Assert.Equal(1, await F.WithDb(db => db.Jobs.CountAsync(j => j.IdempotencyKey == key)));
-        var again = await F.EnqueueAsync(JobsFactory.Record, new { i = 99 }, new EnqueueOptions { IdempotencyKey = key });
+        var again = await F.EnqueueAsync(JobsAppFactory.Record, new { i = 99 }, new EnqueueOptions { IdempotencyKey = key });
         Assert.Equal(jobs[0].Id, again.Id);
     }
 
@@ -29,7 +29,7 @@ public sealed class JobQueueTests : JobsTest
             var queue = scope.ServiceProvider.GetRequiredService<JobQueue>();
             await using var tx = await db.Database.BeginTransactionAsync();
             db.Users.Add(NewUser("rolled-back"));
-            queue.Enqueue(JobsFactory.Record, new { }, new EnqueueOptions { IdempotencyKey = "rolled-back" });
+            queue.Enqueue(JobsAppFactory.Record, new { }, new EnqueueOptions { IdempotencyKey = "rolled-back" });
             await db.SaveChangesAsync();
             await tx.RollbackAsync();
         }
@@ -37,14 +37,14 @@ public sealed class JobQueueTests : JobsTest
         Assert.False(await F.WithDb(db => db.Users.AnyAsync(u => u.ExternalId == "rolled-back")));
 
         // A failing SaveChanges (here the second job's key is taken) writes neither the sale nor its follow-up.
-        await F.EnqueueAsync(JobsFactory.Record, new { }, new EnqueueOptions { IdempotencyKey = "taken" });
+        await F.EnqueueAsync(JobsAppFactory.Record, new { }, new EnqueueOptions { IdempotencyKey = "taken" });
         await using (var scope = F.Services.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<BazaarDb>();
             var queue = scope.ServiceProvider.GetRequiredService<JobQueue>();
             db.Users.Add(NewUser("failed-save"));
-            queue.Enqueue(JobsFactory.Record, new { }, new EnqueueOptions { IdempotencyKey = "failed-save" });
-            queue.Enqueue(JobsFactory.Record, new { }, new EnqueueOptions { IdempotencyKey = "taken" });
+            queue.Enqueue(JobsAppFactory.Record, new { }, new EnqueueOptions { IdempotencyKey = "failed-save" });
+            queue.Enqueue(JobsAppFactory.Record, new { }, new EnqueueOptions { IdempotencyKey = "taken" });
             await Assert.ThrowsAsync<DbUpdateException>(() => db.SaveChangesAsync());
         }
         Assert.False(await F.WithDb(db => db.Jobs.AnyAsync(j => j.IdempotencyKey == "failed-save")));
@@ -56,7 +56,7 @@ public sealed class JobQueueTests : JobsTest
             var queue = scope.ServiceProvider.GetRequiredService<JobQueue>();
             await using var tx = await db.Database.BeginTransactionAsync();
             db.Users.Add(NewUser("committed"));
-            queue.Enqueue(JobsFactory.Record, new { }, new EnqueueOptions { IdempotencyKey = "committed" });
+            queue.Enqueue(JobsAppFactory.Record, new { }, new EnqueueOptions { IdempotencyKey = "committed" });
             await db.SaveChangesAsync();
             await tx.CommitAsync();
         }
@@ -75,7 +75,7 @@ public sealed class JobQueueTests : JobsTest
             var queue = scope.ServiceProvider.GetRequiredService<JobQueue>();
             await using var tx = await db.Database.BeginTransactionAsync();
             var woken = signal.WaitAsync();
-            var job = queue.Enqueue(JobsFactory.Record, new { n = 1 });
+            var job = queue.Enqueue(JobsAppFactory.Record, new { n = 1 });
             await db.SaveChangesAsync();
             id = job.Id;
             // Saved inside the open transaction: other connections cannot see it, so waking a worker now would be early.
@@ -95,7 +95,7 @@ public sealed class JobQueueTests : JobsTest
             var woken = signal.WaitAsync();
             await using (var tx = await db.Database.BeginTransactionAsync())
             {
-                queue.Enqueue(JobsFactory.Record, new { n = 2 });
+                queue.Enqueue(JobsAppFactory.Record, new { n = 2 });
                 await db.SaveChangesAsync();
                 await tx.RollbackAsync();
             }
@@ -109,7 +109,7 @@ public sealed class JobQueueTests : JobsTest
             Assert.False(woken.IsCompleted);
 
             // Without an explicit transaction SaveChanges commits at once, and wakes at once.
-            queue.Enqueue(JobsFactory.Record, new { n = 3 });
+            queue.Enqueue(JobsAppFactory.Record, new { n = 3 });
             await db.SaveChangesAsync();
             Assert.True(woken.IsCompleted);
         }

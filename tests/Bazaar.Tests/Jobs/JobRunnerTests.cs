@@ -14,7 +14,7 @@ public sealed class JobRunnerTests : JobsTest
         await using (var scope = F.Services.CreateAsyncScope())
         {
             var queue = scope.ServiceProvider.GetRequiredService<JobQueue>();
-            var jobs = Enumerable.Range(0, count).Select(i => queue.Enqueue(JobsFactory.Record, new { i })).ToList();
+            var jobs = Enumerable.Range(0, count).Select(i => queue.Enqueue(JobsAppFactory.Record, new { i })).ToList();
             await scope.ServiceProvider.GetRequiredService<Bazaar.Server.Data.BazaarDb>().SaveChangesAsync();
             ids.AddRange(jobs.Select(j => j.Id));
         }
@@ -23,7 +23,7 @@ public sealed class JobRunnerTests : JobsTest
         var processA = F.Runner;
         var processB = F.NewRunner();
         var workers = Enumerable.Range(0, 6).Select(i => Task.Run(() =>
-            JobsFactory.DrainAsync(i % 2 == 0 ? processA : processB, $"p{i % 2}/w{i}"))).ToArray();
+            JobsAppFactory.DrainAsync(i % 2 == 0 ? processA : processB, $"p{i % 2}/w{i}"))).ToArray();
         var ran = await Task.WhenAll(workers);
 
         Assert.Equal(count, ran.Sum());
@@ -42,7 +42,7 @@ public sealed class JobRunnerTests : JobsTest
     [Fact]
     public async Task A_job_whose_worker_died_is_claimed_again_after_its_lease_expires()
     {
-        var job = await F.EnqueueAsync(JobsFactory.Record, new { n = 1 });
+        var job = await F.EnqueueAsync(JobsAppFactory.Record, new { n = 1 });
         var dead = await F.Runner.ClaimAsync("dead-worker", CancellationToken.None); // claimed, then kill -9
         Assert.Equal(job.Id, dead!.Id);
 
@@ -52,7 +52,7 @@ public sealed class JobRunnerTests : JobsTest
 
         F.Clock.Advance(TimeSpan.FromSeconds(2));
         var run = await F.NewRunner().RunOnceAsync("survivor", CancellationToken.None);
-        Assert.Equal(new JobRun(job.Id, JobsFactory.Record, 2, JobOutcome.Completed), run);
+        Assert.Equal(new JobRun(job.Id, JobsAppFactory.Record, 2, JobOutcome.Completed), run);
         Assert.Equal(1, F.Log.Runs[job.Id]);
         Assert.Equal(JobStatus.Completed, (await F.JobAsync(job.Id)).Status);
     }
@@ -60,7 +60,7 @@ public sealed class JobRunnerTests : JobsTest
     [Fact]
     public async Task A_lease_that_expires_on_the_last_attempt_fails_the_job()
     {
-        var job = await F.EnqueueAsync(JobsFactory.Record, new { n = 1 }, new EnqueueOptions { MaxAttempts = 1 });
+        var job = await F.EnqueueAsync(JobsAppFactory.Record, new { n = 1 }, new EnqueueOptions { MaxAttempts = 1 });
         Assert.NotNull(await F.Runner.ClaimAsync("dead-worker", CancellationToken.None));
         F.Clock.Advance(TimeSpan.FromSeconds(61));
         Assert.Equal(1, await F.NewRunner().RecoverExpiredLeasesAsync(CancellationToken.None));
@@ -73,7 +73,7 @@ public sealed class JobRunnerTests : JobsTest
     [Fact]
     public async Task A_lease_that_expires_on_the_last_attempt_runs_the_failure_hook_once_in_the_failing_transaction()
     {
-        var job = await F.EnqueueAsync(JobsFactory.Fail, new { }, new EnqueueOptions { MaxAttempts = 2 });
+        var job = await F.EnqueueAsync(JobsAppFactory.Fail, new { }, new EnqueueOptions { MaxAttempts = 2 });
         Assert.Equal(JobOutcome.Retrying, (await F.Runner.RunOnceAsync("w", CancellationToken.None))!.Outcome);
         F.Clock.Advance(TimeSpan.FromMinutes(1));
         var dead = await F.Runner.ClaimAsync("dead-worker", CancellationToken.None); // the last attempt, then kill -9
@@ -98,16 +98,16 @@ public sealed class JobRunnerTests : JobsTest
     [Fact]
     public async Task A_long_job_renews_its_lease_so_nobody_else_takes_it()
     {
-        var job = await F.EnqueueAsync(JobsFactory.Block, new { });
+        var job = await F.EnqueueAsync(JobsAppFactory.Block, new { });
         var running = Task.Run(() => F.Runner.RunOnceAsync("slow", CancellationToken.None));
-        await JobsFactory.Eventually(() => Task.FromResult(F.Log.Started.ContainsKey(job.Id)), "the job runs");
+        await JobsAppFactory.Eventually(() => Task.FromResult(F.Log.Started.ContainsKey(job.Id)), "the job runs");
 
         // Three lease lengths pass in steps of a third; each step must be followed by a renewal.
         for (var step = 0; step < 9; step++)
         {
             var before = (await F.JobAsync(job.Id)).LeaseExpiresAt!.Value;
             F.Clock.Advance(TimeSpan.FromSeconds(20));
-            await JobsFactory.Eventually(async () => (await F.JobAsync(job.Id)).LeaseExpiresAt > before, "the lease is renewed");
+            await JobsAppFactory.Eventually(async () => (await F.JobAsync(job.Id)).LeaseExpiresAt > before, "the lease is renewed");
             Assert.Null(await F.NewRunner().RunOnceAsync("thief", CancellationToken.None));
         }
 
@@ -121,9 +121,9 @@ public sealed class JobRunnerTests : JobsTest
     [Fact]
     public async Task A_worker_that_lost_its_lease_stops_the_handler_and_leaves_the_job_to_its_new_owner()
     {
-        var job = await F.EnqueueAsync(JobsFactory.Block, new { });
+        var job = await F.EnqueueAsync(JobsAppFactory.Block, new { });
         var running = Task.Run(() => F.Runner.RunOnceAsync("paused", CancellationToken.None));
-        await JobsFactory.Eventually(() => Task.FromResult(F.Log.Started.ContainsKey(job.Id)), "the job runs");
+        await JobsAppFactory.Eventually(() => Task.FromResult(F.Log.Started.ContainsKey(job.Id)), "the job runs");
 
         // Meanwhile (say after a long pause of this worker) the job went to another worker.
         await F.WithDb(db => db.Jobs.Where(j => j.Id == job.Id).ExecuteUpdateAsync(s => s.SetProperty(j => j.LeaseOwner, "other")));
@@ -142,7 +142,7 @@ public sealed class JobRunnerTests : JobsTest
     [Fact]
     public async Task Failed_attempts_back_off_exponentially_then_fail_with_the_error_kept()
     {
-        var job = await F.EnqueueAsync(JobsFactory.Fail, new { }); // Jobs:DefaultMaxAttempts = 3, base 10 s
+        var job = await F.EnqueueAsync(JobsAppFactory.Fail, new { }); // Jobs:DefaultMaxAttempts = 3, base 10 s
 
         var first = await F.Runner.RunOnceAsync("w", CancellationToken.None);
         Assert.Equal(JobOutcome.Retrying, first!.Outcome);
@@ -161,7 +161,7 @@ public sealed class JobRunnerTests : JobsTest
 
         F.Clock.Advance(wait2);
         var last = await F.Runner.RunOnceAsync("w", CancellationToken.None);
-        Assert.Equal(new JobRun(job.Id, JobsFactory.Fail, 3, JobOutcome.Failed), last);
+        Assert.Equal(new JobRun(job.Id, JobsAppFactory.Fail, 3, JobOutcome.Failed), last);
         var failed = await F.JobAsync(job.Id);
         Assert.Equal(JobStatus.Failed, failed.Status);
         Assert.Equal(3, failed.Attempts);
@@ -194,7 +194,7 @@ public sealed class JobRunnerTests : JobsTest
     [Fact]
     public async Task A_permanent_failure_is_not_retried()
     {
-        var job = await F.EnqueueAsync(JobsFactory.Permanent, new BadInput("no such product"), new EnqueueOptions { MaxAttempts = 5 });
+        var job = await F.EnqueueAsync(JobsAppFactory.Permanent, new BadInput("no such product"), new EnqueueOptions { MaxAttempts = 5 });
         var run = await F.Runner.RunOnceAsync("w", CancellationToken.None);
         Assert.Equal(JobOutcome.Failed, run!.Outcome);
         var stored = await F.JobAsync(job.Id);
@@ -208,7 +208,7 @@ public sealed class JobRunnerTests : JobsTest
     [Fact]
     public async Task A_failure_hook_that_throws_leaves_no_changes_but_the_job_still_fails()
     {
-        var job = await F.EnqueueAsync(JobsFactory.Permanent, new BadInput("hook-explodes"));
+        var job = await F.EnqueueAsync(JobsAppFactory.Permanent, new BadInput("hook-explodes"));
         Assert.Equal(JobOutcome.Failed, (await F.Runner.RunOnceAsync("w", CancellationToken.None))!.Outcome);
         var stored = await F.JobAsync(job.Id);
         Assert.Equal(JobStatus.Failed, stored.Status);
@@ -222,9 +222,9 @@ public sealed class JobRunnerTests : JobsTest
     public async Task A_delayed_job_waits_for_its_time_and_priority_orders_due_jobs()
     {
         var now = F.Clock.GetUtcNow().UtcDateTime;
-        var later = await F.EnqueueAsync(JobsFactory.Record, new { }, new EnqueueOptions { RunAt = now.AddHours(2) });
-        var low = await F.EnqueueAsync(JobsFactory.Record, new { });
-        var high = await F.EnqueueAsync(JobsFactory.Record, new { }, new EnqueueOptions { Priority = 5 });
+        var later = await F.EnqueueAsync(JobsAppFactory.Record, new { }, new EnqueueOptions { RunAt = now.AddHours(2) });
+        var low = await F.EnqueueAsync(JobsAppFactory.Record, new { });
+        var high = await F.EnqueueAsync(JobsAppFactory.Record, new { }, new EnqueueOptions { Priority = 5 });
 
         Assert.Equal(high.Id, (await F.Runner.RunOnceAsync("w", CancellationToken.None))!.JobId);
         Assert.Equal(low.Id, (await F.Runner.RunOnceAsync("w", CancellationToken.None))!.JobId);
@@ -237,7 +237,7 @@ public sealed class JobRunnerTests : JobsTest
     public async Task MaxConcurrent_one_holds_across_racing_workers_and_processes()
     {
         var ids = new List<long>();
-        for (var i = 0; i < 16; i++) ids.Add((await F.EnqueueAsync(JobsFactory.Limited, new { i })).Id);
+        for (var i = 0; i < 16; i++) ids.Add((await F.EnqueueAsync(JobsAppFactory.Limited, new { i })).Id);
         var runners = new[] { F.Runner, F.NewRunner() };
         var ran = await Task.WhenAll(Enumerable.Range(0, 4).Select(i => Task.Run(async () =>
         {
@@ -257,9 +257,9 @@ public sealed class JobRunnerTests : JobsTest
     [Fact]
     public async Task MinInterval_spaces_the_starts_of_a_type()
     {
-        var a = await F.EnqueueAsync(JobsFactory.Spaced, new { });
-        var b = await F.EnqueueAsync(JobsFactory.Spaced, new { });
-        var other = await F.EnqueueAsync(JobsFactory.Record, new { });
+        var a = await F.EnqueueAsync(JobsAppFactory.Spaced, new { });
+        var b = await F.EnqueueAsync(JobsAppFactory.Spaced, new { });
+        var other = await F.EnqueueAsync(JobsAppFactory.Record, new { });
 
         Assert.Equal(a.Id, (await F.Runner.RunOnceAsync("w", CancellationToken.None))!.JobId);
         Assert.Equal(other.Id, (await F.Runner.RunOnceAsync("w", CancellationToken.None))!.JobId); // other types are not held up
@@ -273,12 +273,12 @@ public sealed class JobRunnerTests : JobsTest
     [Fact]
     public async Task Clean_up_deletes_completed_and_cancelled_jobs_past_retention_only()
     {
-        var old = await F.EnqueueAsync(JobsFactory.Record, new { });
-        var failed = await F.EnqueueAsync(JobsFactory.Permanent, new BadInput("x"));
-        await JobsFactory.DrainAsync(F.Runner, "w");
+        var old = await F.EnqueueAsync(JobsAppFactory.Record, new { });
+        var failed = await F.EnqueueAsync(JobsAppFactory.Permanent, new BadInput("x"));
+        await JobsAppFactory.DrainAsync(F.Runner, "w");
         F.Clock.Advance(TimeSpan.FromDays(8));
-        var recent = await F.EnqueueAsync(JobsFactory.Record, new { });
-        await JobsFactory.DrainAsync(F.Runner, "w");
+        var recent = await F.EnqueueAsync(JobsAppFactory.Record, new { });
+        await JobsAppFactory.DrainAsync(F.Runner, "w");
 
         var cleanup = await F.EnqueueAsync(JobCleanupHandler.Type, new { });
         Assert.Equal(JobOutcome.Completed, (await F.Runner.RunOnceAsync("w", CancellationToken.None))!.Outcome);

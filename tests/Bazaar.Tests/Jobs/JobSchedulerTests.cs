@@ -28,7 +28,7 @@ public sealed class JobSchedulerTests : JobsTest
 
         var jobs = await TickJobs();
         Assert.All(jobs, j => Assert.Equal("""{"tick":true}""", j.Payload));
-        Assert.Equal(JobsFactory.Record, jobs[0].Type);
+        Assert.Equal(JobsAppFactory.Record, jobs[0].Type);
     }
 
     [Fact]

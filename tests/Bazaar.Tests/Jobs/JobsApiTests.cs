@@ -11,7 +11,7 @@ public sealed class JobsApiTests : JobsTest
     public async Task Cancel_works_only_while_queued_and_runs_the_types_cancel_action()
     {
         var admin = F.AdminClient();
-        var job = await F.EnqueueAsync(JobsFactory.Refundable, new Purchase("ann", 1500));
+        var job = await F.EnqueueAsync(JobsAppFactory.Refundable, new Purchase("ann", 1500));
 
         var ok = await admin.PostAsync($"/api/v1/admin/queue/{job.Id}/cancel", null);
         Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
@@ -23,8 +23,8 @@ public sealed class JobsApiTests : JobsTest
         await (await admin.PostAsync("/api/v1/admin/queue/987654/cancel", null)).AssertProblem(404, "job_not_found");
 
         // A running job cannot be cancelled, and a cancelled job never runs.
-        var done = await F.EnqueueAsync(JobsFactory.Record, new { });
-        await JobsFactory.DrainAsync(F.Runner, "w");
+        var done = await F.EnqueueAsync(JobsAppFactory.Record, new { });
+        await JobsAppFactory.DrainAsync(F.Runner, "w");
         await (await admin.PostAsync($"/api/v1/admin/queue/{done.Id}/cancel", null)).AssertProblem(409, "job_not_queued");
         Assert.False(F.Log.Runs.ContainsKey(job.Id));
         Assert.Equal(JobStatus.Cancelled, (await F.JobAsync(job.Id)).Status);
@@ -33,7 +33,7 @@ public sealed class JobsApiTests : JobsTest
     [Fact]
     public async Task A_failing_cancel_action_leaves_the_job_queued()
     {
-        var job = await F.EnqueueAsync(JobsFactory.Refundable, new Purchase("explode", 100));
+        var job = await F.EnqueueAsync(JobsAppFactory.Refundable, new Purchase("explode", 100));
         var response = await F.AdminClient().PostAsync($"/api/v1/admin/queue/{job.Id}/cancel", null);
         Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
         Assert.Equal(JobStatus.Queued, (await F.JobAsync(job.Id)).Status);
@@ -43,8 +43,8 @@ public sealed class JobsApiTests : JobsTest
     public async Task Retry_requeues_failed_and_cancelled_jobs_with_fresh_attempts()
     {
         var admin = F.AdminClient();
-        var job = await F.EnqueueAsync(JobsFactory.Permanent, new BadInput("typo"));
-        await JobsFactory.DrainAsync(F.Runner, "w");
+        var job = await F.EnqueueAsync(JobsAppFactory.Permanent, new BadInput("typo"));
+        await JobsAppFactory.DrainAsync(F.Runner, "w");
         Assert.Equal(JobStatus.Failed, (await F.JobAsync(job.Id)).Status);
 
         var ok = await admin.PostAsync($"/api/v1/admin/queue/{job.Id}/retry", null);
@@ -67,7 +67,7 @@ public sealed class JobsApiTests : JobsTest
     {
         var admin = F.AdminClient();
         for (var i = 0; i < 5; i++) await F.EnqueueAsync("test.listing", new { i });
-        var failed = await F.EnqueueAsync(JobsFactory.Permanent, new BadInput("x"));
+        var failed = await F.EnqueueAsync(JobsAppFactory.Permanent, new BadInput("x"));
         await F.Runner.RunOnceAsync("w", CancellationToken.None);
 
         var page = await (await admin.GetAsync("/api/v1/admin/queue?type=test.listing&status=queued&page=2&pageSize=2")).ReadJson();
@@ -91,8 +91,8 @@ public sealed class JobsApiTests : JobsTest
         F.Clock.Advance(TimeSpan.FromSeconds(90));
         await F.EnqueueAsync("test.status", new { secret = "card-4242" });
         await F.EnqueueAsync("test.status", new { }, new EnqueueOptions { Delay = TimeSpan.FromHours(1) });
-        var done = await F.EnqueueAsync(JobsFactory.Record, new { });
-        await JobsFactory.DrainAsync(F.Runner, "w");
+        var done = await F.EnqueueAsync(JobsAppFactory.Record, new { });
+        await JobsAppFactory.DrainAsync(F.Runner, "w");
 
         var response = await F.CreateClient().GetAsync("/api/v1/queue/status");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -103,7 +103,7 @@ public sealed class JobsApiTests : JobsTest
         Assert.Equal(3, types["test.status"].GetProperty("queued").GetInt32());
         Assert.Equal(2, types["test.status"].GetProperty("due").GetInt32());
         Assert.Equal(90, types["test.status"].GetProperty("oldestWaitingSeconds").GetDouble());
-        Assert.Equal(1, types[JobsFactory.Record].GetProperty("completed").GetInt32());
+        Assert.Equal(1, types[JobsAppFactory.Record].GetProperty("completed").GetInt32());
         Assert.Equal(90, body.GetProperty("oldestWaitingSeconds").GetDouble());
         Assert.Equal(done.Id, (await F.JobAsync(done.Id)).Id);
     }

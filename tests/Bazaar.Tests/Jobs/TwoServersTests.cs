@@ -7,11 +7,11 @@ namespace Bazaar.Tests.Jobs;
 /// <summary>Two whole servers (hosts, containers, connection pools) on one database, as two processes would be.</summary>
 public sealed class TwoServersTests : JobsTest
 {
-    private JobsFactory _second = null!;
+    private JobsAppFactory _second = null!;
 
     private async Task StartSecondServerAsync()
     {
-        _second = new JobsFactory();
+        _second = new JobsAppFactory();
         _second.With("ConnectionStrings:Bazaar", F.Database.ConnectionString);
         await _second.InitializeAsync();
     }
@@ -23,10 +23,10 @@ public sealed class TwoServersTests : JobsTest
         try
         {
             var ids = new List<long>();
-            for (var i = 0; i < 150; i++) ids.Add((await (i % 2 == 0 ? F : _second).EnqueueAsync(JobsFactory.Record, new { i })).Id);
+            for (var i = 0; i < 150; i++) ids.Add((await (i % 2 == 0 ? F : _second).EnqueueAsync(JobsAppFactory.Record, new { i })).Id);
 
             var ran = await Task.WhenAll(Enumerable.Range(0, 4).Select(i => Task.Run(() =>
-                JobsFactory.DrainAsync((i % 2 == 0 ? F : _second).Runner, $"server{i % 2}/w{i}"))));
+                JobsAppFactory.DrainAsync((i % 2 == 0 ? F : _second).Runner, $"server{i % 2}/w{i}"))));
 
             Assert.Equal(150, ran.Sum());
             Assert.All(ids, id => Assert.Equal(1, F.Log.Runs.GetValueOrDefault(id) + _second.Log.Runs.GetValueOrDefault(id)));

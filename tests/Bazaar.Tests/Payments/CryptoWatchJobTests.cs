@@ -24,8 +24,8 @@ public sealed class CryptoWatchJobTests : IAsyncLifetime
 
     private async Task<(long UserId, string Txid)> PaidDepositAsync(decimal usd)
     {
-        var user = await MoneyKit.CreateUserAsync(_app);
-        var p = await PaymentTestKit.CreatePaymentAsync(_app, user.Id, "btc", usd);
+        var user = await MoneyTestData.CreateUserAsync(_app);
+        var p = await PaymentTestData.CreatePaymentAsync(_app, user.Id, "btc", usd);
         var txid = _app.Chain.Pay("btc", p.GetProperty("crypto").GetProperty("address").GetString()!,
             p.GetProperty("crypto").GetProperty("amountSats").GetInt64(), _app.Chain.Tip("btc"));
         return (user.Id, txid);
@@ -42,7 +42,7 @@ public sealed class CryptoWatchJobTests : IAsyncLifetime
         Assert.Empty(await JobSteps.DrainAsync(_app));
         _app.Clock.Advance(TimeSpan.FromSeconds(59));
         Assert.Equal(0, await JobSteps.TickAsync(_app));
-        Assert.Equal(0, await MoneyKit.BalanceAsync(_app, userId));
+        Assert.Equal(0, await MoneyTestData.BalanceAsync(_app, userId));
 
         var a = _app.Services.GetRequiredService<JobScheduler>();
         var b = ActivatorUtilities.CreateInstance<JobScheduler>(_app.Services); // another server process
@@ -56,10 +56,10 @@ public sealed class CryptoWatchJobTests : IAsyncLifetime
 
             var run = Assert.Single(await JobSteps.DrainAsync(_app));
             Assert.Equal((CryptoWatchJob.Type, JobOutcome.Completed), (run.Type, run.Outcome));
-            Assert.Equal(10_00, await MoneyKit.BalanceAsync(_app, userId)); // credited in period 1, not again in period 2
+            Assert.Equal(10_00, await MoneyTestData.BalanceAsync(_app, userId)); // credited in period 1, not again in period 2
         }
         Assert.All(await JobSteps.JobsOfTypeAsync(_app, CryptoWatchJob.Type), j => Assert.Equal(JobStatus.Completed, j.Status));
-        await MoneyKit.AssertLedgerOkAsync(_app);
+        await MoneyTestData.AssertLedgerOkAsync(_app);
     }
 
     [Fact]
@@ -78,13 +78,13 @@ public sealed class CryptoWatchJobTests : IAsyncLifetime
         Assert.Equal(1, job.Attempts);
         Assert.Contains("KeyNotFoundException", job.LastError);
         Assert.True(job.RunAt > _app.Clock.GetUtcNow().UtcDateTime); // backing off, not due at once
-        Assert.Equal(0, await MoneyKit.BalanceAsync(_app, userId));
+        Assert.Equal(0, await MoneyTestData.BalanceAsync(_app, userId));
 
         _app.Chain.Garbled = false;
         _app.Clock.Advance(TimeSpan.FromSeconds(10)); // the first retry waits at most Jobs:BackoffBaseSeconds (10)
         var retried = Assert.Single(await JobSteps.DrainAsync(_app));
         Assert.Equal((failed.JobId, JobOutcome.Completed, 2), (retried.JobId, retried.Outcome, retried.Attempt));
-        Assert.Equal(20_00, await MoneyKit.BalanceAsync(_app, userId));
+        Assert.Equal(20_00, await MoneyTestData.BalanceAsync(_app, userId));
         Assert.NotNull((await _app.WithDb(db => db.CryptoTransfers.SingleAsync(t => t.Txid == txid))).CreditedAt);
     }
 }

@@ -5,7 +5,6 @@ using Bazaar.Server.Data;
 using Bazaar.Server.Jobs;
 using Bazaar.Server.Payments;
 using Bazaar.Server.Wallet;
-using Bazaar.Tests.Conversations;
 using Bazaar.Tests.Fakes;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;

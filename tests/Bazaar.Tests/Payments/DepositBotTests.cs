@@ -5,7 +5,6 @@ using Bazaar.Server.Data;
 using Bazaar.Server.Jobs;
 using Bazaar.Tests.Infrastructure;
 using Bazaar.Server.Payments;
-using Bazaar.Tests.Conversations;
 using Bazaar.Tests.Wallet;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -119,7 +118,7 @@ public sealed class DepositBotTests(DepositBotAppFactory app) : IClassFixture<De
         await app.Post(Updates.Callback(Admin, $"deposit:approve:{p.Id}"));
         await app.ProcessAll();
 
-        Assert.Equal(25_00, await MoneyKit.BalanceAsync(app, userId));
+        Assert.Equal(25_00, await MoneyTestData.BalanceAsync(app, userId));
         var done = await PaymentById(p.Id);
         Assert.Equal(PaymentStatus.Completed, done.Status);
         Assert.Equal($"telegram:{Admin} (Alice)", done.DecidedBy);
@@ -128,7 +127,7 @@ public sealed class DepositBotTests(DepositBotAppFactory app) : IClassFixture<De
         var toasts = (await app.OutboxFor(Admin)).Where(m => m.Method == "answerCallbackQuery").TakeLast(2)
             .Select(m => JsonNode.Parse(m.Payload)!["text"]!.GetValue<string>()).ToList();
         Assert.Equal(["Approved", $"Deposit #{p.Id} is no longer pending (COMPLETED)."], toasts);
-        await MoneyKit.AssertLedgerOkAsync(app);
+        await MoneyTestData.AssertLedgerOkAsync(app);
     }
 
     [Fact]
@@ -150,13 +149,13 @@ public sealed class DepositBotTests(DepositBotAppFactory app) : IClassFixture<De
         Assert.Equal("No transfer <arrived>", rejected.StatusReason);
         Assert.Equal($"❌ Ваше пополнение {p.Reference} отклонено: No transfer &lt;arrived&gt;", (await app.TextsFor(tg)).Last());
         Assert.Equal($"❌ Deposit #{p.Id} ({p.Reference}) rejected. The user was told: No transfer &lt;arrived&gt;", (await app.TextsFor(Admin)).Last());
-        Assert.Equal(0, await MoneyKit.BalanceAsync(app, userId));
+        Assert.Equal(0, await MoneyTestData.BalanceAsync(app, userId));
 
         // Approving after the rejection changes nothing.
         await app.Send(Updates.Callback(Admin, $"deposit:approve:{p.Id}"));
         Assert.Equal(PaymentStatus.Failed, (await PaymentById(p.Id)).Status);
-        Assert.Equal(0, await MoneyKit.BalanceAsync(app, userId));
-        await MoneyKit.AssertLedgerOkAsync(app);
+        Assert.Equal(0, await MoneyTestData.BalanceAsync(app, userId));
+        await MoneyTestData.AssertLedgerOkAsync(app);
     }
 
     [Fact]
@@ -172,14 +171,14 @@ public sealed class DepositBotTests(DepositBotAppFactory app) : IClassFixture<De
         Assert.Equal(2, refusals.Count);
         Assert.All(refusals, r => Assert.Equal("Sorry, this is only for the shop's operators.", r["text"]!.GetValue<string>()));
         Assert.Equal(PaymentStatus.Pending, (await PaymentById(p.Id)).Status);
-        Assert.Equal(0, await MoneyKit.BalanceAsync(app, userId));
+        Assert.Equal(0, await MoneyTestData.BalanceAsync(app, userId));
 
         await app.Send(Updates.Text(Admin, "/deposits"));
         var list = await app.LastPayload(Admin, "sendMessage");
         Assert.Contains($"#{p.Id} · {p.Reference} · 15.00 USD · 🏦 Bank transfer · Alice · proof: not yet", list["text"]!.GetValue<string>());
         Assert.Contains($"deposit:approve:{p.Id}", DepositBotAppFactory.Buttons(list));
         Assert.Contains($"deposit:reject:{p.Id}", DepositBotAppFactory.Buttons(list));
-        await MoneyKit.AssertLedgerOkAsync(app);
+        await MoneyTestData.AssertLedgerOkAsync(app);
     }
 
     [Fact]
@@ -231,7 +230,7 @@ public sealed class DepositBotTests(DepositBotAppFactory app) : IClassFixture<De
         await app.Send(Paid(tg, $"pay:{p.Id}", 100, charge));
         await app.Send(Paid(tg, $"pay:{p.Id}", 100, charge));
 
-        Assert.Equal(2_00, await MoneyKit.BalanceAsync(app, userId));
+        Assert.Equal(2_00, await MoneyTestData.BalanceAsync(app, userId));
         var done = await PaymentById(p.Id);
         Assert.Equal(PaymentStatus.Completed, done.Status);
         Assert.Equal(charge, done.ProviderPaymentId);
@@ -241,7 +240,7 @@ public sealed class DepositBotTests(DepositBotAppFactory app) : IClassFixture<De
         await app.Send(PreCheckout(tg, $"pay:{p.Id}", 100));
         var last = JsonNode.Parse((await app.OutboxFor(tg)).Last(m => m.Method == "answerPreCheckoutQuery").Payload)!;
         Assert.False(last["ok"]!.GetValue<bool>());
-        await MoneyKit.AssertLedgerOkAsync(app);
+        await MoneyTestData.AssertLedgerOkAsync(app);
     }
 
     [Fact]
@@ -322,12 +321,12 @@ public sealed class DepositBotTests(DepositBotAppFactory app) : IClassFixture<De
         var api = client.PostAsync($"/api/v1/admin/deposits/{p.Id}/approve", null);
         await Task.WhenAll(app.ProcessAll(), api);
 
-        Assert.Equal(33_00, await MoneyKit.BalanceAsync(app, userId));
+        Assert.Equal(33_00, await MoneyTestData.BalanceAsync(app, userId));
         Assert.Single(await app.TextsFor(tg), t => t == "✅ 33.00 USD has been added to your wallet.");
         var apiStatus = (await api).StatusCode;
         var botApproved = (await app.TextsFor(Admin)).Any(t => t.StartsWith($"✅ Deposit #{p.Id} "));
         Assert.True(apiStatus == HttpStatusCode.OK ^ botApproved, $"api {apiStatus}, bot approved {botApproved}");
-        await MoneyKit.AssertLedgerOkAsync(app);
+        await MoneyTestData.AssertLedgerOkAsync(app);
     }
 
     [Fact]

@@ -4,7 +4,6 @@ using System.Text.Json.Nodes;
 using Bazaar.Server.Data;
 using Bazaar.Server.Jobs;
 using Bazaar.Server.Payments;
-using Bazaar.Tests.Conversations;
 using Bazaar.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 

@@ -10,7 +10,7 @@ public sealed class PaymentsApiTests(PaymentsAppFactory factory) : IClassFixture
     [Fact]
     public async Task Creating_a_payment_validates_its_input_with_problem_details()
     {
-        var user = await MoneyKit.CreateUserAsync(factory);
+        var user = await MoneyTestData.CreateUserAsync(factory);
         using var client = factory.AdminClient();
         await (await client.PostJson("/api/v1/payments", new { userId = user.Id, method = "paypal", amount = 5m })).AssertProblem(400, "unknown_method");
         await (await client.PostJson("/api/v1/payments", new { userId = user.Id, method = "stripe", amount = -5m })).AssertProblem(400, "invalid_amount");
@@ -25,7 +25,7 @@ public sealed class PaymentsApiTests(PaymentsAppFactory factory) : IClassFixture
     [Fact]
     public async Task A_broken_extended_public_key_is_a_422_not_a_crash()
     {
-        var user = await MoneyKit.CreateUserAsync(factory);
+        var user = await MoneyTestData.CreateUserAsync(factory);
         await using var broken = factory.WithWebHostBuilder(b => b.UseSetting("Payments:Crypto:Btc:Xpub", "xpub-not-a-key"));
         using var client = broken.CreateClient();
         client.DefaultRequestHeaders.Authorization = new("Bearer", AppFactory.ApiKey);
@@ -35,9 +35,9 @@ public sealed class PaymentsApiTests(PaymentsAppFactory factory) : IClassFixture
     [Fact]
     public async Task The_admin_listing_filters_by_user_method_and_status_and_pages()
     {
-        var user = await MoneyKit.CreateUserAsync(factory);
-        for (var i = 0; i < 3; i++) await PaymentTestKit.CreatePaymentAsync(factory, user.Id, "manual_bank", 1m + i);
-        await PaymentTestKit.CreatePaymentAsync(factory, user.Id, "robokassa", 9m);
+        var user = await MoneyTestData.CreateUserAsync(factory);
+        for (var i = 0; i < 3; i++) await PaymentTestData.CreatePaymentAsync(factory, user.Id, "manual_bank", 1m + i);
+        await PaymentTestData.CreatePaymentAsync(factory, user.Id, "robokassa", 9m);
         using var client = factory.AdminClient();
 
         var page1 = await (await client.GetAsync($"/api/v1/admin/payments?userId={user.Id}&method=manual_bank&status=pending&pageSize=2")).ReadJson();

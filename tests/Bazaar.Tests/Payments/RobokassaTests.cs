@@ -26,8 +26,8 @@ public sealed class RobokassaTests(PaymentsAppFactory factory) : IClassFixture<P
     [Fact]
     public async Task The_payment_link_is_signed_with_password1_and_the_sorted_Shp_parameters()
     {
-        var user = await MoneyKit.CreateUserAsync(factory);
-        var p = await PaymentTestKit.CreatePaymentAsync(factory, user.Id, "robokassa", 100.5m, "RUB");
+        var user = await MoneyTestData.CreateUserAsync(factory);
+        var p = await PaymentTestData.CreatePaymentAsync(factory, user.Id, "robokassa", 100.5m, "RUB");
         var id = p.GetProperty("id").GetInt64();
         var url = new Uri(p.GetProperty("payUrl").GetString()!);
         var q = QueryHelpers.ParseQuery(url.Query);
@@ -44,8 +44,8 @@ public sealed class RobokassaTests(PaymentsAppFactory factory) : IClassFixture<P
     [Fact]
     public async Task A_signed_result_credits_once_and_answers_OK_InvId_even_when_repeated_concurrently()
     {
-        var user = await MoneyKit.CreateUserAsync(factory);
-        var id = (await PaymentTestKit.CreatePaymentAsync(factory, user.Id, "robokassa", 100.5m, "RUB")).GetProperty("id").GetInt64();
+        var user = await MoneyTestData.CreateUserAsync(factory);
+        var id = (await PaymentTestData.CreatePaymentAsync(factory, user.Id, "robokassa", 100.5m, "RUB")).GetProperty("id").GetInt64();
         // Robokassa sends the signature in upper case; it is compared case-insensitively.
         var signature = Md5Hex($"100.50:{id}:pass-two-Cd2:Shp_user={user.Id}").ToUpperInvariant();
 
@@ -57,24 +57,24 @@ public sealed class RobokassaTests(PaymentsAppFactory factory) : IClassFixture<P
             Assert.Equal("text/plain", r.Content.Headers.ContentType?.MediaType);
             Assert.Equal($"OK{id}", await r.Content.ReadAsStringAsync());
         }
-        Assert.Equal(100_50, await MoneyKit.BalanceAsync(factory, user.Id, "RUB"));
-        Assert.Equal("COMPLETED", (await PaymentTestKit.GetPaymentAsync(factory, id)).GetProperty("status").GetString());
-        await MoneyKit.AssertLedgerOkAsync(factory);
+        Assert.Equal(100_50, await MoneyTestData.BalanceAsync(factory, user.Id, "RUB"));
+        Assert.Equal("COMPLETED", (await PaymentTestData.GetPaymentAsync(factory, id)).GetProperty("status").GetString());
+        await MoneyTestData.AssertLedgerOkAsync(factory);
     }
 
     [Fact]
     public async Task A_bad_signature_or_a_different_sum_is_a_400_and_credits_nothing()
     {
-        var user = await MoneyKit.CreateUserAsync(factory);
-        var id = (await PaymentTestKit.CreatePaymentAsync(factory, user.Id, "robokassa", 10m, "RUB")).GetProperty("id").GetInt64();
+        var user = await MoneyTestData.CreateUserAsync(factory);
+        var id = (await PaymentTestData.CreatePaymentAsync(factory, user.Id, "robokassa", 10m, "RUB")).GetProperty("id").GetInt64();
 
         await (await PostResult("10.00", id, Md5Hex($"10.00:{id}:pass-one-Ab1:Shp_user={user.Id}"), user.Id)).AssertProblem(400, "bad_signature");
         await (await PostResult("10.00", id, Md5Hex($"10.00:{id}:pass-two-Cd2"), user.Id)).AssertProblem(400, "bad_signature");
         await (await PostResult("1.00", id, Md5Hex($"1.00:{id}:pass-two-Cd2:Shp_user={user.Id}"), user.Id)).AssertProblem(400, "amount_mismatch");
 
-        Assert.Equal(0, await MoneyKit.BalanceAsync(factory, user.Id, "RUB"));
-        Assert.Equal("PENDING", (await PaymentTestKit.GetPaymentAsync(factory, id)).GetProperty("status").GetString());
-        await MoneyKit.AssertLedgerOkAsync(factory);
+        Assert.Equal(0, await MoneyTestData.BalanceAsync(factory, user.Id, "RUB"));
+        Assert.Equal("PENDING", (await PaymentTestData.GetPaymentAsync(factory, id)).GetProperty("status").GetString());
+        await MoneyTestData.AssertLedgerOkAsync(factory);
     }
 
     [Fact]

@@ -2,7 +2,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Bazaar.Server.Data;
 using Bazaar.Server.Payments;
-using Bazaar.Tests.Conversations;
 using Bazaar.Tests.Infrastructure;
 using Bazaar.Tests.Wallet;
 using Microsoft.EntityFrameworkCore;
@@ -71,8 +70,8 @@ public sealed class SandboxDepositNoticeTests(SandboxOperatorFactory app) : ICla
             && m.GetProperty("text").GetString() == $"Deposit #{payment.Id} is no longer pending (COMPLETED).");
 
         Assert.Equal(PaymentStatus.Completed, (await app.WithDb(db => db.Payments.AsNoTracking().SingleAsync(p => p.Id == payment.Id))).Status);
-        Assert.Equal(25_00, await MoneyKit.BalanceAsync(app, customerUser.Id));
+        Assert.Equal(25_00, await MoneyTestData.BalanceAsync(app, customerUser.Id));
         Assert.Contains(await MessagesFor(customer), m => m.GetProperty("text").GetString()?.Contains("25.00 USD has been added to your wallet.") == true);
-        await MoneyKit.AssertLedgerOkAsync(app);
+        await MoneyTestData.AssertLedgerOkAsync(app);
     }
 }

@@ -30,8 +30,8 @@ public sealed class StarsRefundTests(StarsRefundAppFactory factory) : IClassFixt
 
     private async Task<(long Id, Bazaar.Server.Data.ChatUser User, string Charge)> CompletedPayment(decimal usd = 2m)
     {
-        var user = await MoneyKit.CreateUserAsync(factory);
-        var id = (await PaymentTestKit.CreatePaymentAsync(factory, user.Id, "stars", usd)).GetProperty("id").GetInt64();
+        var user = await MoneyTestData.CreateUserAsync(factory);
+        var id = (await PaymentTestData.CreatePaymentAsync(factory, user.Id, "stars", usd)).GetProperty("id").GetInt64();
         var charge = "charge-" + Guid.NewGuid().ToString("N");
         await using var scope = factory.Services.CreateAsyncScope();
         var done = await scope.ServiceProvider.GetRequiredService<StarsPayments>()
@@ -63,7 +63,7 @@ public sealed class StarsRefundTests(StarsRefundAppFactory factory) : IClassFixt
     public async Task No_transaction_is_open_while_Telegram_holds_the_refund_call_and_other_writes_go_through()
     {
         var (id, user, charge) = await CompletedPayment(2m);
-        var other = await MoneyKit.CreateUserAsync(factory);
+        var other = await MoneyTestData.CreateUserAsync(factory);
         var hold = factory.Bot.HoldNext("refundStarPayment");
         using var client = factory.AdminClient();
 
@@ -72,7 +72,7 @@ public sealed class StarsRefundTests(StarsRefundAppFactory factory) : IClassFixt
 
         // Step 1 committed before the call: another scope sees REFUNDING and the reversed wallet.
         Assert.Equal(PaymentStatus.Refunding, (await PaymentOf(id)).Status);
-        Assert.Equal(0, await MoneyKit.BalanceAsync(factory, user.Id));
+        Assert.Equal(0, await MoneyTestData.BalanceAsync(factory, user.Id));
         // Writes from other scopes complete while Telegram holds the call (on SQLite they need the single writer lock).
         await using (var scope = factory.Services.CreateAsyncScope())
         {
@@ -88,16 +88,16 @@ public sealed class StarsRefundTests(StarsRefundAppFactory factory) : IClassFixt
         var response = await refund.WaitAsync(Wait);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("REFUNDED", (await response.ReadJson()).GetProperty("status").GetString());
-        Assert.Equal(0, await MoneyKit.BalanceAsync(factory, user.Id));
-        Assert.Equal(5_00, await MoneyKit.BalanceAsync(factory, other.Id));
-        Assert.Contains(await PaymentTestKit.TextsToAsync(factory, user.ExternalId), t => t.Contains("refunded"));
+        Assert.Equal(0, await MoneyTestData.BalanceAsync(factory, user.Id));
+        Assert.Equal(5_00, await MoneyTestData.BalanceAsync(factory, other.Id));
+        Assert.Contains(await PaymentTestData.TextsToAsync(factory, user.ExternalId), t => t.Contains("refunded"));
         // The recovery job was neutralised: it never asks Telegram again.
         Assert.Equal(JobStatus.Cancelled, (await RecoveryJob(id, 1))!.Status);
         factory.Clock.Advance(TimeSpan.FromHours(1));
         await RunJobs();
         Assert.Equal(1, RefundCalls(charge));
         Assert.Equal([StarsPayments.RefundRef(id, 1)], await RefundRefs(id));
-        await MoneyKit.AssertLedgerOkAsync(factory);
+        await MoneyTestData.AssertLedgerOkAsync(factory);
     }
 
     [Fact]
@@ -112,17 +112,17 @@ public sealed class StarsRefundTests(StarsRefundAppFactory factory) : IClassFixt
         var p = await PaymentOf(id);
         Assert.Equal(PaymentStatus.Completed, p.Status);
         Assert.Null(p.RefundedAt);
-        Assert.Equal(1_00, await MoneyKit.BalanceAsync(factory, user.Id));
+        Assert.Equal(1_00, await MoneyTestData.BalanceAsync(factory, user.Id));
         Assert.Equal([StarsPayments.RefundRef(id, 1), StarsPayments.RefundRef(id, 1) + ":undo"], await RefundRefs(id));
         Assert.Equal(JobStatus.Cancelled, (await RecoveryJob(id, 1))!.Status);
-        Assert.DoesNotContain(await PaymentTestKit.TextsToAsync(factory, user.ExternalId), t => t.Contains("refunded"));
-        await MoneyKit.AssertLedgerOkAsync(factory);
+        Assert.DoesNotContain(await PaymentTestData.TextsToAsync(factory, user.ExternalId), t => t.Contains("refunded"));
+        await MoneyTestData.AssertLedgerOkAsync(factory);
 
         var again = await client.PostAsync($"/api/v1/admin/payments/{id}/refund", null);
 
         Assert.Equal(HttpStatusCode.OK, again.StatusCode);
         Assert.Equal("REFUNDED", (await again.ReadJson()).GetProperty("status").GetString());
-        Assert.Equal(0, await MoneyKit.BalanceAsync(factory, user.Id));
+        Assert.Equal(0, await MoneyTestData.BalanceAsync(factory, user.Id));
         Assert.Equal(2, RefundCalls(charge));
         Assert.Equal([StarsPayments.RefundRef(id, 1), StarsPayments.RefundRef(id, 1) + ":undo", StarsPayments.RefundRef(id, 2)], await RefundRefs(id));
         // The first attempt's job (had it not been cancelled) and the second's find nothing to do.
@@ -130,7 +130,7 @@ public sealed class StarsRefundTests(StarsRefundAppFactory factory) : IClassFixt
         await RunJobs();
         Assert.Equal(2, RefundCalls(charge));
         Assert.Equal(PaymentStatus.Refunded, (await PaymentOf(id)).Status);
-        await MoneyKit.AssertLedgerOkAsync(factory);
+        await MoneyTestData.AssertLedgerOkAsync(factory);
     }
 
     [Fact]
@@ -144,10 +144,10 @@ public sealed class StarsRefundTests(StarsRefundAppFactory factory) : IClassFixt
         Assert.Single(responses, r => r.StatusCode == HttpStatusCode.OK);
         foreach (var r in responses.Where(r => r.StatusCode != HttpStatusCode.OK)) await r.AssertProblem(409, "not_refundable");
         Assert.Equal(1, RefundCalls(charge));
-        Assert.Equal(0, await MoneyKit.BalanceAsync(factory, user.Id));
+        Assert.Equal(0, await MoneyTestData.BalanceAsync(factory, user.Id));
         Assert.Equal([StarsPayments.RefundRef(id, 1)], await RefundRefs(id));
         Assert.Equal(PaymentStatus.Refunded, (await PaymentOf(id)).Status);
-        await MoneyKit.AssertLedgerOkAsync(factory);
+        await MoneyTestData.AssertLedgerOkAsync(factory);
     }
 
     [Fact]
@@ -161,9 +161,9 @@ public sealed class StarsRefundTests(StarsRefundAppFactory factory) : IClassFixt
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         Assert.Equal("REFUNDING", (await response.ReadJson()).GetProperty("status").GetString());
-        Assert.Equal(0, await MoneyKit.BalanceAsync(factory, user.Id));
+        Assert.Equal(0, await MoneyTestData.BalanceAsync(factory, user.Id));
         await (await client.PostAsync($"/api/v1/admin/payments/{id}/refund", null)).AssertProblem(409, "not_refundable");
-        await MoneyKit.AssertLedgerOkAsync(factory);
+        await MoneyTestData.AssertLedgerOkAsync(factory);
 
         // The job waits for its delay.
         await RunJobs();
@@ -180,10 +180,10 @@ public sealed class StarsRefundTests(StarsRefundAppFactory factory) : IClassFixt
         Assert.Equal(PaymentStatus.Refunded, p.Status);
         Assert.NotNull(p.RefundedAt);
         Assert.Equal(2, RefundCalls(charge));
-        Assert.Equal(0, await MoneyKit.BalanceAsync(factory, user.Id));
+        Assert.Equal(0, await MoneyTestData.BalanceAsync(factory, user.Id));
         Assert.Equal([StarsPayments.RefundRef(id, 1)], await RefundRefs(id));
-        Assert.Contains(await PaymentTestKit.TextsToAsync(factory, user.ExternalId), t => t.Contains("refunded"));
-        await MoneyKit.AssertLedgerOkAsync(factory);
+        Assert.Contains(await PaymentTestData.TextsToAsync(factory, user.ExternalId), t => t.Contains("refunded"));
+        await MoneyTestData.AssertLedgerOkAsync(factory);
     }
 
     [Fact]
@@ -205,8 +205,8 @@ public sealed class StarsRefundTests(StarsRefundAppFactory factory) : IClassFixt
 
         Assert.Equal(PaymentStatus.Refunded, (await PaymentOf(id)).Status);
         Assert.Equal(4, RefundCalls(charge));
-        Assert.Equal(0, await MoneyKit.BalanceAsync(factory, user.Id));
-        await MoneyKit.AssertLedgerOkAsync(factory);
+        Assert.Equal(0, await MoneyTestData.BalanceAsync(factory, user.Id));
+        await MoneyTestData.AssertLedgerOkAsync(factory);
     }
 
     [Fact]
@@ -226,9 +226,9 @@ public sealed class StarsRefundTests(StarsRefundAppFactory factory) : IClassFixt
         Assert.Equal(JobStatus.Completed, (await RecoveryJob(id, 1))!.Status);
         Assert.Equal(PaymentStatus.Completed, (await PaymentOf(id)).Status);
         Assert.Equal(4, RefundCalls(charge));
-        Assert.Equal(2_00, await MoneyKit.BalanceAsync(factory, user.Id));
+        Assert.Equal(2_00, await MoneyTestData.BalanceAsync(factory, user.Id));
         Assert.Equal([StarsPayments.RefundRef(id, 1), StarsPayments.RefundRef(id, 1) + ":undo"], await RefundRefs(id));
-        await MoneyKit.AssertLedgerOkAsync(factory);
+        await MoneyTestData.AssertLedgerOkAsync(factory);
     }
 
     [Fact]
@@ -246,9 +246,9 @@ public sealed class StarsRefundTests(StarsRefundAppFactory factory) : IClassFixt
 
         Assert.Equal(0, RefundCalls(charge));
         Assert.Equal(PaymentStatus.Completed, (await PaymentOf(id)).Status);
-        Assert.Equal(50, await MoneyKit.BalanceAsync(factory, user.Id));
+        Assert.Equal(50, await MoneyTestData.BalanceAsync(factory, user.Id));
         Assert.Empty(await RefundRefs(id));
         Assert.Null(await RecoveryJob(id, 1));
-        await MoneyKit.AssertLedgerOkAsync(factory);
+        await MoneyTestData.AssertLedgerOkAsync(factory);
     }
 }

@@ -20,16 +20,16 @@ public sealed class StarsTests(PaymentsAppFactory factory) : IClassFixture<Payme
 
     private async Task<(long Id, Bazaar.Server.Data.ChatUser User)> NewInvoice(decimal usd = 2m, string lang = "en")
     {
-        var user = await MoneyKit.CreateUserAsync(factory, lang);
-        var p = await PaymentTestKit.CreatePaymentAsync(factory, user.Id, "stars", usd);
+        var user = await MoneyTestData.CreateUserAsync(factory, lang);
+        var p = await PaymentTestData.CreatePaymentAsync(factory, user.Id, "stars", usd);
         return (p.GetProperty("id").GetInt64(), user);
     }
 
     [Fact]
     public async Task An_invoice_is_in_XTR_with_an_empty_provider_token_priced_in_stars()
     {
-        var user = await MoneyKit.CreateUserAsync(factory);
-        var p = await PaymentTestKit.CreatePaymentAsync(factory, user.Id, "stars", 2m);
+        var user = await MoneyTestData.CreateUserAsync(factory);
+        var p = await PaymentTestData.CreatePaymentAsync(factory, user.Id, "stars", 2m);
         var id = p.GetProperty("id").GetInt64();
         Assert.Equal(100, p.GetProperty("payAmountMinor").GetInt64()); // 2 USD at 50 stars per USD
         Assert.Equal("XTR", p.GetProperty("payCurrency").GetString());
@@ -47,7 +47,7 @@ public sealed class StarsTests(PaymentsAppFactory factory) : IClassFixture<Payme
                 .EnqueueInvoice(new ChatTarget("telegram", user.ExternalId, user.Id), payment, "Top-up", "Wallet top-up 2.00 USD");
             await scope.ServiceProvider.GetRequiredService<Bazaar.Server.Data.BazaarDb>().SaveChangesAsync();
         }
-        var invoice = (await PaymentTestKit.OutboxForAsync(factory, user.ExternalId)).Single(m => m.Method == "sendInvoice");
+        var invoice = (await PaymentTestData.OutboxForAsync(factory, user.ExternalId)).Single(m => m.Method == "sendInvoice");
         var json = JsonDocument.Parse(invoice.Payload).RootElement;
         Assert.Equal("XTR", json.GetProperty("currency").GetString());
         Assert.Equal($"pay:{id}", json.GetProperty("payload").GetString());
@@ -71,7 +71,7 @@ public sealed class StarsTests(PaymentsAppFactory factory) : IClassFixture<Payme
         await WithStars(s => s.CompleteStarsPaymentAsync("charge-" + Guid.NewGuid(), $"pay:{id}", 100, default));
         var after = await WithStars(s => s.ValidatePreCheckoutAsync($"pay:{id}", 100, "XTR", default));
         Assert.Equal("not_pending", after.ErrorCode);
-        await MoneyKit.AssertLedgerOkAsync(factory);
+        await MoneyTestData.AssertLedgerOkAsync(factory);
     }
 
     [Fact]
@@ -84,11 +84,11 @@ public sealed class StarsTests(PaymentsAppFactory factory) : IClassFixture<Payme
             WithStars(s => s.CompleteStarsPaymentAsync(charge, $"pay:{id}", 150, default)))));
 
         Assert.Equal(1, results.Count(r => r.Outcome == CompleteOutcome.Completed));
-        Assert.Equal(3_00, await MoneyKit.BalanceAsync(factory, user.Id));
-        var p = await PaymentTestKit.GetPaymentAsync(factory, id);
+        Assert.Equal(3_00, await MoneyTestData.BalanceAsync(factory, user.Id));
+        var p = await PaymentTestData.GetPaymentAsync(factory, id);
         Assert.Equal("COMPLETED", p.GetProperty("status").GetString());
         Assert.Equal(charge, p.GetProperty("providerPaymentId").GetString());
-        await MoneyKit.AssertLedgerOkAsync(factory);
+        await MoneyTestData.AssertLedgerOkAsync(factory);
     }
 
     [Fact]
@@ -97,7 +97,7 @@ public sealed class StarsTests(PaymentsAppFactory factory) : IClassFixture<Payme
         var (id, user) = await NewInvoice(2m);
         var charge = "charge-" + Guid.NewGuid().ToString("N");
         await WithStars(s => s.CompleteStarsPaymentAsync(charge, $"pay:{id}", 100, default));
-        Assert.Equal(2_00, await MoneyKit.BalanceAsync(factory, user.Id));
+        Assert.Equal(2_00, await MoneyTestData.BalanceAsync(factory, user.Id));
         using var client = factory.AdminClient();
 
         var refund = await client.PostAsync($"/api/v1/admin/payments/{id}/refund", null);
@@ -106,12 +106,12 @@ public sealed class StarsTests(PaymentsAppFactory factory) : IClassFixture<Payme
         Assert.Equal("REFUNDED", (await refund.ReadJson()).GetProperty("status").GetString());
         var call = factory.Bot.CallsOf("refundStarPayment").Single(c => c.Str("telegram_payment_charge_id") == charge);
         Assert.Equal(user.ExternalId, call.Str("user_id"));
-        Assert.Equal(0, await MoneyKit.BalanceAsync(factory, user.Id));
-        Assert.Contains(await PaymentTestKit.TextsToAsync(factory, user.ExternalId), t => t.Contains("refunded"));
+        Assert.Equal(0, await MoneyTestData.BalanceAsync(factory, user.Id));
+        Assert.Contains(await PaymentTestData.TextsToAsync(factory, user.ExternalId), t => t.Contains("refunded"));
 
         await (await client.PostAsync($"/api/v1/admin/payments/{id}/refund", null)).AssertProblem(409, "not_refundable");
         Assert.Single(factory.Bot.CallsOf("refundStarPayment"), c => c.Str("telegram_payment_charge_id") == charge);
-        await MoneyKit.AssertLedgerOkAsync(factory);
+        await MoneyTestData.AssertLedgerOkAsync(factory);
     }
 
     [Fact]
@@ -131,9 +131,9 @@ public sealed class StarsTests(PaymentsAppFactory factory) : IClassFixture<Payme
         await (await client.PostAsync($"/api/v1/admin/payments/{id}/refund", null)).AssertProblem(409, "insufficient_funds");
 
         Assert.DoesNotContain(factory.Bot.CallsOf("refundStarPayment"), c => c.Str("telegram_payment_charge_id") == charge);
-        Assert.Equal("COMPLETED", (await PaymentTestKit.GetPaymentAsync(factory, id)).GetProperty("status").GetString());
-        Assert.Equal(50, await MoneyKit.BalanceAsync(factory, user.Id));
-        await MoneyKit.AssertLedgerOkAsync(factory);
+        Assert.Equal("COMPLETED", (await PaymentTestData.GetPaymentAsync(factory, id)).GetProperty("status").GetString());
+        Assert.Equal(50, await MoneyTestData.BalanceAsync(factory, user.Id));
+        await MoneyTestData.AssertLedgerOkAsync(factory);
     }
 
     [Fact]
@@ -146,8 +146,8 @@ public sealed class StarsTests(PaymentsAppFactory factory) : IClassFixture<Payme
 
         await (await client.PostAsync($"/api/v1/admin/payments/{id}/refund", null)).AssertProblem(502, "provider_failed");
 
-        Assert.Equal("COMPLETED", (await PaymentTestKit.GetPaymentAsync(factory, id)).GetProperty("status").GetString());
-        Assert.Equal(1_00, await MoneyKit.BalanceAsync(factory, user.Id));
-        await MoneyKit.AssertLedgerOkAsync(factory);
+        Assert.Equal("COMPLETED", (await PaymentTestData.GetPaymentAsync(factory, id)).GetProperty("status").GetString());
+        Assert.Equal(1_00, await MoneyTestData.BalanceAsync(factory, user.Id));
+        await MoneyTestData.AssertLedgerOkAsync(factory);
     }
 }

@@ -51,16 +51,16 @@ public sealed class StripeTests(PaymentsAppFactory factory) : IClassFixture<Paym
 
     private async Task<(long Id, string Session, Bazaar.Server.Data.ChatUser User)> NewCheckout(decimal amount = 12.34m)
     {
-        var user = await MoneyKit.CreateUserAsync(factory);
-        var p = await PaymentTestKit.CreatePaymentAsync(factory, user.Id, "stripe", amount);
+        var user = await MoneyTestData.CreateUserAsync(factory);
+        var p = await PaymentTestData.CreatePaymentAsync(factory, user.Id, "stripe", amount);
         return (p.GetProperty("id").GetInt64(), p.GetProperty("providerPaymentId").GetString()!, user);
     }
 
     [Fact]
     public async Task Creating_a_payment_opens_a_Checkout_Session_and_returns_its_link()
     {
-        var user = await MoneyKit.CreateUserAsync(factory);
-        var p = await PaymentTestKit.CreatePaymentAsync(factory, user.Id, "stripe", 12.34m);
+        var user = await MoneyTestData.CreateUserAsync(factory);
+        var p = await PaymentTestData.CreatePaymentAsync(factory, user.Id, "stripe", 12.34m);
         var id = p.GetProperty("id").GetInt64();
 
         var call = factory.Stripe.Sessions.Single(s => s.Form.GetValueOrDefault("client_reference_id") == id.ToString());
@@ -82,15 +82,15 @@ public sealed class StripeTests(PaymentsAppFactory factory) : IClassFixture<Paym
 
         var first = await PostWebhook(payload, Sign(payload, Now));
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
-        Assert.Equal("COMPLETED", (await PaymentTestKit.GetPaymentAsync(factory, id)).GetProperty("status").GetString());
-        Assert.Equal(12_34, await MoneyKit.BalanceAsync(factory, user.Id));
+        Assert.Equal("COMPLETED", (await PaymentTestData.GetPaymentAsync(factory, id)).GetProperty("status").GetString());
+        Assert.Equal(12_34, await MoneyTestData.BalanceAsync(factory, user.Id));
 
         Assert.Equal(HttpStatusCode.OK, (await PostWebhook(payload, Sign(payload, Now))).StatusCode);
         var other = EventJson("evt_" + Guid.NewGuid().ToString("N"), "checkout.session.async_payment_succeeded", session, "paid", Now);
         Assert.Equal(HttpStatusCode.OK, (await PostWebhook(other, Sign(other, Now))).StatusCode);
-        Assert.Equal(12_34, await MoneyKit.BalanceAsync(factory, user.Id));
-        Assert.Single(await PaymentTestKit.TextsToAsync(factory, user.ExternalId));
-        await MoneyKit.AssertLedgerOkAsync(factory);
+        Assert.Equal(12_34, await MoneyTestData.BalanceAsync(factory, user.Id));
+        Assert.Single(await PaymentTestData.TextsToAsync(factory, user.ExternalId));
+        await MoneyTestData.AssertLedgerOkAsync(factory);
     }
 
     [Fact]
@@ -103,8 +103,8 @@ public sealed class StripeTests(PaymentsAppFactory factory) : IClassFixture<Paym
         var responses = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => PostWebhook(payload, signature)));
 
         Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
-        Assert.Equal(50_00, await MoneyKit.BalanceAsync(factory, user.Id));
-        await MoneyKit.AssertLedgerOkAsync(factory);
+        Assert.Equal(50_00, await MoneyTestData.BalanceAsync(factory, user.Id));
+        await MoneyTestData.AssertLedgerOkAsync(factory);
     }
 
     [Fact]
@@ -118,9 +118,9 @@ public sealed class StripeTests(PaymentsAppFactory factory) : IClassFixture<Paym
         await (await PostWebhook(payload.Replace("\"paid\"", "\"paid\" "), Sign(payload, Now))).AssertProblem(400, "bad_signature");
         await (await PostWebhook(payload, "")).AssertProblem(400, "bad_signature");
 
-        Assert.Equal("PENDING", (await PaymentTestKit.GetPaymentAsync(factory, id)).GetProperty("status").GetString());
-        Assert.Equal(0, await MoneyKit.BalanceAsync(factory, user.Id));
-        await MoneyKit.AssertLedgerOkAsync(factory);
+        Assert.Equal("PENDING", (await PaymentTestData.GetPaymentAsync(factory, id)).GetProperty("status").GetString());
+        Assert.Equal(0, await MoneyTestData.BalanceAsync(factory, user.Id));
+        await MoneyTestData.AssertLedgerOkAsync(factory);
     }
 
     [Fact]
@@ -129,24 +129,24 @@ public sealed class StripeTests(PaymentsAppFactory factory) : IClassFixture<Paym
         var (id, session, user) = await NewCheckout(20m);
         var completed = EventJson("evt_" + Guid.NewGuid().ToString("N"), "checkout.session.completed", session, "unpaid", Now);
         Assert.Equal(HttpStatusCode.OK, (await PostWebhook(completed, Sign(completed, Now))).StatusCode);
-        Assert.Equal("PENDING", (await PaymentTestKit.GetPaymentAsync(factory, id)).GetProperty("status").GetString());
+        Assert.Equal("PENDING", (await PaymentTestData.GetPaymentAsync(factory, id)).GetProperty("status").GetString());
 
         var succeeded = EventJson("evt_" + Guid.NewGuid().ToString("N"), "checkout.session.async_payment_succeeded", session, "paid", Now);
         Assert.Equal(HttpStatusCode.OK, (await PostWebhook(succeeded, Sign(succeeded, Now))).StatusCode);
-        Assert.Equal(20_00, await MoneyKit.BalanceAsync(factory, user.Id));
+        Assert.Equal(20_00, await MoneyTestData.BalanceAsync(factory, user.Id));
 
         var (failedId, failedSession, failedUser) = await NewCheckout(7m);
         var failed = EventJson("evt_" + Guid.NewGuid().ToString("N"), "checkout.session.async_payment_failed", failedSession, "unpaid", Now);
         Assert.Equal(HttpStatusCode.OK, (await PostWebhook(failed, Sign(failed, Now))).StatusCode);
-        Assert.Equal("FAILED", (await PaymentTestKit.GetPaymentAsync(factory, failedId)).GetProperty("status").GetString());
-        Assert.Equal(0, await MoneyKit.BalanceAsync(factory, failedUser.Id));
-        await MoneyKit.AssertLedgerOkAsync(factory);
+        Assert.Equal("FAILED", (await PaymentTestData.GetPaymentAsync(factory, failedId)).GetProperty("status").GetString());
+        Assert.Equal(0, await MoneyTestData.BalanceAsync(factory, failedUser.Id));
+        await MoneyTestData.AssertLedgerOkAsync(factory);
     }
 
     [Fact]
     public async Task When_Stripe_refuses_the_session_the_payment_fails_with_a_502()
     {
-        var user = await MoneyKit.CreateUserAsync(factory);
+        var user = await MoneyTestData.CreateUserAsync(factory);
         factory.Stripe.FailNext = true;
         using var client = factory.AdminClient();
         var response = await client.PostJson("/api/v1/payments", new { userId = user.Id, method = "stripe", amount = 3m });

@@ -21,66 +21,66 @@ public sealed class LedgerTests(AppFactory factory) : IClassFixture<AppFactory>
     [Fact]
     public async Task A_transfer_moves_money_with_balanced_entries_and_cached_balances()
     {
-        var a = await MoneyKit.CreateUserAsync(factory);
-        var b = await MoneyKit.CreateUserAsync(factory);
+        var a = await MoneyTestData.CreateUserAsync(factory);
+        var b = await MoneyTestData.CreateUserAsync(factory);
         Assert.True((await Fund(a.Id, 10_00)).Ok);
 
         var r = await WithLedger(l => l.TransferAsync(AccountRef.Wallet(a.Id), AccountRef.Wallet(b.Id), 2_50, "USD", "transfer", null, default));
 
         Assert.True(r.Ok);
-        Assert.Equal(7_50, await MoneyKit.BalanceAsync(factory, a.Id));
-        Assert.Equal(2_50, await MoneyKit.BalanceAsync(factory, b.Id));
+        Assert.Equal(7_50, await MoneyTestData.BalanceAsync(factory, a.Id));
+        Assert.Equal(2_50, await MoneyTestData.BalanceAsync(factory, b.Id));
         var entries = await factory.WithDb(db => db.LedgerEntries.Where(e => e.TransactionId == r.TransactionId).ToListAsync());
         Assert.Equal(2, entries.Count);
         Assert.Equal(0, entries.Sum(e => e.Amount));
-        await MoneyKit.AssertLedgerOkAsync(factory);
+        await MoneyTestData.AssertLedgerOkAsync(factory);
     }
 
     [Fact]
     public async Task A_wallet_cannot_go_below_zero_and_a_refused_debit_leaves_no_trace()
     {
-        var a = await MoneyKit.CreateUserAsync(factory);
+        var a = await MoneyTestData.CreateUserAsync(factory);
         await Fund(a.Id, 1_00);
         var before = await factory.WithDb(db => db.LedgerTransactions.CountAsync());
 
         var r = await WithLedger(l => l.TransferAsync(AccountRef.Wallet(a.Id), AccountRef.SalesRevenue, 1_01, "USD", "purchase", null, default));
 
         Assert.Equal(PostError.InsufficientFunds, r.Error);
-        Assert.Equal(1_00, await MoneyKit.BalanceAsync(factory, a.Id));
+        Assert.Equal(1_00, await MoneyTestData.BalanceAsync(factory, a.Id));
         Assert.Equal(before, await factory.WithDb(db => db.LedgerTransactions.CountAsync()));
-        await MoneyKit.AssertLedgerOkAsync(factory);
+        await MoneyTestData.AssertLedgerOkAsync(factory);
     }
 
     [Fact]
     public async Task Unbalanced_and_unknown_currency_postings_are_refused()
     {
-        var a = await MoneyKit.CreateUserAsync(factory);
+        var a = await MoneyTestData.CreateUserAsync(factory);
         var unbalanced = await WithLedger(l => l.PostAsync(new Posting("x", "USD",
             [new Leg(AccountRef.SalesRevenue, -5), new Leg(AccountRef.Wallet(a.Id), 4)]), default));
         var unknown = await WithLedger(l => l.TransferAsync(AccountRef.SalesRevenue, AccountRef.Wallet(a.Id), 5, "XYZ", "x", null, default));
         Assert.Equal(PostError.Unbalanced, unbalanced.Error);
         Assert.Equal(PostError.UnknownCurrency, unknown.Error);
-        await MoneyKit.AssertLedgerOkAsync(factory);
+        await MoneyTestData.AssertLedgerOkAsync(factory);
     }
 
     [Fact]
     public async Task A_posting_with_the_same_external_reference_happens_once_even_concurrently()
     {
-        var a = await MoneyKit.CreateUserAsync(factory);
+        var a = await MoneyTestData.CreateUserAsync(factory);
         var reference = $"test:{Guid.NewGuid():N}";
         var results = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => Task.Run(() =>
             WithLedger(l => l.TransferAsync(AccountRef.DepositsClearing("test"), AccountRef.Wallet(a.Id), 3_00, "USD", "deposit", reference, default)))));
 
         Assert.Equal(1, results.Count(r => r.Ok));
         Assert.All(results.Where(r => !r.Ok), r => Assert.Equal(PostError.Duplicate, r.Error));
-        Assert.Equal(3_00, await MoneyKit.BalanceAsync(factory, a.Id));
-        await MoneyKit.AssertLedgerOkAsync(factory);
+        Assert.Equal(3_00, await MoneyTestData.BalanceAsync(factory, a.Id));
+        await MoneyTestData.AssertLedgerOkAsync(factory);
     }
 
     [Fact]
     public async Task Twenty_concurrent_debits_where_three_fit_leave_exactly_three_through()
     {
-        var a = await MoneyKit.CreateUserAsync(factory);
+        var a = await MoneyTestData.CreateUserAsync(factory);
         await Fund(a.Id, 100_00);
 
         var results = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => Task.Run(() =>
@@ -88,15 +88,15 @@ public sealed class LedgerTests(AppFactory factory) : IClassFixture<AppFactory>
 
         Assert.Equal(3, results.Count(r => r.Ok));
         Assert.Equal(17, results.Count(r => r.Error == PostError.InsufficientFunds));
-        Assert.Equal(10_00, await MoneyKit.BalanceAsync(factory, a.Id));
-        await MoneyKit.AssertLedgerOkAsync(factory);
+        Assert.Equal(10_00, await MoneyTestData.BalanceAsync(factory, a.Id));
+        await MoneyTestData.AssertLedgerOkAsync(factory);
     }
 
     [Fact]
     public async Task Opposite_concurrent_transfers_between_two_wallets_neither_deadlock_nor_lose_money()
     {
-        var a = await MoneyKit.CreateUserAsync(factory);
-        var b = await MoneyKit.CreateUserAsync(factory);
+        var a = await MoneyTestData.CreateUserAsync(factory);
+        var b = await MoneyTestData.CreateUserAsync(factory);
         await Fund(a.Id, 50_00);
         await Fund(b.Id, 50_00);
 
@@ -104,14 +104,14 @@ public sealed class LedgerTests(AppFactory factory) : IClassFixture<AppFactory>
             ? WithLedger(l => l.TransferAsync(AccountRef.Wallet(a.Id), AccountRef.Wallet(b.Id), 1_00, "USD", "transfer", null, default))
             : WithLedger(l => l.TransferAsync(AccountRef.Wallet(b.Id), AccountRef.Wallet(a.Id), 1_00, "USD", "transfer", null, default)))));
 
-        Assert.Equal(100_00, await MoneyKit.BalanceAsync(factory, a.Id) + await MoneyKit.BalanceAsync(factory, b.Id));
-        await MoneyKit.AssertLedgerOkAsync(factory);
+        Assert.Equal(100_00, await MoneyTestData.BalanceAsync(factory, a.Id) + await MoneyTestData.BalanceAsync(factory, b.Id));
+        await MoneyTestData.AssertLedgerOkAsync(factory);
     }
 
     [Fact]
     public async Task Concurrent_HTTP_debits_over_the_balance_get_409_and_only_the_ones_that_fit_succeed()
     {
-        var a = await MoneyKit.CreateUserAsync(factory);
+        var a = await MoneyTestData.CreateUserAsync(factory);
         using var client = factory.AdminClient();
         var credit = await client.PostJson($"/api/v1/admin/wallets/{a.Id}/adjust", new { amount = 10.00m, currency = "USD", reason = "opening balance" });
         Assert.Equal(HttpStatusCode.OK, credit.StatusCode);
@@ -121,14 +121,14 @@ public sealed class LedgerTests(AppFactory factory) : IClassFixture<AppFactory>
 
         Assert.Equal(3, responses.Count(r => r.StatusCode == HttpStatusCode.OK));
         foreach (var r in responses.Where(r => r.StatusCode != HttpStatusCode.OK)) await r.AssertProblem(409, "insufficient_funds");
-        Assert.Equal(1_00, await MoneyKit.BalanceAsync(factory, a.Id));
-        await MoneyKit.AssertLedgerOkAsync(factory);
+        Assert.Equal(1_00, await MoneyTestData.BalanceAsync(factory, a.Id));
+        await MoneyTestData.AssertLedgerOkAsync(factory);
     }
 
     [Fact]
     public async Task An_adjustment_needs_a_reason_and_is_attributed_to_the_caller()
     {
-        var a = await MoneyKit.CreateUserAsync(factory);
+        var a = await MoneyTestData.CreateUserAsync(factory);
         using var client = factory.AdminClient();
 
         await (await client.PostJson($"/api/v1/admin/wallets/{a.Id}/adjust", new { amount = 5m, currency = "USD", reason = " " })).AssertProblem(400, "reason_required");
@@ -145,7 +145,7 @@ public sealed class LedgerTests(AppFactory factory) : IClassFixture<AppFactory>
         Assert.Equal("adjustment", movement.GetProperty("kind").GetString());
         Assert.Equal("goodwill for late delivery", movement.GetProperty("reason").GetString());
         Assert.Contains("bootstrap", movement.GetProperty("createdBy").GetString());
-        await MoneyKit.AssertLedgerOkAsync(factory);
+        await MoneyTestData.AssertLedgerOkAsync(factory);
     }
 
     [Fact]
@@ -171,10 +171,10 @@ public sealed class LedgerVerifyTests
         await ((IAsyncLifetime)factory).InitializeAsync();
         try
         {
-            var a = await MoneyKit.CreateUserAsync(factory);
+            var a = await MoneyTestData.CreateUserAsync(factory);
             using var client = factory.AdminClient();
             await client.PostJson($"/api/v1/admin/wallets/{a.Id}/adjust", new { amount = 10m, currency = "USD", reason = "seed" });
-            await MoneyKit.AssertLedgerOkAsync(factory);
+            await MoneyTestData.AssertLedgerOkAsync(factory);
 
             var key = $"wallet:{a.Id}";
             await factory.WithDb(db => db.LedgerAccounts.Where(x => x.Key == key).ExecuteUpdateAsync(s => s.SetProperty(x => x.Balance, 999)));

@@ -1,5 +1,4 @@
 using System.Net;
-using Bazaar.Tests.Conversations;
 using Bazaar.Tests.Infrastructure;
 using Bazaar.Tests.Payments;
 using Microsoft.EntityFrameworkCore;
@@ -32,7 +31,7 @@ public sealed class WalletBotTests(DepositBotAppFactory app) : IClassFixture<Dep
         var text = (await app.LastPayload(tg, "sendMessage"))["text"]!.GetValue<string>();
         Assert.Contains("Balance: <b>20.00 USD</b>", text);
         Assert.Contains("+20.00 USD · Adjustment", text);
-        await MoneyKit.AssertLedgerOkAsync(app);
+        await MoneyTestData.AssertLedgerOkAsync(app);
     }
 
     [Fact]
@@ -52,7 +51,7 @@ public sealed class WalletBotTests(DepositBotAppFactory app) : IClassFixture<Dep
         Assert.Contains("Баланс: <b>7.50 USD</b>", texts[1]);
         Assert.Contains("+7.50 USD · Корректировка", texts[2]);
         Assert.Equal("➕ Пополнить", (await app.LastPayload(tg, "sendMessage"))["reply_markup"]!["inline_keyboard"]![0]![0]!["text"]!.GetValue<string>());
-        await MoneyKit.AssertLedgerOkAsync(app);
+        await MoneyTestData.AssertLedgerOkAsync(app);
     }
 
     [Fact]
@@ -71,7 +70,7 @@ public sealed class WalletBotTests(DepositBotAppFactory app) : IClassFixture<Dep
         Assert.DoesNotContain("Credits", texts[0]);
         Assert.Contains("Balance: <b>3.00 USD</b>", texts[1]);
         Assert.EndsWith("Credits: 4", texts[1]);
-        await MoneyKit.AssertLedgerOkAsync(app);
+        await MoneyTestData.AssertLedgerOkAsync(app);
     }
 
     [Fact]

@@ -24,7 +24,7 @@ public sealed class WalletScreensTests(PaymentsAppFactory factory) : IClassFixtu
     [Fact]
     public async Task The_wallet_screen_shows_balance_recent_movements_and_a_deposit_button_in_the_users_language()
     {
-        var user = await MoneyKit.CreateUserAsync(factory, "ru");
+        var user = await MoneyTestData.CreateUserAsync(factory, "ru");
         await Credit(user.Id, 12_50);
         await using (var scope = factory.Services.CreateAsyncScope())
             await scope.ServiceProvider.GetRequiredService<Ledger>()
@@ -39,13 +39,13 @@ public sealed class WalletScreensTests(PaymentsAppFactory factory) : IClassFixtu
         var button = screen.Keyboard!.InlineKeyboard.SelectMany(r => r).Single();
         Assert.Equal("➕ Пополнить", button.Text);
         Assert.Equal("wallet:deposit", button.CallbackData);
-        await MoneyKit.AssertLedgerOkAsync(factory);
+        await MoneyTestData.AssertLedgerOkAsync(factory);
     }
 
     [Fact]
     public async Task An_empty_wallet_says_so_and_balance_text_lists_each_currency()
     {
-        var user = await MoneyKit.CreateUserAsync(factory);
+        var user = await MoneyTestData.CreateUserAsync(factory);
         var empty = await WithScreens(s => s.WalletAsync(user.Id, default));
         Assert.Contains("Your wallet is empty.", empty.Text);
         Assert.Contains("No movements yet.", empty.Text);
@@ -54,7 +54,7 @@ public sealed class WalletScreensTests(PaymentsAppFactory factory) : IClassFixtu
         var balance = await WithScreens(s => s.BalanceTextAsync(user.Id, default));
         Assert.Contains("Your balance", balance);
         Assert.Contains("7.05 USD", balance);
-        await MoneyKit.AssertLedgerOkAsync(factory);
+        await MoneyTestData.AssertLedgerOkAsync(factory);
     }
 
     [Fact]

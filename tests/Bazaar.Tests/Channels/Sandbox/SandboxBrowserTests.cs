@@ -1,6 +1,5 @@
 using Bazaar.Server.Data;
 using Bazaar.Server.Payments;
-using Bazaar.Tests.Conversations;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.EntityFrameworkCore;

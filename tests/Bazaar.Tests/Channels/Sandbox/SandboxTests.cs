@@ -3,7 +3,6 @@ using System.Text.Json.Nodes;
 using Bazaar.Server.Channels;
 using Bazaar.Server.Conversations;
 using Bazaar.Server.Data;
-using Bazaar.Tests.Conversations;
 using Bazaar.Tests.Infrastructure;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.EntityFrameworkCore;

@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using Bazaar.Server.Channels.Telegram;
 using Bazaar.Server.Conversations;
-using Bazaar.Tests.Conversations;
 using Bazaar.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 

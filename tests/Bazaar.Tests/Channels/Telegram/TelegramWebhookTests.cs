@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using Bazaar.Server.Conversations;
-using Bazaar.Tests.Conversations;
 using Bazaar.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 

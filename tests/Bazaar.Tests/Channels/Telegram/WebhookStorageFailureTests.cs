@@ -1,4 +1,3 @@
-using Bazaar.Tests.Conversations;
 using Bazaar.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 

@@ -5,27 +5,27 @@ using Bazaar.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Bazaar.Tests.Channels;
+namespace Bazaar.Tests.Infrastructure;
 
 /// <summary>A server whose Telegram client points at a fresh fake Bot API, with helpers to enqueue and inspect the outbox.</summary>
-public sealed class OutboxHarness : IAsyncDisposable
+public sealed class OutboxAppHost : IAsyncDisposable
 {
     public FakeBotApi Api { get; }
     public AppFactory App { get; }
     private readonly bool _ownsApi;
 
-    private OutboxHarness(FakeBotApi api, AppFactory app, bool ownsApi)
+    private OutboxAppHost(FakeBotApi api, AppFactory app, bool ownsApi)
     {
         Api = api;
         App = app;
         _ownsApi = ownsApi;
     }
 
-    public static async Task<OutboxHarness> StartAsync(params (string Key, string Value)[] settings) =>
+    public static async Task<OutboxAppHost> StartAsync(params (string Key, string Value)[] settings) =>
         await StartAsync(null, null, settings);
 
     /// <summary>Starts a server; with <paramref name="database"/> it shares another server's database (a second process or a restart).</summary>
-    public static async Task<OutboxHarness> StartAsync(FakeBotApi? api, TestDatabase? database, params (string Key, string Value)[] settings)
+    public static async Task<OutboxAppHost> StartAsync(FakeBotApi? api, TestDatabase? database, params (string Key, string Value)[] settings)
     {
         var ownsApi = api is null;
         api ??= await FakeBotApi.StartAsync();
@@ -35,7 +35,7 @@ public sealed class OutboxHarness : IAsyncDisposable
         await app.InitializeAsync();
         // Start-up may call the Bot API itself (getMe, setMyCommands); the tests look at what the outbox sends.
         api.Clear();
-        return new OutboxHarness(api, app, ownsApi);
+        return new OutboxAppHost(api, app, ownsApi);
     }
 
     public OutboxSender Sender => App.Services.GetRequiredService<OutboxSender>();

@@ -7,7 +7,7 @@ using Bazaar.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Bazaar.Tests.Conversations;
+namespace Bazaar.Tests.Infrastructure;
 
 /// <summary>
 /// The server with a Telegram bot pointed at a <see cref="FakeBotApi"/>, a webhook secret, a few test routes,

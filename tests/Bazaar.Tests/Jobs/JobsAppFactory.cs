@@ -11,7 +11,7 @@ namespace Bazaar.Tests.Jobs;
 /// The server with its own job host switched off, so tests step workers and schedulers themselves, and with
 /// test job types whose handlers record what ran.
 /// </summary>
-public class JobsFactory : AppFactory
+public class JobsAppFactory : AppFactory
 {
     public const string Record = "test.record";
     public const string Fail = "test.fail";
@@ -23,7 +23,7 @@ public class JobsFactory : AppFactory
 
     public JobLog Log { get; } = new();
 
-    public JobsFactory()
+    public JobsAppFactory()
     {
         With("Jobs:Enabled", "false");
         With("Jobs:LeaseSeconds", "60");
@@ -127,7 +127,7 @@ public sealed class JobLog
 public sealed class RecordingHandler(JobLog log, JobQueue queue) : IJobHandler
 {
     public Task HandleAsync(JobContext job, CancellationToken ct) =>
-        log.RunAsync(job, job.Type == JobsFactory.Limited ? TimeSpan.FromMilliseconds(15) : TimeSpan.Zero);
+        log.RunAsync(job, job.Type == JobsAppFactory.Limited ? TimeSpan.FromMilliseconds(15) : TimeSpan.Zero);
 
     public Task OnFailedAsync(JobContext job, string error, CancellationToken ct) => log.OnFailedAsync(queue, job, error);
 }
@@ -181,7 +181,7 @@ public sealed class RefundableHandler(JobLog log, JobQueue queue) : JobHandler<P
     public override Task OnCancelledAsync(Purchase payload, JobContext job, CancellationToken ct)
     {
         if (payload.Buyer == "explode") throw new InvalidOperationException("refund failed");
-        queue.Enqueue(JobsFactory.Record, new { refundOf = job.Id, payload.AmountMinor }, new EnqueueOptions { IdempotencyKey = $"refund:{job.Id}" });
+        queue.Enqueue(JobsAppFactory.Record, new { refundOf = job.Id, payload.AmountMinor }, new EnqueueOptions { IdempotencyKey = $"refund:{job.Id}" });
         return Task.CompletedTask;
     }
 }
@@ -189,9 +189,9 @@ public sealed class RefundableHandler(JobLog log, JobQueue queue) : JobHandler<P
 /// <summary>A fresh server and database for each test (xunit makes a class instance per test).</summary>
 public abstract class JobsTest : IAsyncLifetime
 {
-    protected JobsFactory F { get; private set; } = null!;
+    protected JobsAppFactory F { get; private set; } = null!;
 
-    protected virtual JobsFactory CreateFactory() => new();
+    protected virtual JobsAppFactory CreateFactory() => new();
 
     public async Task InitializeAsync()
     {

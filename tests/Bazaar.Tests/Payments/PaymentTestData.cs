@@ -6,7 +6,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Bazaar.Tests.Payments;
 
-public static class PaymentTestKit
+public static class PaymentTestData
 {
     public static async Task<JsonElement> CreatePaymentAsync(AppFactory factory, long userId, string method, decimal amount, string? currency = "USD")
     {

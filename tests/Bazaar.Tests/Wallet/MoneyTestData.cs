@@ -5,7 +5,7 @@ using Bazaar.Tests.Infrastructure;
 namespace Bazaar.Tests.Wallet;
 
 /// <summary>Shared steps for money tests: make a chat user, and check the ledger invariant afterwards.</summary>
-public static class MoneyKit
+public static class MoneyTestData
 {
     private static long _nextExternalId = Random.Shared.NextInt64(1_000_000, 9_000_000);
 
