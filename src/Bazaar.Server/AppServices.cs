@@ -4,6 +4,7 @@ using Bazaar.Server.Channels;
 using Bazaar.Server.Channels.Sandbox;
 using Bazaar.Server.Channels.Telegram;
 using Bazaar.Server.Conversations;
+using Bazaar.Server.Dashboard;
 using Bazaar.Server.Data;
 using Bazaar.Server.Hosting;
 using Bazaar.Server.Jobs;
@@ -35,6 +36,7 @@ public static class AppServices
         services.AddJobs(config);
         services.AddWallet(config);
         services.AddPayments(config);
+        services.AddDashboard(config);
         // Demo data goes last, after every feature's own start-up seeds.
         services.AddScoped<IStartupSeed, DemoData>();
         return services;
@@ -57,6 +59,7 @@ public static class AppServices
         app.MapJobsApi();
         app.MapWalletApi();
         app.MapPaymentsApi();
+        app.MapDashboard();
 
         app.MapGet("/", (IServiceProvider sp) => Results.Redirect(SandboxModule.IsEnabled(sp) ? "/sandbox" : "/api-docs")).ExcludeFromDescription();
         return app;

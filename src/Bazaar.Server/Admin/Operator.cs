@@ -11,6 +11,23 @@ public sealed class Operator
     public required string PasswordHash { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime? LastLoginAt { get; set; }
+    /// <summary>owner, manager or support (<see cref="OperatorRoles"/>).</summary>
+    public string Role { get; set; } = OperatorRoles.Support;
+    /// <summary>Set by the owner; a disabled operator cannot sign in and their open sessions end.</summary>
+    public DateTime? DisabledAt { get; set; }
+    /// <summary>Wrong passwords since the last successful sign-in; at the limit the account is locked for a while.</summary>
+    public int FailedSignIns { get; set; }
+    public DateTime? LockedUntil { get; set; }
+}
+
+/// <summary>The dashboard roles, as stored in operators.Role.</summary>
+public static class OperatorRoles
+{
+    public const string Owner = "owner";
+    public const string Manager = "manager";
+    public const string Support = "support";
+    public static readonly string[] All = [Owner, Manager, Support];
+    public static bool IsValid(string? role) => role is Owner or Manager or Support;
 }
 
 /// <summary>A key for the REST API. Only a SHA-256 hash of its secret part is stored.</summary>
@@ -34,6 +51,7 @@ internal sealed class OperatorMap : IEntityTypeConfiguration<Operator>
         b.ToTable("operators");
         b.Property(o => o.Username).HasMaxLength(64);
         b.Property(o => o.PasswordHash).HasMaxLength(256);
+        b.Property(o => o.Role).HasMaxLength(16).HasDefaultValue(OperatorRoles.Owner);
         b.HasIndex(o => o.Username).IsUnique();
     }
 }

@@ -18,6 +18,7 @@ internal sealed class OperatorSeed(IOptions<AdminOptions> options, TimeProvider 
             Username = o.Username.Trim(),
             PasswordHash = PasswordHash.Create(o.Password),
             CreatedAt = clock.GetUtcNow().UtcDateTime,
+            Role = OperatorRoles.Owner,
         });
         try
         {

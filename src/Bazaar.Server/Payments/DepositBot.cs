@@ -227,7 +227,7 @@ public static class DepositBot
 
     private static string Operator(BotContext ctx) => $"{ctx.Channel}:{ctx.User.ExternalId} ({ctx.User.DisplayName})";
 
-    private static async Task ListPending(BotContext ctx)
+    internal static async Task ListPending(BotContext ctx)
     {
         if (!ctx.IsAdmin)
         {

@@ -1,0 +1,106 @@
+using System.Reflection;
+using Bazaar.Server.Conversations;
+using Microsoft.AspNetCore.Antiforgery;
+
+namespace Bazaar.Server.Dashboard;
+
+/// <summary>
+/// The operators' web dashboard at /admin: server-rendered pages (minimal API returning HTML), htmx and Chart.js
+/// served from the server itself, cookie sign-in with the operator accounts, three roles, and an audit log.
+/// </summary>
+public static class DashboardModule
+{
+    public static IServiceCollection AddDashboard(this IServiceCollection services, IConfiguration config)
+    {
+        services.AddHttpContextAccessor();
+        DashboardAuth.Add(services, config);
+        services.AddScoped<AuditLog>();
+        services.AddSingleton<LedgerCheckStatus>();
+        services.AddScoped<AdminBot>();
+        services.AddBotRoutes(r =>
+        {
+            r.Use(UserBans.Middleware);
+            AdminBot.Register(r);
+        });
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapDashboard(this IEndpointRouteBuilder app)
+    {
+        var root = app.MapGroup("/admin").ExcludeFromDescription();
+        root.MapGet("/assets/{file}", Asset).AllowAnonymous();
+        root.MapGet("/signin", SignInPages.Form).AllowAnonymous();
+        root.MapPost("/signin", SignInPages.Submit).AllowAnonymous().AddEndpointFilter(RequireAntiforgery);
+
+        var any = root.MapGroup("").RequireAuthorization(DashboardAuth.Any);
+        var manage = root.MapGroup("").RequireAuthorization(DashboardAuth.Manage);
+        var owner = root.MapGroup("").RequireAuthorization(DashboardAuth.Owner);
+        foreach (var g in new[] { any, manage, owner }) g.AddEndpointFilter(RequireAntiforgery);
+
+        any.MapPost("/signout", SignInPages.SignOut);
+        any.MapGet("/", OverviewPage.Show);
+        any.MapGet("/overview/pending", OverviewPage.Pending);
+
+        any.MapGet("/payments", PaymentsPages.Show);
+        any.MapGet("/payments/{id:long}/proof", PaymentsPages.Proof);
+        any.MapPost("/deposits/{id:long}/approve", PaymentsPages.Approve);
+        any.MapPost("/deposits/{id:long}/reject", PaymentsPages.Reject);
+        manage.MapPost("/payments/{id:long}/refund", PaymentsPages.Refund);
+        any.MapGet("/ledger", PaymentsPages.Ledger);
+
+        any.MapGet("/users", UsersPages.List);
+        any.MapGet("/users/{id:long}", UsersPages.Profile);
+        owner.MapPost("/users/{id:long}/adjust", UsersPages.Adjust);
+        manage.MapPost("/users/{id:long}/block", UsersPages.Block);
+        manage.MapPost("/users/{id:long}/unblock", UsersPages.Unblock);
+
+        any.MapGet("/events", OperationsPages.Events);
+        manage.MapPost("/events/{id:long}/retry", OperationsPages.RetryEvent);
+        any.MapGet("/jobs", OperationsPages.Jobs);
+        manage.MapPost("/jobs/{id:long}/retry", OperationsPages.RetryJob);
+        manage.MapPost("/jobs/{id:long}/cancel", OperationsPages.CancelJob);
+        any.MapGet("/outbox", OperationsPages.Outbox);
+        manage.MapPost("/outbox/{id:long}/retry", OperationsPages.RetryOutbox);
+
+        manage.MapGet("/audit", AuditPage.Show);
+
+        owner.MapGet("/settings", SettingsPages.Show);
+        owner.MapPost("/settings/api-keys", SettingsPages.CreateKey);
+        owner.MapPost("/settings/api-keys/{id:long}/revoke", SettingsPages.RevokeKey);
+        owner.MapPost("/settings/operators", SettingsPages.CreateOperator);
+        owner.MapPost("/settings/operators/{id:long}/disable", SettingsPages.DisableOperator);
+        owner.MapPost("/settings/operators/{id:long}/enable", SettingsPages.EnableOperator);
+        owner.MapPost("/settings/operators/{id:long}/role", SettingsPages.ChangeRole);
+        return app;
+    }
+
+    /// <summary>Every POST needs the form's anti-forgery token (cookie + field, or the X-CSRF-TOKEN header for htmx).</summary>
+    private static async ValueTask<object?> RequireAntiforgery(EndpointFilterInvocationContext ctx, EndpointFilterDelegate next)
+    {
+        var http = ctx.HttpContext;
+        if (HttpMethods.IsPost(http.Request.Method) &&
+            !await http.RequestServices.GetRequiredService<IAntiforgery>().IsRequestValidAsync(http))
+        {
+            return Html.Page(http, "The form has expired", "",
+                "<p>This form was opened too long ago or in another session. Go back, reload the page and try again.</p>", 400);
+        }
+        return await next(ctx);
+    }
+
+    private static readonly Dictionary<string, string> Types = new()
+    {
+        [".js"] = "text/javascript; charset=utf-8", [".css"] = "text/css; charset=utf-8",
+        [".txt"] = "text/plain; charset=utf-8", [".md"] = "text/plain; charset=utf-8",
+    };
+
+    private static IResult Asset(string file, HttpContext http)
+    {
+        var ext = Path.GetExtension(file);
+        if (!Types.TryGetValue(ext, out var type) || file.Contains('/') || file.Contains(".."))
+            return Results.NotFound();
+        var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("Bazaar.Server.Dashboard.assets." + file);
+        if (stream is null) return Results.NotFound();
+        http.Response.Headers.CacheControl = "public, max-age=3600";
+        return Results.Stream(stream, type);
+    }
+}
