@@ -1,0 +1,105 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Bazaar.Server.Admin;
+using Bazaar.Server.Data;
+using Bazaar.Server.Hosting;
+using Bazaar.Server.Payments;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.EntityFrameworkCore;
+
+namespace Bazaar.Tests.Dashboard;
+
+/// <summary>The server with the bot on a fake Bot API, manual bank deposits, and one operator per role.</summary>
+public class DashboardAppFactory : BotAppFactory
+{
+    public const string Password = "operator-pass-123";
+    public const string OwnerPassword = "owner-pass-123"; // AppFactory's Admin:Password, the seeded owner
+
+    public DashboardAppFactory()
+    {
+        With("Shop:Currency", "USD");
+        With("Payments:Manual:Instructions:Bank", "Transfer {amount} with the title {reference}.");
+        With("Dashboard:LockoutFailures", "5");
+        With("Dashboard:LockoutMinutes", "15");
+    }
+
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        await WithDb(async db =>
+        {
+            foreach (var role in new[] { OperatorRoles.Manager, OperatorRoles.Support })
+                db.Operators.Add(new Operator { Username = role, PasswordHash = PasswordHash.Create(Password), Role = role, CreatedAt = Clock.GetUtcNow().UtcDateTime });
+            await db.SaveChangesAsync();
+        });
+    }
+
+    public static string UsernameFor(string role) => role == OperatorRoles.Owner ? "owner" : role;
+    public static string PasswordFor(string role) => role == OperatorRoles.Owner ? OwnerPassword : Password;
+
+    /// <summary>A browser-like client: keeps cookies, does not follow redirects.</summary>
+    public HttpClient Browser() => CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+
+    public async Task<HttpClient> SignedIn(string role)
+    {
+        var c = Browser();
+        var r = await DashboardTestData.SignIn(c, UsernameFor(role), PasswordFor(role));
+        Assert.Equal(HttpStatusCode.Redirect, r.StatusCode);
+        return c;
+    }
+
+    public async Task<(long UserId, long PaymentId)> PendingDepositAsync(long amountMinor = 2500, string channel = ChatChannel.Telegram)
+    {
+        var external = Updates.NewUserId();
+        return await WithDb(async db =>
+        {
+            var user = new ChatUser { Channel = channel, ExternalId = external.ToString(), FirstName = "Dora", Username = $"dora{external}",
+                CreatedAt = Clock.GetUtcNow().UtcDateTime, LastSeenAt = Clock.GetUtcNow().UtcDateTime };
+            db.Users.Add(user);
+            await db.SaveChangesAsync();
+            var p = new Payment
+            {
+                UserId = user.Id, Method = PaymentMethod.ManualBank, Purpose = PaymentPurpose.WalletTopup, Amount = amountMinor, Currency = "USD",
+                PayAmount = amountMinor, PayCurrency = "USD", Reference = ManualTransfers.NewReference(), CreatedAt = Clock.GetUtcNow().UtcDateTime,
+                ProofFileId = "AgAD-proof-" + external, ProofKind = "photo", ProofAt = Clock.GetUtcNow().UtcDateTime,
+            };
+            db.Payments.Add(p);
+            await db.SaveChangesAsync();
+            return (user.Id, p.Id);
+        });
+    }
+}
+
+public static partial class DashboardTestData
+{
+    [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
+    private static partial Regex TokenPattern();
+
+    public static string Token(string html) => WebUtility.HtmlDecode(TokenPattern().Match(html).Groups[1].Value);
+
+    public static async Task<HttpResponseMessage> SignIn(HttpClient c, string username, string password, string? returnUrl = null)
+    {
+        var form = await (await c.GetAsync("/admin/signin")).Content.ReadAsStringAsync();
+        return await c.PostAsync("/admin/signin", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["__RequestVerificationToken"] = Token(form), ["username"] = username, ["password"] = password, ["returnUrl"] = returnUrl ?? "",
+        }));
+    }
+
+    /// <summary>Posts a form with a token taken from a page the signed-in operator can open.</summary>
+    public static async Task<HttpResponseMessage> PostForm(HttpClient c, string url, Dictionary<string, string>? fields = null, string tokenPage = "/admin")
+    {
+        var page = await c.GetAsync(tokenPage);
+        var html = await page.Content.ReadAsStringAsync();
+        var values = new Dictionary<string, string>(fields ?? []) { ["__RequestVerificationToken"] = Token(html) };
+        return await c.PostAsync(url, new FormUrlEncodedContent(values));
+    }
+
+    public static async Task<string> Flash(HttpClient c, HttpResponseMessage redirect)
+    {
+        Assert.Equal(HttpStatusCode.Redirect, redirect.StatusCode);
+        var html = await (await c.GetAsync(redirect.Headers.Location!.ToString())).Content.ReadAsStringAsync();
+        var m = Regex.Match(html, "<div class=\"flash[^\"]*\" role=\"status\">([^<]*)</div>");
+        return WebUtility.HtmlDecode(m.Groups[1].Value);
+    }
+}
