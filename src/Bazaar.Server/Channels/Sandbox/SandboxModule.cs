@@ -86,6 +86,7 @@ public static class SandboxModule
         await http.Request.Body.CopyToAsync(ms, ct);
         var (update, error) = TelegramWebhook.Parse(ms.GetBuffer().AsSpan(0, (int)ms.Length));
         if (update is null) return Problems.BadRequest("update_invalid", error!);
+        if (UpdateInfo.Of(update).Problem is { } odd) return Problems.BadRequest("update_malformed", odd);
         await inbox.AcceptAsync(InboundItem.Of(ChatChannel.Sandbox, BotId, update, Encoding.UTF8.GetString(ms.ToArray())));
         var row = await db.InboundUpdates.AsNoTracking()
             .Where(u => u.Channel == ChatChannel.Sandbox && u.BotId == BotId && u.UpdateId == update.Id)
