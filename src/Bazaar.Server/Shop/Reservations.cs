@@ -62,27 +62,37 @@ public sealed class Reservations(BazaarDb db, ShopTransaction shopTx, IOptions<S
             // The user's own lapsed holds free their slots now, whatever the clean-up job's schedule.
             await db.Reservations.Where(r => r.UserId == userId && r.Status == ReservationStatus.Active && r.ExpiresAt <= now)
                 .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, ReservationStatus.Expired).SetProperty(r => r.ClosedAt, now), ct);
-            var taken = await db.Reservations.Where(r => r.UserId == userId && r.Status == ReservationStatus.Active)
-                .Select(r => r.Slot).ToListAsync(ct);
-            var slot = Enumerable.Range(1, Math.Max(1, o.MaxActiveReservations)).FirstOrDefault(s => !taken.Contains(s));
-            if (slot == 0) return (new(null, ShopErrors.TooManyReservations), false);
-
-            var r = new Reservation
+            var max = Math.Max(1, o.MaxActiveReservations);
+            var tx = db.Database.CurrentTransaction!;
+            Reservation? r = null;
+            // A racing reserve of the same user may take the free slot first: the filtered unique index refuses the
+            // second, which then looks again (the winner is committed by then) until every slot is taken.
+            for (var attempt = 0; attempt < max && r is null; attempt++)
             {
-                UserId = userId, ProductId = productId, Slot = slot, OriginalPrice = price.Base, DiscountPercent = price.DiscountPercent,
-                FinalPrice = price.Final, Currency = price.Currency, CreatedAt = now, ExpiresAt = now.AddMinutes(o.ReservationMinutes),
-            };
-            db.Reservations.Add(r);
-            try
-            {
-                await db.SaveChangesAsync(ct);
+                var taken = await db.Reservations.Where(x => x.UserId == userId && x.Status == ReservationStatus.Active)
+                    .Select(x => x.Slot).ToListAsync(ct);
+                var slot = Enumerable.Range(1, max).FirstOrDefault(s => !taken.Contains(s));
+                if (slot == 0) break;
+                var candidate = new Reservation
+                {
+                    UserId = userId, ProductId = productId, Slot = slot, OriginalPrice = price.Base, DiscountPercent = price.DiscountPercent,
+                    FinalPrice = price.Final, Currency = price.Currency, CreatedAt = now, ExpiresAt = now.AddMinutes(o.ReservationMinutes),
+                };
+                await tx.CreateSavepointAsync("slot", ct);
+                db.Reservations.Add(candidate);
+                try
+                {
+                    await db.SaveChangesAsync(ct);
+                    await tx.ReleaseSavepointAsync("slot", ct);
+                    r = candidate;
+                }
+                catch (DbUpdateException e) when (DbErrors.IsUniqueViolation(e))
+                {
+                    db.Entry(candidate).State = EntityState.Detached;
+                    await tx.RollbackToSavepointAsync("slot", ct);
+                }
             }
-            catch (DbUpdateException e) when (DbErrors.IsUniqueViolation(e))
-            {
-                // The same user reserved in parallel and took the slot (the filtered unique index said so).
-                db.Entry(r).State = EntityState.Detached;
-                return (new(null, ShopErrors.TooManyReservations), false);
-            }
+            if (r is null) return (new(null, ShopErrors.TooManyReservations), false);
 
             if (hasStock)
             {
