@@ -67,13 +67,18 @@ public sealed class Purchase(BazaarDb db, ShopTransaction shopTx, Reservations r
         return credit;
     }
 
-    /// <summary>Null when the reservation can still be paid (for pre-checkout), else the error code.</summary>
-    public async Task<string?> CheckPayableAsync(string? reservationRef, long userId, CancellationToken ct)
+    /// <summary>
+    /// Null when the reservation can still be paid at this amount (payment creation and Stars' pre-checkout), else the
+    /// error code: a lapsed hold's quote is never accepted, the user presses Buy again for a new one.
+    /// </summary>
+    public async Task<string?> CheckPayableAsync(Payment payment, CancellationToken ct)
     {
-        if (!long.TryParse(reservationRef, out var rid)) return ShopErrors.ReservationNotFound;
-        var now = Now;
-        var ok = await db.Reservations.AnyAsync(r => r.Id == rid && r.UserId == userId && r.Status == ReservationStatus.Active && r.ExpiresAt > now, ct);
-        return ok ? null : ShopErrors.ReservationExpired;
+        if (!long.TryParse(payment.PurposeRef, out var rid)) return ShopErrors.ReservationNotFound;
+        var r = await db.Reservations.AsNoTracking().FirstOrDefaultAsync(x => x.Id == rid && x.UserId == payment.UserId, ct);
+        if (r is null) return ShopErrors.ReservationNotFound;
+        if (r.Status != ReservationStatus.Active || r.ExpiresAt <= Now) return ShopErrors.ReservationExpired;
+        if (r.FinalPrice != payment.Amount || !string.Equals(r.Currency, payment.Currency, StringComparison.OrdinalIgnoreCase)) return "price_mismatch";
+        return null;
     }
 
     private async Task<PurchaseResult> SellAsync(Reservation r, string paidWith, long? paymentId, bool lateAllowed, CancellationToken ct)
@@ -176,7 +181,7 @@ internal sealed class OrderPaymentFulfilment(Purchase purchase, Ledger ledger) :
     public PaymentPurpose Purpose => PaymentPurpose.Order;
 
     public Task<string?> CheckAvailableAsync(Payment payment, CancellationToken ct) =>
-        purchase.CheckPayableAsync(payment.PurposeRef, payment.UserId, ct);
+        purchase.CheckPayableAsync(payment, ct);
 
     public Task<PostResult> FulfilAsync(Payment payment, long amount, string currency, string externalRef, CancellationToken ct) =>
         purchase.FulfilPaymentAsync(payment, amount, currency, externalRef, ct);

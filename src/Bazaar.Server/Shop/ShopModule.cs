@@ -19,10 +19,10 @@ public static class ShopModule
         services.AddScoped<IPaymentFulfilment, OrderPaymentFulfilment>();
         services.AddScoped<IDemoSeed, ShopDemoSeed>();
         services.AddJobHandler<ReservationCleanupJob>(ReservationCleanupJob.JobType);
-        services.AddRecurringJob(ReservationCleanupJob.JobType, TimeSpan.FromMinutes(1), ReservationCleanupJob.JobType);
+        services.AddRecurringJob(ReservationCleanupJob.JobType, TimeSpan.FromMinutes(5), ReservationCleanupJob.JobType);
         services.AddJobHandler<InviteJob>(InviteJob.JobType);
         services.AddJobHandler<EntitlementExpiryJob>(EntitlementExpiryJob.JobType);
-        services.AddRecurringJob(EntitlementExpiryJob.JobType, TimeSpan.FromMinutes(1), EntitlementExpiryJob.JobType);
+        services.AddRecurringJob(EntitlementExpiryJob.JobType, TimeSpan.FromMinutes(5), EntitlementExpiryJob.JobType);
         services.AddBotRoutes(ShopBot.Register);
         return services;
     }

@@ -178,7 +178,7 @@ public sealed class PurchaseTests(ShopAppFactory factory) : IClassFixture<ShopAp
         factory.Clock.Advance(TimeSpan.FromMinutes(20));
         await factory.RunHandler(ReservationCleanupJob.JobType);
         // The pre-checkout refuses the stale quote; a payment that completes anyway is honoured.
-        Assert.Equal(ShopErrors.ReservationExpired, await factory.In(sp => sp.GetRequiredService<Purchase>().CheckPayableAsync(r.Id.ToString(), buyer.Id, default)));
+        Assert.Equal(ShopErrors.ReservationExpired, await factory.In(sp => sp.GetRequiredService<Purchase>().CheckPayableAsync(p, default)));
 
         await PayStars(p, "charge-" + Guid.NewGuid());
 
