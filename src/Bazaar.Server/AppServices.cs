@@ -8,6 +8,7 @@ using Bazaar.Server.Data;
 using Bazaar.Server.Hosting;
 using Bazaar.Server.Jobs;
 using Bazaar.Server.Payments;
+using Bazaar.Server.Shop;
 using Bazaar.Server.Wallet;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -35,6 +36,7 @@ public static class AppServices
         services.AddJobs(config);
         services.AddWallet(config);
         services.AddPayments(config);
+        services.AddShop(config);
         // Demo data goes last, after every feature's own start-up seeds.
         services.AddScoped<IStartupSeed, DemoData>();
         return services;
@@ -57,6 +59,7 @@ public static class AppServices
         app.MapJobsApi();
         app.MapWalletApi();
         app.MapPaymentsApi();
+        app.MapShopApi();
 
         app.MapGet("/", (IServiceProvider sp) => Results.Redirect(SandboxModule.IsEnabled(sp) ? "/sandbox" : "/api-docs")).ExcludeFromDescription();
         return app;

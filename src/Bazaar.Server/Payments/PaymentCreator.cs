@@ -61,6 +61,9 @@ public sealed class PaymentCreator(BazaarDb db, IOptions<PaymentsOptions> option
             UserId = r.UserId, Method = method, Purpose = purpose, PurposeRef = r.PurposeRef, Amount = amount, Currency = currency,
             PayAmount = amount, PayCurrency = currency, CreatedAt = now,
         };
+        // An order (or tariff) payment must name something still payable at exactly this price.
+        if (purpose != PaymentPurpose.WalletTopup && await payments.FulfilmentFor(purpose)!.CheckAvailableAsync(p, ct) is { } unavailable)
+            return Fail(422, unavailable, $"The {r.Purpose} {r.PurposeRef} cannot be paid now ({unavailable}).");
         var description = Description(p);
 
         switch (method)

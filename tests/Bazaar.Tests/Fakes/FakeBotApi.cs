@@ -148,7 +148,7 @@ public sealed class FakeBotApi : IAsyncDisposable
                 var updates = new JsonArray();
                 while (_pendingUpdates.TryDequeue(out var u)) updates.Add(u);
                 return updates;
-            case "sendmessage" or "sendphoto" or "senddocument" or "sendinvoice" or "editmessagetext" or "editmessagecaption" or "editmessagereplymarkup" or "editmessagemedia":
+            case "sendmessage" or "sendphoto" or "senddocument" or "sendlocation" or "sendinvoice" or "editmessagetext" or "editmessagecaption" or "editmessagereplymarkup" or "editmessagemedia":
                 var chatId = call.Parameters["chat_id"]?.ToString() ?? "0";
                 var message = new JsonObject
                 {
