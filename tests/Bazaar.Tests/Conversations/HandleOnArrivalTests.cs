@@ -50,7 +50,7 @@ public sealed class HandleOnArrivalTests(HandlingBotAppFactory app) : IClassFixt
     public async Task A_message_without_a_chat_is_stored_as_ignored_with_the_reason()
     {
         var id = Random.Shared.Next(100_000_000, int.MaxValue);
-        var r = await app.Webhook().PostRaw(Url, $$"""{"update_id":{{id}},"message":{"message_id":1,"date":0,"text":"/start"}}""");
+        var r = await app.Webhook().PostRaw(Url, "{\"update_id\":" + id + ",\"message\":{\"message_id\":1,\"date\":0,\"text\":\"/start\"}}");
         Assert.Equal(200, (int)r.StatusCode);
         var row = await app.Inbound(id);
         Assert.Equal(UpdateStatus.Ignored, row.Status);
@@ -61,7 +61,7 @@ public sealed class HandleOnArrivalTests(HandlingBotAppFactory app) : IClassFixt
     public async Task The_sandbox_answers_400_to_a_message_without_a_chat()
     {
         var id = Random.Shared.Next(100_000_000, int.MaxValue);
-        var r = await app.CreateClient().PostRaw("/api/v1/sandbox/updates", $$"""{"update_id":{{id}},"message":{"message_id":1,"date":0,"text":"/start"}}""");
+        var r = await app.CreateClient().PostRaw("/api/v1/sandbox/updates", "{\"update_id\":" + id + ",\"message\":{\"message_id\":1,\"date\":0,\"text\":\"/start\"}}");
         await r.AssertProblem(400, "update_malformed");
     }
 }
