@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using Bazaar.Server.Admin;
 using Bazaar.Server.Channels;
+using Bazaar.Server.Checks;
 using Bazaar.Server.Channels.Sandbox;
 using Bazaar.Server.Channels.Telegram;
 using Bazaar.Server.Conversations;
@@ -37,6 +38,7 @@ public static class AppServices
         services.AddWallet(config);
         services.AddPayments(config);
         services.AddShop(config);
+        services.AddChecks(config);
         // Demo data goes last, after every feature's own start-up seeds.
         services.AddScoped<IStartupSeed, DemoData>();
         return services;
@@ -60,6 +62,7 @@ public static class AppServices
         app.MapWalletApi();
         app.MapPaymentsApi();
         app.MapShopApi();
+        app.MapChecksApi();
 
         app.MapGet("/", (IServiceProvider sp) => Results.Redirect(SandboxModule.IsEnabled(sp) ? "/sandbox" : "/api-docs")).ExcludeFromDescription();
         return app;
