@@ -9,6 +9,7 @@ using Bazaar.Server.Data;
 using Bazaar.Server.Hosting;
 using Bazaar.Server.Jobs;
 using Bazaar.Server.Payments;
+using Bazaar.Server.Raffles;
 using Bazaar.Server.Shop;
 using Bazaar.Server.Wallet;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -39,6 +40,7 @@ public static class AppServices
         services.AddPayments(config);
         services.AddShop(config);
         services.AddChecks(config);
+        services.AddRaffles(config);
         // Demo data goes last, after every feature's own start-up seeds.
         services.AddScoped<IStartupSeed, DemoData>();
         return services;
@@ -63,6 +65,7 @@ public static class AppServices
         app.MapPaymentsApi();
         app.MapShopApi();
         app.MapChecksApi();
+        app.MapRafflesApi();
 
         app.MapGet("/", (IServiceProvider sp) => Results.Redirect(SandboxModule.IsEnabled(sp) ? "/sandbox" : "/api-docs")).ExcludeFromDescription();
         return app;
