@@ -154,6 +154,17 @@ namespace Bazaar.Server.Data.Migrations.Postgres
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<string>("DeliveryStatus")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<DateTime?>("DeliveryUpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("ExternalId")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
                     b.Property<long?>("InboundUpdateId")
                         .HasColumnType("bigint");
 
@@ -191,6 +202,10 @@ namespace Bazaar.Server.Data.Migrations.Postgres
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)");
 
+                    b.Property<string>("Template")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
                     b.Property<bool>("Urgent")
                         .HasColumnType("boolean");
 
@@ -200,6 +215,8 @@ namespace Bazaar.Server.Data.Migrations.Postgres
                     b.HasKey("Id");
 
                     b.HasIndex("InboundUpdateId");
+
+                    b.HasIndex("Channel", "ExternalId");
 
                     b.HasIndex("Status", "CreatedAt");
 
@@ -956,6 +973,222 @@ namespace Bazaar.Server.Data.Migrations.Postgres
                     b.ToTable("payment_events", (string)null);
                 });
 
+            modelBuilder.Entity("Bazaar.Server.Raffles.Raffle", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Currency")
+                        .IsRequired()
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)");
+
+                    b.Property<string>("Description")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)");
+
+                    b.Property<DateTime?>("DrawAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("DrawCommitment")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("DrawSeed")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTime?>("DrawnAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("MaxTicketsPerOrder")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("NumberFrom")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("NumberTo")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("ParticipantListHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Prize")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<long>("TicketPrice")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTime?>("TicketsGeneratedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int?>("WinningNumber")
+                        .HasColumnType("integer");
+
+                    b.Property<long?>("WinningOrderId")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Status");
+
+                    b.ToTable("raffles", (string)null);
+                });
+
+            modelBuilder.Entity("Bazaar.Server.Raffles.RaffleOrder", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<long>("Amount")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("CancelReason")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.Property<DateTime?>("ClosedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime?>("ConfirmedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Currency")
+                        .IsRequired()
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)");
+
+                    b.Property<DateTime?>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Numbers")
+                        .IsRequired()
+                        .HasMaxLength(8000)
+                        .HasColumnType("character varying(8000)");
+
+                    b.Property<DateTime?>("PaidAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("PaidWith")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<long?>("PaymentId")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTime?>("ProofAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long?>("ProofBytes")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("ProofContentType")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<string>("ProofPath")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.Property<long>("RaffleId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<int>("TicketCount")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("UserId")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RaffleId", "Status");
+
+                    b.HasIndex("RaffleId", "UserId")
+                        .IsUnique()
+                        .HasDatabaseName("IX_raffle_orders_live")
+                        .HasFilter("\"Status\" IN ('DRAFT', 'PENDING_PAYMENT')");
+
+                    b.HasIndex("Status", "ExpiresAt");
+
+                    b.HasIndex("UserId", "Id");
+
+                    b.ToTable("raffle_orders", (string)null);
+                });
+
+            modelBuilder.Entity("Bazaar.Server.Raffles.RaffleTicket", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTime?>("HeldUntil")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("Number")
+                        .HasColumnType("integer");
+
+                    b.Property<long?>("OrderId")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("RaffleId")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTime?>("SoldAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrderId");
+
+                    b.HasIndex("RaffleId", "Number")
+                        .IsUnique();
+
+                    b.HasIndex("RaffleId", "Status");
+
+                    b.ToTable("raffle_tickets", (string)null);
+                });
+
             modelBuilder.Entity("Bazaar.Server.Shop.Category", b =>
                 {
                     b.Property<long>("Id")
@@ -1538,6 +1771,30 @@ namespace Bazaar.Server.Data.Migrations.Postgres
                     b.HasOne("Bazaar.Server.Data.ChatUser", null)
                         .WithMany()
                         .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Bazaar.Server.Raffles.RaffleOrder", b =>
+                {
+                    b.HasOne("Bazaar.Server.Raffles.Raffle", null)
+                        .WithMany()
+                        .HasForeignKey("RaffleId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Bazaar.Server.Data.ChatUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Bazaar.Server.Raffles.RaffleTicket", b =>
+                {
+                    b.HasOne("Bazaar.Server.Raffles.Raffle", null)
+                        .WithMany()
+                        .HasForeignKey("RaffleId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

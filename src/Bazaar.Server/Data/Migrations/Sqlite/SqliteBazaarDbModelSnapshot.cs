@@ -141,6 +141,17 @@ namespace Bazaar.Server.Data.Migrations.Sqlite
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("DeliveryStatus")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("DeliveryUpdatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ExternalId")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
                     b.Property<long?>("InboundUpdateId")
                         .HasColumnType("INTEGER");
 
@@ -178,6 +189,10 @@ namespace Bazaar.Server.Data.Migrations.Sqlite
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Template")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
                     b.Property<bool>("Urgent")
                         .HasColumnType("INTEGER");
 
@@ -187,6 +202,8 @@ namespace Bazaar.Server.Data.Migrations.Sqlite
                     b.HasKey("Id");
 
                     b.HasIndex("InboundUpdateId");
+
+                    b.HasIndex("Channel", "ExternalId");
 
                     b.HasIndex("Status", "CreatedAt");
 
@@ -923,6 +940,216 @@ namespace Bazaar.Server.Data.Migrations.Sqlite
                     b.ToTable("payment_events", (string)null);
                 });
 
+            modelBuilder.Entity("Bazaar.Server.Raffles.Raffle", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Currency")
+                        .IsRequired()
+                        .HasMaxLength(8)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Description")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("DrawAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("DrawCommitment")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("DrawSeed")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("DrawnAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("MaxTicketsPerOrder")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("NumberFrom")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("NumberTo")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ParticipantListHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Prize")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("TicketPrice")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("TicketsGeneratedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("WinningNumber")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("WinningOrderId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Status");
+
+                    b.ToTable("raffles", (string)null);
+                });
+
+            modelBuilder.Entity("Bazaar.Server.Raffles.RaffleOrder", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Amount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("CancelReason")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("ClosedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("ConfirmedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Currency")
+                        .IsRequired()
+                        .HasMaxLength(8)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("ExpiresAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Numbers")
+                        .IsRequired()
+                        .HasMaxLength(8000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("PaidAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PaidWith")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("PaymentId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("ProofAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("ProofBytes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ProofContentType")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ProofPath")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("RaffleId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("TicketCount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("UserId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RaffleId", "Status");
+
+                    b.HasIndex("RaffleId", "UserId")
+                        .IsUnique()
+                        .HasDatabaseName("IX_raffle_orders_live")
+                        .HasFilter("\"Status\" IN ('DRAFT', 'PENDING_PAYMENT')");
+
+                    b.HasIndex("Status", "ExpiresAt");
+
+                    b.HasIndex("UserId", "Id");
+
+                    b.ToTable("raffle_orders", (string)null);
+                });
+
+            modelBuilder.Entity("Bazaar.Server.Raffles.RaffleTicket", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("HeldUntil")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Number")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("OrderId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("RaffleId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("SoldAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrderId");
+
+                    b.HasIndex("RaffleId", "Number")
+                        .IsUnique();
+
+                    b.HasIndex("RaffleId", "Status");
+
+                    b.ToTable("raffle_tickets", (string)null);
+                });
+
             modelBuilder.Entity("Bazaar.Server.Shop.Category", b =>
                 {
                     b.Property<long>("Id")
@@ -1483,6 +1710,30 @@ namespace Bazaar.Server.Data.Migrations.Sqlite
                     b.HasOne("Bazaar.Server.Data.ChatUser", null)
                         .WithMany()
                         .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Bazaar.Server.Raffles.RaffleOrder", b =>
+                {
+                    b.HasOne("Bazaar.Server.Raffles.Raffle", null)
+                        .WithMany()
+                        .HasForeignKey("RaffleId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Bazaar.Server.Data.ChatUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Bazaar.Server.Raffles.RaffleTicket", b =>
+                {
+                    b.HasOne("Bazaar.Server.Raffles.Raffle", null)
+                        .WithMany()
+                        .HasForeignKey("RaffleId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
