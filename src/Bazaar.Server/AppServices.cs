@@ -4,6 +4,7 @@ using Bazaar.Server.Channels;
 using Bazaar.Server.Checks;
 using Bazaar.Server.Channels.Sandbox;
 using Bazaar.Server.Channels.Telegram;
+using Bazaar.Server.Channels.WhatsApp;
 using Bazaar.Server.Conversations;
 using Bazaar.Server.Data;
 using Bazaar.Server.Hosting;
@@ -32,6 +33,7 @@ public static class AppServices
         services.AddData(config);
         services.AddOutbox(config);
         services.AddTelegramChannel(config);
+        services.AddWhatsAppChannel(config);
         services.AddConversations(config);
         services.AddSandbox(config);
         services.AddAdmin(config);
@@ -58,6 +60,7 @@ public static class AppServices
         app.MapAdminApi();
         app.MapOutboxApi();
         app.MapTelegramApi();
+        app.MapWhatsAppApi();
         app.MapConversationsApi();
         app.MapSandboxApi();
         app.MapJobsApi();

@@ -227,6 +227,32 @@ namespace Bazaar.Server.Data.Migrations.Postgres
                     b.ToTable("outbox", (string)null);
                 });
 
+            modelBuilder.Entity("Bazaar.Server.Channels.WhatsApp.WhatsAppMessageId", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<DateTime>("ReceivedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("WaMessageId")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ReceivedAt");
+
+                    b.HasIndex("WaMessageId")
+                        .IsUnique();
+
+                    b.ToTable("whatsapp_message_ids", (string)null);
+                });
+
             modelBuilder.Entity("Bazaar.Server.Checks.Check", b =>
                 {
                     b.Property<long>("Id")

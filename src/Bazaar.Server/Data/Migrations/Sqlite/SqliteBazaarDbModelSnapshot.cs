@@ -214,6 +214,30 @@ namespace Bazaar.Server.Data.Migrations.Sqlite
                     b.ToTable("outbox", (string)null);
                 });
 
+            modelBuilder.Entity("Bazaar.Server.Channels.WhatsApp.WhatsAppMessageId", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("ReceivedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("WaMessageId")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ReceivedAt");
+
+                    b.HasIndex("WaMessageId")
+                        .IsUnique();
+
+                    b.ToTable("whatsapp_message_ids", (string)null);
+                });
+
             modelBuilder.Entity("Bazaar.Server.Checks.Check", b =>
                 {
                     b.Property<long>("Id")

@@ -71,6 +71,20 @@ namespace Bazaar.Server.Data.Migrations.Postgres
                 });
 
             migrationBuilder.CreateTable(
+                name: "whatsapp_message_ids",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "integer", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    WaMessageId = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
+                    ReceivedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_whatsapp_message_ids", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "raffle_orders",
                 columns: table => new
                 {
@@ -184,6 +198,17 @@ namespace Bazaar.Server.Data.Migrations.Postgres
                 name: "IX_raffles_Status",
                 table: "raffles",
                 column: "Status");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_whatsapp_message_ids_ReceivedAt",
+                table: "whatsapp_message_ids",
+                column: "ReceivedAt");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_whatsapp_message_ids_WaMessageId",
+                table: "whatsapp_message_ids",
+                column: "WaMessageId",
+                unique: true);
         }
 
         /// <inheritdoc />
@@ -194,6 +219,9 @@ namespace Bazaar.Server.Data.Migrations.Postgres
 
             migrationBuilder.DropTable(
                 name: "raffle_tickets");
+
+            migrationBuilder.DropTable(
+                name: "whatsapp_message_ids");
 
             migrationBuilder.DropTable(
                 name: "raffles");

@@ -70,6 +70,20 @@ namespace Bazaar.Server.Data.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
+                name: "whatsapp_message_ids",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    WaMessageId = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
+                    ReceivedAt = table.Column<DateTime>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_whatsapp_message_ids", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "raffle_orders",
                 columns: table => new
                 {
@@ -183,6 +197,17 @@ namespace Bazaar.Server.Data.Migrations.Sqlite
                 name: "IX_raffles_Status",
                 table: "raffles",
                 column: "Status");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_whatsapp_message_ids_ReceivedAt",
+                table: "whatsapp_message_ids",
+                column: "ReceivedAt");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_whatsapp_message_ids_WaMessageId",
+                table: "whatsapp_message_ids",
+                column: "WaMessageId",
+                unique: true);
         }
 
         /// <inheritdoc />
@@ -193,6 +218,9 @@ namespace Bazaar.Server.Data.Migrations.Sqlite
 
             migrationBuilder.DropTable(
                 name: "raffle_tickets");
+
+            migrationBuilder.DropTable(
+                name: "whatsapp_message_ids");
 
             migrationBuilder.DropTable(
                 name: "raffles");
