@@ -73,7 +73,8 @@ public static class WhatsAppWebhook
                 using (await gate.EnterAsync(http.RequestAborted)) id = await WhatsAppMessageIds.UpdateIdOfAsync(db, m.WaMessageId, now, http.RequestAborted);
                 var update = WhatsAppInbound.ToUpdate(m, id, c => pipeline.Routes.FindCommand(c) is { Hidden: false });
                 var botId = string.IsNullOrEmpty(m.PhoneNumberId) ? o.PhoneNumberId : m.PhoneNumberId;
-                await inbox.AcceptAsync(InboundItem.Of(ChatChannel.WhatsApp, botId, update, m.Message.GetRawText()));
+                // The inbox keeps the update as the pipeline reads it (the processor parses it again after a restart).
+                await inbox.AcceptAsync(InboundItem.Of(ChatChannel.WhatsApp, botId, update, JsonSerializer.Serialize(update, global::Telegram.Bot.JsonBotAPI.Options)));
             }
         }
         catch (Exception e) when (e is not OperationCanceledException)
