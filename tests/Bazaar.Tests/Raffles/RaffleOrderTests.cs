@@ -94,6 +94,8 @@ public sealed class RaffleOrderTests(RafflesAppFactory factory) : IClassFixture<
         factory.Clock.Advance(TimeSpan.FromMinutes(16));
         var avail = await (await api.GetAsync($"/api/v1/raffles/{raffle.Id}/availability")).ReadJson();
         Assert.Equal(50, avail.GetProperty("available").GetInt32());
+        // Lapsed but not yet expired by the job, its tickets still pointing at it: confirming it is still illegal.
+        await (await api.PostAsync($"/api/v1/raffle-orders/{first.Id}/confirm-payment", null)).AssertProblem(409, RaffleErrors.IllegalTransition);
         var second = await factory.Reserve(b.Id, raffle.Id, TicketPick.Parse("6")!);
         Assert.True(second.Ok, second.Detail);
         // Confirming the lapsed order is an illegal transition, and it changes nothing.
