@@ -13,7 +13,7 @@ public static class RafflesModule
         services.AddScoped<RafflesBot>();
         services.AddScoped<IDemoSeed, RafflesDemoSeed>();
         services.AddJobHandler<RaffleExpiryJob>(RaffleExpiryJob.JobType);
-        services.AddRecurringJob(RaffleExpiryJob.JobType, TimeSpan.FromMinutes(1), RaffleExpiryJob.JobType);
+        services.AddRecurringJob(RaffleExpiryJob.JobType, TimeSpan.FromMinutes(5), RaffleExpiryJob.JobType);
         services.AddBotRoutes(RafflesBot.Register);
         return services;
     }
