@@ -6,6 +6,7 @@ using Bazaar.Server.Channels.Sandbox;
 using Bazaar.Server.Channels.Telegram;
 using Bazaar.Server.Conversations;
 using Bazaar.Server.Data;
+using Bazaar.Server.Giveaways;
 using Bazaar.Server.Hosting;
 using Bazaar.Server.Jobs;
 using Bazaar.Server.Payments;
@@ -39,6 +40,7 @@ public static class AppServices
         services.AddPayments(config);
         services.AddShop(config);
         services.AddChecks(config);
+        services.AddGiveaways(config);
         // Demo data goes last, after every feature's own start-up seeds.
         services.AddScoped<IStartupSeed, DemoData>();
         return services;
@@ -63,6 +65,7 @@ public static class AppServices
         app.MapPaymentsApi();
         app.MapShopApi();
         app.MapChecksApi();
+        app.MapGiveawaysApi();
 
         app.MapGet("/", (IServiceProvider sp) => Results.Redirect(SandboxModule.IsEnabled(sp) ? "/sandbox" : "/api-docs")).ExcludeFromDescription();
         return app;
