@@ -123,7 +123,7 @@ public sealed class WinnerDeliveryJob(BazaarDb db, TimeProvider clock) : IJobHan
     public static async Task<int> SyncAsync(BazaarDb db, DateTime now, CancellationToken ct)
     {
         var pending = await (from w in db.GiveawayWinners
-                             join m in db.Outbox.AsNoTracking() on w.OutboxMessageId equals m.Id
+                             join m in db.Outbox on w.OutboxMessageId equals m.Id
                              where w.Delivery == WinnerDelivery.Pending || w.DeliveryAttempts != m.Attempts
                              select new { w, m.Status, m.Attempts, m.LastError, m.SentAt }).Take(500).ToListAsync(ct);
         foreach (var x in pending)
