@@ -189,3 +189,53 @@ public sealed class GiveawayDrawTests : IAsyncLifetime
         Assert.Empty(DrawVerifier.Verify(await DrawData(g.Id)));
     }
 }
+
+/// <summary>The operators' giveaway CRUD and publish.</summary>
+public sealed class GiveawayApiTests : IAsyncLifetime
+{
+    private readonly GiveawayAppFactory app = new();
+    public Task InitializeAsync() => app.InitializeAsync();
+    public async Task DisposeAsync() => await ((IAsyncLifetime)app).DisposeAsync();
+
+    private object Request(string title = "Summer", int winners = 2, string? beacon = null) => new
+    {
+        title, description = "d", prize = "A bike", winnerCount = winners,
+        startsAt = app.Clock.GetUtcNow().UtcDateTime, endsAt = app.Clock.GetUtcNow().UtcDateTime.AddDays(1),
+        requiredChannels = new[] { new { chatId = "@news", title = "News", link = "https://t.me/news" } }, beaconSource = beacon,
+    };
+
+    [Fact]
+    public async Task Create_read_update_publish_and_delete_with_clear_problems_for_bad_input()
+    {
+        Assert.Equal(HttpStatusCode.Unauthorized, (await app.CreateClient().GetAsync("/api/v1/giveaways")).StatusCode);
+        var created = await app.Api(HttpMethod.Post, "/api/v1/giveaways", Request());
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var g = await GiveawayAppFactory.Json(created);
+        var id = g["id"]!.GetValue<long>();
+        Assert.Equal("Draft", g["status"]!.GetValue<string>());
+        Assert.Equal(64, g["commitment"]!.GetValue<string>().Length);
+        Assert.Null(g["seedHex"]); // the seed stays secret
+        Assert.Equal(HttpStatusCode.NotFound, (await app.CreateClient().GetAsync($"/api/v1/giveaways/{id}/draw")).StatusCode); // drafts are not public
+
+        Assert.Equal(HttpStatusCode.BadRequest, (await app.Api(HttpMethod.Post, "/api/v1/giveaways", Request(title: ""))).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await app.Api(HttpMethod.Post, "/api/v1/giveaways", Request(winners: 0))).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await app.Api(HttpMethod.Post, "/api/v1/giveaways", Request(beacon: "moon:phase"))).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await app.Api(HttpMethod.Post, "/api/v1/giveaways", "{\"title\":")).StatusCode);
+
+        var updated = await app.Api(HttpMethod.Put, $"/api/v1/giveaways/{id}", Request(title: "Winter", beacon: "bitcoin:block:900000"));
+        Assert.Equal("Winter", (await GiveawayAppFactory.Json(updated))["title"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.NotFound, (await app.Api(HttpMethod.Get, "/api/v1/giveaways/999999")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await app.Api(HttpMethod.Post, $"/api/v1/giveaways/{id}/publish", new { chatId = "" })).StatusCode);
+        var published = await app.Api(HttpMethod.Post, $"/api/v1/giveaways/{id}/publish", new { chatId = "-100900" });
+        Assert.Equal("Published", (await GiveawayAppFactory.Json(published))["status"]!.GetValue<string>());
+        var post = await app.WithDb(db => db.Outbox.AsNoTracking().SingleAsync(m => m.ChatId == "-100900"));
+        Assert.Contains(g["commitment"]!.GetValue<string>(), post.Payload);
+        Assert.Contains(GiveawayBot.JoinPrefix + id, post.Payload);
+
+        var list = await GiveawayAppFactory.Json(await app.Api(HttpMethod.Get, "/api/v1/giveaways"));
+        Assert.Equal(1, list["total"]!.GetValue<int>());
+        Assert.Equal(HttpStatusCode.BadRequest, (await app.Api(HttpMethod.Post, $"/api/v1/giveaways/{id}/draw")).StatusCode); // nobody joined
+        Assert.Equal(HttpStatusCode.NoContent, (await app.Api(HttpMethod.Delete, $"/api/v1/giveaways/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await app.Api(HttpMethod.Get, $"/api/v1/giveaways/{id}")).StatusCode);
+    }
+}
