@@ -239,3 +239,68 @@ public sealed class GiveawayApiTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, (await app.Api(HttpMethod.Get, $"/api/v1/giveaways/{id}")).StatusCode);
     }
 }
+
+/// <summary>A Bitcoin block hash as the beacon, and concurrent draws.</summary>
+public sealed class GiveawayBeaconTests : IAsyncLifetime
+{
+    private readonly GiveawayAppFactory app = new();
+    private Bazaar.Tests.Fakes.FakeChainApis chain = null!;
+
+    public async Task InitializeAsync()
+    {
+        chain = await Bazaar.Tests.Fakes.FakeChainApis.StartAsync();
+        app.With("Payments:Crypto:Btc:ExplorerUrl", chain.EsploraUrl("btc"));
+        await app.InitializeAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await ((IAsyncLifetime)app).DisposeAsync();
+        await chain.DisposeAsync();
+    }
+
+    private async Task JoinSome(Giveaway g, int n)
+    {
+        for (var i = 0; i < n; i++)
+        {
+            var tg = await app.HumanUser();
+            await app.Send(Updates.Text(tg, $"/start gw_{g.Id}"));
+        }
+    }
+
+    [Fact]
+    public async Task The_draw_waits_for_the_named_bitcoin_block_and_mixes_its_hash_in()
+    {
+        chain.SetTip("btc", 900_000);
+        var g = await app.CreateGiveaway(x => { x.WinnerCount = 2; x.BeaconSource = "bitcoin:block:900003"; });
+        await JoinSome(g, 5);
+        var early = await app.Api(HttpMethod.Post, $"/api/v1/giveaways/{g.Id}/draw");
+        Assert.Equal(HttpStatusCode.Conflict, early.StatusCode);
+        Assert.Contains("beacon_not_ready", await early.Content.ReadAsStringAsync());
+
+        chain.SetTip("btc", 900_010);
+        Assert.Equal(HttpStatusCode.OK, (await app.Api(HttpMethod.Post, $"/api/v1/giveaways/{g.Id}/draw")).StatusCode);
+        var d = JsonSerializer.Deserialize<PublishedDraw>(await (await app.CreateClient().GetAsync($"/api/v1/giveaways/{g.Id}/draw")).Content.ReadAsStringAsync(), DrawVerifier.Json)!;
+        Assert.Equal(Bazaar.Tests.Fakes.FakeChainApis.BlockHash("btc", 900_003), d.Beacon);
+        Assert.Equal("bitcoin:block:900003", d.BeaconSource);
+        Assert.Empty(DrawVerifier.Verify(d));
+        Assert.NotEmpty(DrawVerifier.Verify(d with { Beacon = null }));
+    }
+
+    [Fact]
+    public async Task Concurrent_draws_store_one_draw_and_one_set_of_winners()
+    {
+        var g = await app.CreateGiveaway(x => x.WinnerCount = 2);
+        await JoinSome(g, 6);
+        var results = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => Task.Run(async () =>
+        {
+            await using var scope = app.Services.CreateAsyncScope();
+            return await scope.ServiceProvider.GetRequiredService<WinnerDrawing>().DrawAsync(g.Id, null, CancellationToken.None);
+        })));
+        Assert.Single(results, r => r.Kind == DrawOutcomeKind.Drawn);
+        Assert.Equal(1, await app.WithDb(db => db.WinnerDraws.CountAsync(d => d.GiveawayId == g.Id)));
+        Assert.Equal(2, await app.WithDb(db => db.GiveawayWinners.CountAsync(w => w.GiveawayId == g.Id)));
+        Assert.Equal(2, await app.WithDb(db => db.GiveawayUserRecords.SumAsync(r => r.TotalWins)));
+        Assert.Equal(2, await app.WithDb(db => db.Outbox.CountAsync(m => m.Payload.Contains("Congratulations"))));
+    }
+}
