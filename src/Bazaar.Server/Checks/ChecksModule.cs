@@ -1,3 +1,4 @@
+using Bazaar.Server.Payments;
 using Bazaar.Server.Shop;
 using Bazaar.Server.Wallet;
 
@@ -10,8 +11,10 @@ public static class ChecksModule
         services.AddScoped<CheckCredits>();
         services.AddScoped<IShopCredits>(sp => sp.GetRequiredService<CheckCredits>());
         services.AddScoped<IBalanceLines, CreditBalanceLines>();
+        services.AddScoped<TariffPurchase>();
+        services.AddScoped<IPaymentFulfilment, TariffPaymentFulfilment>();
         return services;
     }
 
-    public static IEndpointRouteBuilder MapChecksApi(this IEndpointRouteBuilder app) => app;
+    public static IEndpointRouteBuilder MapChecksApi(this IEndpointRouteBuilder app) => app.MapTariffsApi();
 }
