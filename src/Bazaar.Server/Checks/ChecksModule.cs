@@ -1,3 +1,5 @@
+using Bazaar.Server.Conversations;
+using Bazaar.Server.Jobs;
 using Bazaar.Server.Payments;
 using Bazaar.Server.Shop;
 using Bazaar.Server.Wallet;
@@ -13,8 +15,21 @@ public static class ChecksModule
         services.AddScoped<IBalanceLines, CreditBalanceLines>();
         services.AddScoped<TariffPurchase>();
         services.AddScoped<IPaymentFulfilment, TariffPaymentFulfilment>();
+        services.Configure<ChecksOptions>(config.GetSection("Checks"));
+        services.AddScoped<CheckQueue>();
+        services.AddScoped<ExportFollowSource>();
+        services.AddScoped<CheckBot>();
+        services.AddJobHandler<CheckJob>(CheckJob.JobType);
+        // One check at a time with a pause between starts, unless the operator says otherwise.
+        services.PostConfigure<JobsOptions>(o =>
+        {
+            var t = o.Types.TryGetValue(CheckJob.JobType, out var existing) ? existing : o.Types[CheckJob.JobType] = new JobTypeOptions();
+            if (config[$"Jobs:Types:{CheckJob.JobType}:MaxConcurrent"] is null) t.MaxConcurrent = 1;
+            if (config[$"Jobs:Types:{CheckJob.JobType}:MinIntervalSeconds"] is null) t.MinIntervalSeconds = 2;
+        });
+        services.AddBotRoutes(CheckBot.Register);
         return services;
     }
 
-    public static IEndpointRouteBuilder MapChecksApi(this IEndpointRouteBuilder app) => app.MapTariffsApi();
+    public static IEndpointRouteBuilder MapChecksApi(this IEndpointRouteBuilder app) => app.MapTariffsApi().MapChecksEndpoints();
 }
