@@ -21,6 +21,12 @@ public sealed class ExportFollowSource(ITelegramBotClient bot, IOptions<ChecksOp
     {
         var limits = options.Value.Export;
         if (check.FileId is null) throw new CheckInputError("no_file", "This check has no export archive to read.");
+        // A sandbox upload carries a synthetic file id, its bytes stay in the browser: the sandbox reads the generated sample.
+        if (check.Channel == ChatChannel.Sandbox)
+        {
+            var sample = SampleExport.Build();
+            return InstagramExport.Read(new MemoryStream(sample), sample.Length, limits);
+        }
         if (check.FileSize > limits.MaxArchiveBytes) InstagramExport.Read(Stream.Null, check.FileSize.Value, limits);
         var file = await bot.GetFile(check.FileId, ct);
         if (file.FilePath is null) throw new InvalidOperationException("Telegram gave no file path for the export.");

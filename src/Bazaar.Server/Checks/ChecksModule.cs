@@ -1,4 +1,6 @@
+using Bazaar.Server.Channels.Sandbox;
 using Bazaar.Server.Conversations;
+using Bazaar.Server.Data;
 using Bazaar.Server.Jobs;
 using Bazaar.Server.Payments;
 using Bazaar.Server.Shop;
@@ -28,8 +30,18 @@ public static class ChecksModule
             if (config[$"Jobs:Types:{CheckJob.JobType}:MinIntervalSeconds"] is null) t.MinIntervalSeconds = 2;
         });
         services.AddBotRoutes(CheckBot.Register);
+        services.AddScoped<IDemoSeed, CheckDemoSeed>();
         return services;
     }
 
-    public static IEndpointRouteBuilder MapChecksApi(this IEndpointRouteBuilder app) => app.MapTariffsApi().MapChecksEndpoints();
+    public static IEndpointRouteBuilder MapChecksApi(this IEndpointRouteBuilder app)
+    {
+        app.MapTariffsApi().MapChecksEndpoints();
+        app.MapGet("/api/v1/checks/sample-export.zip", (IServiceProvider sp) => SandboxModule.IsEnabled(sp)
+                ? Results.File(SampleExport.Build(), "application/zip", SampleExport.FileName)
+                : Hosting.Problems.NotFound("sandbox_disabled", "The sample export is served while the sandbox is on."))
+            .AllowAnonymous().WithTags("Checks").WithName("SampleInstagramExport")
+            .WithSummary("A generated Instagram-shaped export ZIP (no real accounts) to try the check with; only while the sandbox is on");
+        return app;
+    }
 }
