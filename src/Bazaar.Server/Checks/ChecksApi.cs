@@ -31,7 +31,7 @@ public static partial class ChecksApi
     }
 
     internal static async Task<Results<Created<CheckView>, ProblemHttpResult>> Start(StartCheckRequest r, BazaarDb db, CheckQueue queue,
-        IOptions<ChecksOptions> options, CancellationToken ct)
+        CancellationToken ct)
     {
         string? target = null;
         if (!string.IsNullOrWhiteSpace(r.Target))
@@ -40,18 +40,17 @@ public static partial class ChecksApi
             if (!m.Success) return Problems.BadRequest("invalid_target", "The target must be an Instagram username (letters, digits, dots, underscores; up to 30).");
             target = m.Groups[1].Value.ToLowerInvariant();
         }
-        var live = !string.IsNullOrWhiteSpace(options.Value.Instagram.SessionId);
         if (string.IsNullOrWhiteSpace(r.FileId))
         {
             if (target is null) return Problems.BadRequest("target_required", "Give a target username, or the fileId of an export ZIP the user sent.");
-            if (!live) return Problems.Unprocessable("live_source_off", "Reading accounts live is off (Checks:Instagram:SessionId is not set); pass the fileId of the user's export ZIP.");
+            // The live source is not built yet (README roadmap): a check reads the user's export.
+            return Problems.Unprocessable("live_source_off", "Reading accounts live is not available; pass the fileId of the user's export ZIP.");
         }
         else if (r.FileId.Length > 256) return Problems.BadRequest("invalid_file_id", "fileId is a Telegram file id of at most 256 characters.");
         var user = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == r.UserId, ct);
         if (user is null) return Problems.NotFound("user_not_found", $"There is no chat user {r.UserId}.");
 
-        var source = string.IsNullOrWhiteSpace(r.FileId) ? CheckSource.Live : CheckSource.Export;
-        var result = await queue.StartAsync(user.Id, new ChatTarget(user.Channel, user.ExternalId, user.Id), source, target, r.FileId, null, null, ct);
+        var result = await queue.StartAsync(user.Id, new ChatTarget(user.Channel, user.ExternalId, user.Id), CheckSource.Export, target, r.FileId, null, null, ct);
         if (!result.Ok) return Problems.Make(402, "Payment required", CheckQueue.NoCredits, "The user has no check credits left; they can buy some with /buy.");
         return TypedResults.Created($"/api/v1/checks/{result.Check!.Id}", View(result.Check, result.Position));
     }
