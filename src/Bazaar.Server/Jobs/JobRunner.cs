@@ -72,7 +72,8 @@ public sealed class JobRunner(
                 var now = clock.GetUtcNow().UtcDateTime;
                 job = await JobSql.ClaimAsync(db, types, limit, owner, now, now.AddSeconds(o.LeaseSeconds), ct);
             }
-            if (job is not null) return job;
+            // Stopping began while this claim was in flight: run nothing new; the host hands the lease back on stop.
+            if (job is not null) return stopClaiming.IsCancellationRequested ? null : job;
         }
         return null;
     }
