@@ -7,6 +7,7 @@ using Bazaar.Server.Channels.Telegram;
 using Bazaar.Server.Channels.WhatsApp;
 using Bazaar.Server.Conversations;
 using Bazaar.Server.Data;
+using Bazaar.Server.Giveaways;
 using Bazaar.Server.Hosting;
 using Bazaar.Server.Jobs;
 using Bazaar.Server.Payments;
@@ -43,6 +44,7 @@ public static class AppServices
         services.AddShop(config);
         services.AddChecks(config);
         services.AddRaffles(config);
+        services.AddGiveaways(config);
         // Demo data goes last, after every feature's own start-up seeds.
         services.AddScoped<IStartupSeed, DemoData>();
         return services;
@@ -69,6 +71,7 @@ public static class AppServices
         app.MapShopApi();
         app.MapChecksApi();
         app.MapRafflesApi();
+        app.MapGiveawaysApi();
 
         app.MapGet("/", (IServiceProvider sp) => Results.Redirect(SandboxModule.IsEnabled(sp) ? "/sandbox" : "/api-docs")).ExcludeFromDescription();
         return app;

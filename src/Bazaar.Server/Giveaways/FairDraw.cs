@@ -104,6 +104,22 @@ public static class FairDraw
         return new DrawOutcome(winners, reRolls, shuffle.ParticipantListHash, shuffle.Count);
     }
 
+    /// <summary>As <see cref="Draw"/>, with an eligibility check that calls out (e.g. getChatMember at draw time).</summary>
+    public static async Task<DrawOutcome> DrawAsync(DrawInput input, int winnerCount, Func<long, CancellationToken, Task<string?>> whyIneligible,
+        CancellationToken ct)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(winnerCount);
+        var shuffle = new Shuffle(input);
+        var winners = new List<long>(Math.Min(winnerCount, shuffle.Count));
+        var reRolls = new List<ReRoll>();
+        while (winners.Count < winnerCount && shuffle.TryNext(out var position, out var id))
+        {
+            if (await whyIneligible(id, ct) is { } reason) reRolls.Add(new ReRoll(position, id, reason));
+            else winners.Add(id);
+        }
+        return new DrawOutcome(winners, reRolls, shuffle.ParticipantListHash, shuffle.Count);
+    }
+
     /// <summary>
     /// Replays a published draw: the winners are the first <paramref name="winnerCount"/> positions not among the
     /// published re-rolls (each re-roll must name the participant actually drawn at its position).
@@ -209,7 +225,7 @@ public static class FairDraw
 public sealed record DrawInput(string Domain, long DrawId, byte[] Seed, string? Beacon, IReadOnlyCollection<long> EligibleIds);
 
 /// <summary>A drawn participant skipped as ineligible, at its position in the shuffle.</summary>
-public sealed record ReRoll(int Position, long ParticipantId);
+public sealed record ReRoll(int Position, long ParticipantId, string? Reason = null);
 
 public sealed record DrawOutcome(IReadOnlyList<long> Winners, IReadOnlyList<ReRoll> ReRolls, string ParticipantListHash, int ParticipantCount);
 

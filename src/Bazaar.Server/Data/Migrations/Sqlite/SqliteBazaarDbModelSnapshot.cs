@@ -593,6 +593,337 @@ namespace Bazaar.Server.Data.Migrations.Sqlite
                     b.ToTable("users", (string)null);
                 });
 
+            modelBuilder.Entity("Bazaar.Server.Giveaways.CaptchaSession", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Answer")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("FailedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("GiveawayId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("PassedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Question")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("UserId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("UserId", "CreatedAt");
+
+                    b.ToTable("giveaway_captcha_sessions", (string)null);
+                });
+
+            modelBuilder.Entity("Bazaar.Server.Giveaways.Giveaway", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Beacon")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("BeaconSource")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Commitment")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Description")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("DrawnAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("EndAfterParticipants")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("EndsAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("NotifyNonWinners")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("ParticipantCount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("PhotoUrl")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PostChannel")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PostChatId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("PostEditedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("PostMessageId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("PostOutboxId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("PostShownCount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Prize")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SeedHex")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("StartsAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("WinnerCount")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("PostOutboxId");
+
+                    b.HasIndex("Status", "EndsAt");
+
+                    b.ToTable("giveaways", (string)null);
+                });
+
+            modelBuilder.Entity("Bazaar.Server.Giveaways.GiveawayChannel", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ChatId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("GiveawayId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Link")
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("GiveawayId");
+
+                    b.ToTable("giveaway_channels", (string)null);
+                });
+
+            modelBuilder.Entity("Bazaar.Server.Giveaways.GiveawayParticipant", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("GiveawayId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("JoinedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("SubscriptionCheckedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("UserId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("UserId");
+
+                    b.HasIndex("GiveawayId", "UserId")
+                        .IsUnique();
+
+                    b.ToTable("giveaway_participants", (string)null);
+                });
+
+            modelBuilder.Entity("Bazaar.Server.Giveaways.GiveawayUserRecord", b =>
+                {
+                    b.Property<long>("UserId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("CaptchaCompletedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("FirstParticipationAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("LastSubscriptionCheckAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("TotalParticipations")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("TotalWins")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("UserId");
+
+                    b.ToTable("giveaway_user_records", (string)null);
+                });
+
+            modelBuilder.Entity("Bazaar.Server.Giveaways.GiveawayWinner", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Delivery")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("DeliveryAttempts")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("DeliveryError")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("DeliveryUpdatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("GiveawayId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("OutboxMessageId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ParticipantId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Position")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("SelectedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("UserId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OutboxMessageId");
+
+                    b.HasIndex("GiveawayId", "UserId")
+                        .IsUnique();
+
+                    b.ToTable("giveaway_winners", (string)null);
+                });
+
+            modelBuilder.Entity("Bazaar.Server.Giveaways.WinnerDraw", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("CompletedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("EligibleIds")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("GiveawayId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Method")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("ParticipantCount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ParticipantListHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ReRolls")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("RequestedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("RequestedCount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("SelectedCount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Winners")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("GiveawayId")
+                        .IsUnique();
+
+                    b.ToTable("giveaway_draws", (string)null);
+                });
+
             modelBuilder.Entity("Bazaar.Server.Jobs.Job", b =>
                 {
                     b.Property<long>("Id")
@@ -1711,6 +2042,25 @@ namespace Bazaar.Server.Data.Migrations.Sqlite
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Bazaar.Server.Giveaways.Giveaway", b =>
+                {
+                    b.HasOne("Bazaar.Server.Channels.OutboxMessage", "PostMessage")
+                        .WithMany()
+                        .HasForeignKey("PostOutboxId")
+                        .OnDelete(DeleteBehavior.SetNull);
+
+                    b.Navigation("PostMessage");
+                });
+
+            modelBuilder.Entity("Bazaar.Server.Giveaways.GiveawayChannel", b =>
+                {
+                    b.HasOne("Bazaar.Server.Giveaways.Giveaway", null)
+                        .WithMany("RequiredChannels")
+                        .HasForeignKey("GiveawayId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Bazaar.Server.Payments.CryptoDeposit", b =>
                 {
                     b.HasOne("Bazaar.Server.Payments.Payment", null)
@@ -1850,6 +2200,11 @@ namespace Bazaar.Server.Data.Migrations.Sqlite
                         .HasForeignKey("TransactionId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("Bazaar.Server.Giveaways.Giveaway", b =>
+                {
+                    b.Navigation("RequiredChannels");
                 });
 
             modelBuilder.Entity("Bazaar.Server.Shop.Product", b =>
