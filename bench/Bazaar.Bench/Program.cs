@@ -7,6 +7,8 @@ return args.FirstOrDefault() switch
     "ledger" => await LedgerBench.RunAsync(args[1..]),
     "jobs" => await JobsBench.RunAsync(args[1..]),
     "webhook" => await WebhookBench.RunAsync(args[1..]),
+    "flash-sale" => await FlashSaleBench.RunAsync(args[1..]),
+    "draw" => await DrawBench.RunAsync(args[1..]),
     _ => Usage(args.FirstOrDefault()),
 };
 
@@ -16,6 +18,8 @@ static int Usage(string? name)
         Bazaar benchmarks: dotnet run -c Release --project bench/Bazaar.Bench -- <name> [options]
           ledger    [--provider sqlite|postgres|both] [--seconds 15] [--workers 16] [--wallets 200] [--pg <connection string>]
           jobs      [--provider Sqlite|Postgres] [--count 100000] [--workers 4] [--pg <server connection string>]
+          flash-sale [--provider sqlite|postgres|both] [--attempts 10000] [--users 2000] [--units 100] [--concurrency 64] [--pg <server>]
+          draw      [--participants 1000000] [--winners 1000] [--runs 10]   the fair draw and its verification
           webhook   load on POST /api/v1/telegram/webhook (see WebhookBench.cs for options)
         """);
     return name is null or "help" or "--help" ? 0 : 2;

@@ -1,14 +1,19 @@
 using System.Text.Json.Serialization;
 using Bazaar.Server.Admin;
 using Bazaar.Server.Channels;
+using Bazaar.Server.Checks;
 using Bazaar.Server.Channels.Sandbox;
 using Bazaar.Server.Channels.Telegram;
+using Bazaar.Server.Channels.WhatsApp;
 using Bazaar.Server.Conversations;
 using Bazaar.Server.Dashboard;
 using Bazaar.Server.Data;
+using Bazaar.Server.Giveaways;
 using Bazaar.Server.Hosting;
 using Bazaar.Server.Jobs;
 using Bazaar.Server.Payments;
+using Bazaar.Server.Raffles;
+using Bazaar.Server.Shop;
 using Bazaar.Server.Wallet;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -30,12 +35,17 @@ public static class AppServices
         services.AddData(config);
         services.AddOutbox(config);
         services.AddTelegramChannel(config);
+        services.AddWhatsAppChannel(config);
         services.AddConversations(config);
         services.AddSandbox(config);
         services.AddAdmin(config);
         services.AddJobs(config);
         services.AddWallet(config);
         services.AddPayments(config);
+        services.AddShop(config);
+        services.AddChecks(config);
+        services.AddRaffles(config);
+        services.AddGiveaways(config);
         services.AddDashboard(config);
         // Demo data goes last, after every feature's own start-up seeds.
         services.AddScoped<IStartupSeed, DemoData>();
@@ -54,11 +64,16 @@ public static class AppServices
         app.MapAdminApi();
         app.MapOutboxApi();
         app.MapTelegramApi();
+        app.MapWhatsAppApi();
         app.MapConversationsApi();
         app.MapSandboxApi();
         app.MapJobsApi();
         app.MapWalletApi();
         app.MapPaymentsApi();
+        app.MapShopApi();
+        app.MapChecksApi();
+        app.MapRafflesApi();
+        app.MapGiveawaysApi();
         app.MapDashboard();
 
         app.MapGet("/", (IServiceProvider sp) => Results.Redirect(SandboxModule.IsEnabled(sp) ? "/sandbox" : "/api-docs")).ExcludeFromDescription();

@@ -1,4 +1,8 @@
 using Bazaar.Server;
+using Bazaar.Server.Giveaways;
+
+// `verify-draw <file-or-url>` recomputes a published draw's winners without starting the server.
+if (args is ["verify-draw", .. var rest]) return await VerifyDrawCommand.RunAsync(rest, Console.Out);
 
 var builder = WebApplication.CreateBuilder(args);
 builder.Services.AddBazaar(builder.Configuration, builder.Environment);
@@ -6,6 +10,7 @@ builder.Services.AddBazaar(builder.Configuration, builder.Environment);
 var app = builder.Build();
 app.UseBazaar();
 app.Run();
+return 0;
 
 /// <summary>Entry point; public so tests can host it with WebApplicationFactory.</summary>
 public partial class Program;

@@ -11,7 +11,7 @@ public static class OutboxApi
 {
     public sealed record OutboxMessageView(long Id, string Channel, string ChatId, long? UserId, string Method, bool Urgent,
         OutboxStatus Status, int Attempts, DateTime CreatedAt, DateTime NextAttemptAt, DateTime? SentAt, string? LastError,
-        long? InboundUpdateId, string Payload, string? Result);
+        long? InboundUpdateId, string Payload, string? Result, string? ExternalId = null, string? DeliveryStatus = null, DateTime? DeliveryUpdatedAt = null);
 
     internal static void Map(IEndpointRouteBuilder app)
     {
@@ -59,5 +59,6 @@ public static class OutboxApi
 
     private static readonly System.Linq.Expressions.Expression<Func<OutboxMessage, OutboxMessageView>> View = m =>
         new OutboxMessageView(m.Id, m.Channel, m.ChatId, m.UserId, m.Method, m.Urgent, m.Status, m.Attempts, m.CreatedAt,
-            m.NextAttemptAt, m.SentAt, m.LastError, m.InboundUpdateId, m.Payload, m.Result);
+            m.NextAttemptAt, m.SentAt, m.LastError, m.InboundUpdateId, m.Payload, m.Result,
+            m.ExternalId, m.DeliveryStatus, m.DeliveryUpdatedAt);
 }

@@ -50,6 +50,23 @@ public sealed class OutboxMessage
     public string? LockedBy { get; set; }
     /// <summary>The claim's lease; past it another sender may take the row over.</summary>
     public DateTime? LockedUntil { get; set; }
+    /// <summary>A notification's template (JSON of <see cref="OutboxTemplate"/>), for channels that need one outside a reply window (WhatsApp).</summary>
+    public string? Template { get; set; }
+    /// <summary>The channel's id of the sent message (WhatsApp's wamid), which its delivery callbacks name.</summary>
+    public string? ExternalId { get; set; }
+    /// <summary>What the channel last reported: sent, delivered, read, failed; or undeliverable (never sent, see LastError).</summary>
+    public string? DeliveryStatus { get; set; }
+    public DateTime? DeliveryUpdatedAt { get; set; }
+}
+
+/// <summary>A notification's template key (configured per channel, e.g. WhatsApp:Templates:&lt;key&gt;) and its parameters.</summary>
+public sealed record OutboxTemplate(string Key, IReadOnlyList<string> Parameters)
+{
+    public static string Of(string key, params string[] parameters) =>
+        System.Text.Json.JsonSerializer.Serialize(new OutboxTemplate(key, parameters), System.Text.Json.JsonSerializerOptions.Web);
+
+    public static OutboxTemplate? Parse(string? json) =>
+        json is null ? null : System.Text.Json.JsonSerializer.Deserialize<OutboxTemplate>(json, System.Text.Json.JsonSerializerOptions.Web);
 }
 
 /// <summary>A file uploaded with an outbox message (multipart), kept until the message is sent.</summary>
@@ -79,6 +96,10 @@ internal sealed class OutboxMessageMap : IEntityTypeConfiguration<OutboxMessage>
         b.HasIndex(m => m.InboundUpdateId);
         b.Property(m => m.LockedBy).HasMaxLength(64);
         b.HasIndex(m => new { m.Status, m.CreatedAt });
+        b.Property(m => m.Template).HasMaxLength(2000);
+        b.Property(m => m.ExternalId).HasMaxLength(128);
+        b.Property(m => m.DeliveryStatus).HasMaxLength(16);
+        b.HasIndex(m => new { m.Channel, m.ExternalId });
     }
 }
 

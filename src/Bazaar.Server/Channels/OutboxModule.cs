@@ -14,6 +14,7 @@ public static class OutboxModule
         services.AddSingleton<OutboxSignal>();
         services.AddSingleton<OutboxPacer>();
         services.AddSingleton<IOutboxTransport, TelegramDelivery>();
+        services.AddSingleton<IChatFileSource, TelegramFileSource>();
         services.AddSingleton<OutboxSender>();
         services.AddHostedService(sp => sp.GetRequiredService<OutboxSender>());
         services.AddJobHandler<OutboxCleanupJob>(OutboxCleanupJob.Type);

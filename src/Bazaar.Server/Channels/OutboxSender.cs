@@ -250,6 +250,9 @@ public sealed class OutboxSender(
                     .SetProperty(o => o.Status, OutboxStatus.Sent)
                     .SetProperty(o => o.SentAt, now)
                     .SetProperty(o => o.Result, s.Result)
+                    .SetProperty(o => o.ExternalId, s.ExternalId)
+                    .SetProperty(o => o.DeliveryStatus, s.ExternalId == null ? null : "sent")
+                    .SetProperty(o => o.DeliveryUpdatedAt, s.ExternalId == null ? null : now)
                     .SetProperty(o => o.Attempts, o => o.Attempts + 1)
                     .SetProperty(o => o.LockedBy, (string?)null)
                     .SetProperty(o => o.LockedUntil, (DateTime?)null), CancellationToken.None);
@@ -272,6 +275,18 @@ public sealed class OutboxSender(
                 log.LogInformation("Outbox {Id}: {Channel} chat {Chat} is closed to the bot ({Error}); dropping its queue", m.Id, m.Channel, m.ChatId, b.Error);
                 await BlockAsync(db, m, Trim(b.Error), now);
                 return false;
+
+            case Delivery.Undeliverable und:
+                log.LogWarning("Outbox {Id} ({Channel} chat {Chat}) is undeliverable: {Reason}", m.Id, m.Channel, m.ChatId, und.Reason);
+                await row.ExecuteUpdateAsync(u => u
+                    .SetProperty(o => o.Status, OutboxStatus.Failed)
+                    .SetProperty(o => o.DeliveryStatus, "undeliverable")
+                    .SetProperty(o => o.DeliveryUpdatedAt, now)
+                    .SetProperty(o => o.Attempts, o => o.Attempts + 1)
+                    .SetProperty(o => o.LastError, Trim(und.Reason))
+                    .SetProperty(o => o.LockedBy, (string?)null)
+                    .SetProperty(o => o.LockedUntil, (DateTime?)null), CancellationToken.None);
+                return true;
 
             case Delivery.Rejected rej:
                 log.LogWarning("Outbox {Id} ({Method}) was rejected: {Error}", m.Id, m.Method, rej.Error);

@@ -20,7 +20,10 @@ public abstract record Delivery
     private Delivery() { }
 
     /// <summary>Done; <paramref name="Result"/> is what the channel answered, as JSON.</summary>
-    public sealed record Sent(string? Result) : Delivery;
+    public sealed record Sent(string? Result, string? ExternalId = null) : Delivery;
+
+    /// <summary>The channel cannot take it at all (e.g. outside WhatsApp's 24-hour window with no template): failed, with the reason for the operator.</summary>
+    public sealed record Undeliverable(string Reason) : Delivery;
 
     /// <summary>Flood control: try again after the wait; <paramref name="Global"/> when it was not about one chat.</summary>
     public sealed record RetryAfter(TimeSpan Wait, bool Global, string Error) : Delivery;

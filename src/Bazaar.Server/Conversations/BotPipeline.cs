@@ -43,12 +43,9 @@ public sealed class BotPipeline
     private Task Invoke(BotContext ctx, int i) =>
         i < _chain.Length ? _chain[i](ctx, () => Invoke(ctx, i + 1)) : Task.CompletedTask;
 
-    private static global::Telegram.Bot.Types.User? SenderOf(global::Telegram.Bot.Types.Update u) =>
-        u.Message?.From ?? u.EditedMessage?.From ?? u.CallbackQuery?.From ?? u.PreCheckoutQuery?.From ?? u.MyChatMember?.From;
-
     private async Task UpsertUser(BotContext ctx, Func<Task> next)
     {
-        var from = SenderOf(ctx.Update);
+        var from = ctx.Info.From;
         if (from is null || from.IsBot)
         {
             ctx.Status = UpdateStatus.Ignored;
@@ -72,14 +69,14 @@ public sealed class BotPipeline
             Channel = ctx.Channel, ExternalId = from.Id.ToString(), Username = Cut(from.Username, 64), FirstName = Cut(from.FirstName, 128) ?? "",
             LastName = Cut(from.LastName, 128), LanguageCode = Languages.FromCode(from.LanguageCode), LastSeenAt = now,
         };
-        UpdateProcessor.AddParam(cmd, "@c", user.Channel);
-        UpdateProcessor.AddParam(cmd, "@x", user.ExternalId);
-        UpdateProcessor.AddParam(cmd, "@u", user.Username);
-        UpdateProcessor.AddParam(cmd, "@f", user.FirstName);
-        UpdateProcessor.AddParam(cmd, "@l", user.LastName);
-        UpdateProcessor.AddParam(cmd, "@lang", user.LanguageCode);
-        UpdateProcessor.AddParam(cmd, "@now", now);
-        UpdateProcessor.AddParam(cmd, "@blocked", false);
+        SqlParams.Add(cmd, "@c", user.Channel);
+        SqlParams.Add(cmd, "@x", user.ExternalId);
+        SqlParams.Add(cmd, "@u", user.Username);
+        SqlParams.Add(cmd, "@f", user.FirstName);
+        SqlParams.Add(cmd, "@l", user.LastName);
+        SqlParams.Add(cmd, "@lang", user.LanguageCode);
+        SqlParams.Add(cmd, "@now", now);
+        SqlParams.Add(cmd, "@blocked", false);
         await using (var r = await cmd.ExecuteReaderAsync(ctx.CancellationToken))
         {
             await r.ReadAsync(ctx.CancellationToken);
@@ -155,10 +152,10 @@ public sealed class BotPipeline
               "WindowStart" = CASE WHEN rate_limits."WindowStart" > @cutoff THEN rate_limits."WindowStart" ELSE @now END
             RETURNING "Count", "WindowStart"
             """;
-        UpdateProcessor.AddParam(cmd, "@c", ctx.Channel);
-        UpdateProcessor.AddParam(cmd, "@u", ctx.User.ExternalId);
-        UpdateProcessor.AddParam(cmd, "@now", nowMs);
-        UpdateProcessor.AddParam(cmd, "@cutoff", nowMs - window);
+        SqlParams.Add(cmd, "@c", ctx.Channel);
+        SqlParams.Add(cmd, "@u", ctx.User.ExternalId);
+        SqlParams.Add(cmd, "@now", nowMs);
+        SqlParams.Add(cmd, "@cutoff", nowMs - window);
         int count;
         long start;
         await using (var r = await cmd.ExecuteReaderAsync(ctx.CancellationToken))

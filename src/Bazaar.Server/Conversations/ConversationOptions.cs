@@ -18,7 +18,7 @@ public sealed class RateLimitOptions
 
 public sealed class ProcessorOptions
 {
-    /// <summary>Run the background processor (tests switch it off and call RunOnceAsync).</summary>
+    /// <summary>Handle updates as they are stored and run the background processor (tests switch it off and call RunOnceAsync).</summary>
     public bool Enabled { get; set; } = true;
     /// <summary>Updates claimed per batch; a batch is one transaction with a savepoint per update.</summary>
     public int BatchSize { get; set; } = 64;
@@ -27,11 +27,10 @@ public sealed class ProcessorOptions
     /// before it commits and lets it in.
     /// </summary>
     public int MaxHoldMs { get; set; } = 1;
-    /// <summary>
-    /// The share of time the background processor works while the webhook is saturated (1 = no limit);
-    /// the rest goes to accepting updates. The backlog is durable and is worked off when the load drops.
-    /// </summary>
-    public double BusyShare { get; set; } = 0.1;
+    /// <summary>How long a claim holds an update before another worker or process may take it again.</summary>
+    public int LeaseSeconds { get; set; } = 60;
+    /// <summary>On PostgreSQL, inbox writers that store and handle in parallel (each owns a share of the chats).</summary>
+    public int Writers { get; set; } = 4;
     /// <summary>Parallel workers; on SQLite there is one writer anyway.</summary>
     public int? Workers { get; set; }
 }

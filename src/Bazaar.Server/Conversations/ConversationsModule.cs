@@ -16,6 +16,7 @@ public static class ConversationsModule
         services.AddSingleton(new BotIdentity { Username = config["Telegram:BotUsername"] });
         services.AddSingleton<WriteGate>();
         services.AddSingleton<BotPipeline>();
+        services.AddSingleton<UpdateHandler>();
         services.AddSingleton<UpdateProcessor>();
         services.AddHostedService(sp => sp.GetRequiredService<UpdateProcessor>());
         services.AddSingleton<Inbox>();

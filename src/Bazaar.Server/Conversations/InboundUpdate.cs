@@ -26,6 +26,8 @@ public sealed class InboundUpdate
     public int? HandlerMs { get; set; }
     public string? Error { get; set; }
     public int Attempts { get; set; }
+    /// <summary>While processing: until when the claim holds; after that another worker or process may take it again.</summary>
+    public DateTime? LeaseUntil { get; set; }
     public DateTime ReceivedAt { get; set; }
     public DateTime? ProcessedAt { get; set; }
     /// <summary>The update exactly as it arrived (JSON).</summary>

@@ -2,59 +2,88 @@ using System.Data.Common;
 using System.Threading.Channels;
 using Bazaar.Server.Data;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.Extensions.Options;
+using Telegram.Bot.Types;
 
 namespace Bazaar.Server.Conversations;
 
-/// <summary>An update as a channel hands it over: its identity, what it is, and its JSON.</summary>
-public sealed record InboundItem(string Channel, string BotId, long UpdateId, UpdateInfo Info, string Payload);
+/// <summary>An update as a channel hands it over: who it came through, the update parsed once, what it is, and its JSON.</summary>
+public sealed record InboundItem(string Channel, string BotId, Update Update, UpdateInfo Info, string Payload)
+{
+    public long UpdateId => Update.Id;
+
+    public static InboundItem Of(string channel, string botId, Update update, string payload) =>
+        new(channel, botId, update, UpdateInfo.Of(update), payload);
+}
 
 /// <summary>
-/// The durable inbox with group commit. Every channel (webhook, polling, sandbox) hands its updates to
-/// one writer, which inserts whatever has queued up in one transaction and completes each caller only
-/// after the commit. A duplicate (channel, bot, update_id) is ignored by the unique index.
+/// The durable inbox with group commit, and the first place updates are handled. Every channel (webhook, polling,
+/// sandbox) hands its updates to a writer, which in one transaction inserts whatever has queued up and runs the new
+/// updates through the pipeline (a savepoint each, <see cref="UpdateHandler"/>), then completes each caller after
+/// the commit: the channel's 200 means the update and its effects (state, replies in the outbox) are durable.
+/// A duplicate (channel, bot, update_id) is ignored by the unique index. An update whose chat still has an older
+/// open update (queued or claimed, perhaps by another process) is only stored, and the processor takes it in order.
+/// On PostgreSQL several writers run in parallel, each owning a share of the chats, so one chat is only ever
+/// handled by one writer; on SQLite there is one writer, holding the process's write turn.
 /// Not a job type: it is the write path in front of the database, and a job per update would be the
 /// per-update write that group commit exists to avoid.
 /// </summary>
-public sealed class Inbox(IServiceScopeFactory scopes, WriteGate gate, UpdateProcessor processor, TimeProvider clock,
-    ILogger<Inbox> log) : BackgroundService
+public sealed class Inbox(IServiceScopeFactory scopes, WriteGate gate, UpdateHandler handler, UpdateProcessor processor, DatabaseOptions database,
+    IOptions<ConversationOptions> options, TimeProvider clock, ILogger<Inbox> log) : BackgroundService
 {
-    private const int MaxBatch = 1024;
+    private const int MaxBatch = 256;
 
     private sealed class Pending(InboundItem item) : TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously)
     {
         public InboundItem Item { get; } = item;
     }
 
-    private long _lastBusyAt = long.MinValue / 2;
+    private readonly Channel<Pending>[] _queues = Enumerable.Range(0, WritersFor(database, options.Value))
+        .Select(_ => Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true })).ToArray();
 
-    /// <summary>The webhook is busy: a recent commit carried several concurrent requests.</summary>
-    public bool Busy => Environment.TickCount64 - Volatile.Read(ref _lastBusyAt) < 100;
-
-    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+    private static int WritersFor(DatabaseOptions database, ConversationOptions o) =>
+        database.Provider == DatabaseProvider.Postgres ? Math.Max(1, o.Processor.Writers) : 1;
 
     /// <summary>Completes once the update is committed: true when it is new, false for a duplicate.
     /// Throws when it could not be stored, so the caller answers 5xx and the channel re-delivers.</summary>
     public Task<bool> AcceptAsync(InboundItem item)
     {
         var p = new Pending(item);
-        if (!_queue.Writer.TryWrite(p)) throw new InvalidOperationException("The inbox is shutting down.");
+        // A chat always goes to the same writer, which keeps its updates in order.
+        var key = HashCode.Combine(item.Channel, item.BotId, item.Info.ChatId ?? item.UpdateId.ToString());
+        var queue = _queues[(int)((uint)key % (uint)_queues.Length)];
+        if (!queue.Writer.TryWrite(p)) throw new InvalidOperationException("The inbox is shutting down.");
         return p.Task;
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(_queues.Select(q => Task.Run(() => WriterLoopAsync(q))));
+
+    private async Task WriterLoopAsync(Channel<Pending> queue)
     {
         var batch = new List<Pending>(64);
         // Drains until StopAsync completes the queue, so nothing accepted is dropped on shutdown.
-        while (await _queue.Reader.WaitToReadAsync(CancellationToken.None))
+        while (await queue.Reader.WaitToReadAsync(CancellationToken.None))
         {
-            while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var p)) batch.Add(p);
+            while (batch.Count < MaxBatch && queue.Reader.TryRead(out var p)) batch.Add(p);
             try
             {
-                var inserted = await WriteAsync(batch, CancellationToken.None);
+                var handle = options.Value.Processor.Enabled;
+                bool[] inserted;
+                bool leftOpen;
+                try
+                {
+                    (inserted, leftOpen) = await WriteAsync(batch, handle, CancellationToken.None);
+                }
+                catch (Exception ex) when (handle)
+                {
+                    // Something broke the whole transaction: store the updates alone, the processor handles them.
+                    log.LogWarning(ex, "Storing and handling {Count} update(s) failed as a whole; storing them for the processor", batch.Count);
+                    (inserted, leftOpen) = await WriteAsync(batch, handle: false, CancellationToken.None);
+                }
                 for (var i = 0; i < batch.Count; i++) batch[i].TrySetResult(inserted[i]);
-                // Several requests waited for one commit: the webhook is under load.
-                if (batch.Count >= 4) Volatile.Write(ref _lastBusyAt, Environment.TickCount64);
-                processor.Wake();
+                if (leftOpen) processor.Wake();
             }
             catch (Exception ex)
             {
@@ -65,66 +94,108 @@ public sealed class Inbox(IServiceScopeFactory scopes, WriteGate gate, UpdatePro
         }
     }
 
-    // The writer keeps one open connection; it is replaced after a failure.
-    private AsyncServiceScope? _scope;
-    private BazaarDb? _db;
-
-    private async Task<bool[]> WriteAsync(List<Pending> batch, CancellationToken ct)
+    /// <summary>Stores the batch and, when <paramref name="handle"/>, handles what is new; says which were new and
+    /// whether any was left open for the processor.</summary>
+    private async Task<(bool[] Inserted, bool LeftOpen)> WriteAsync(List<Pending> batch, bool handle, CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
-        using var _ = await gate.EnterAsync(ct);
-        try
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<BazaarDb>();
+        db.Database.AutoSavepointsEnabled = false;
+        using var turn = await gate.EnterAsync(ct);
+        await using var etx = await db.Database.BeginTransactionAsync(ct);
+        var tx = etx.GetDbTransaction();
+        var ids = db.IsPostgres ? await InsertPostgres(tx, batch, now, ct) : await InsertSqlite(tx, batch, now, ct);
+        var inserted = ids.Select(id => id is not null).ToArray();
+        var leftOpen = false;
+        var fresh = new List<PendingUpdate>(batch.Count);
+        for (var i = 0; i < batch.Count; i++)
         {
-            if (_db is null)
-            {
-                _scope = scopes.CreateAsyncScope();
-                _db = _scope.Value.ServiceProvider.GetRequiredService<BazaarDb>();
-                await _db.Database.OpenConnectionAsync(ct);
-            }
-            var conn = _db.Database.GetDbConnection();
-            await using var tx = await conn.BeginTransactionAsync(ct);
-            var inserted = _db.IsPostgres ? await InsertPostgres(conn, tx, batch, now, ct) : await InsertSqlite(conn, tx, batch, now, ct);
-            await tx.CommitAsync(ct);
-            return inserted;
+            var it = batch[i].Item;
+            if (ids[i] is { } id && it.Info.Handled) fresh.Add(new PendingUpdate(id, it.Channel, it.BotId, it.UpdateId, it.Update, it.Info, it.Payload));
         }
-        catch
+        if (!handle) leftOpen = fresh.Count > 0;
+        else if (fresh.Count > 0)
         {
-            await ResetConnectionAsync();
-            throw;
+            var waiting = await ChatsWithOpenUpdatesAsync(tx, db.IsPostgres, fresh, ct);
+            var now2 = fresh.Where(u => !waiting.Contains((u.Channel, u.BotId, u.Info!.Value.ChatId))).OrderBy(u => u.UpdateId).ToList();
+            leftOpen = now2.Count < fresh.Count;
+            var outcomes = await handler.HandleAsync(scope.ServiceProvider, db, tx, now2, stop: null, ct);
+            await handler.SetStatusesAsync(tx, db.IsPostgres, outcomes, attempt: 1, ct);
         }
+        await etx.CommitAsync(ct);
+        return (inserted, leftOpen);
     }
 
-    private async Task ResetConnectionAsync()
+    /// <summary>The chats of <paramref name="fresh"/> that already had an open update before this batch: those wait their turn.</summary>
+    private static async Task<HashSet<(string, string, string?)>> ChatsWithOpenUpdatesAsync(DbTransaction tx, bool postgres,
+        List<PendingUpdate> fresh, CancellationToken ct)
     {
-        _db = null;
-        _sqliteInsert = null;
-        if (_scope is { } s)
+        var result = new HashSet<(string, string, string?)>();
+        await using var cmd = tx.Connection!.CreateCommand();
+        cmd.Transaction = tx;
+        if (postgres)
         {
-            _scope = null;
-            try { await s.DisposeAsync(); } catch (Exception ex) { log.LogDebug(ex, "Closing the inbox connection failed"); }
+            cmd.CommandText = $"""
+                SELECT DISTINCT t.c, t.b, t.chat FROM unnest(@c, @b, @chat) AS t(c, b, chat)
+                WHERE EXISTS (SELECT 1 FROM inbound_updates j
+                  WHERE j."Channel" = t.c AND j."BotId" = t.b AND j."ChatId" = t.chat
+                    AND j."Status" IN ('{UpdateStatusText.Received}', '{UpdateStatusText.Processing}') AND NOT (j."Id" = ANY(@ids)))
+                """;
+            SqlParams.Add(cmd, "@c", fresh.Select(u => u.Channel).ToArray());
+            SqlParams.Add(cmd, "@b", fresh.Select(u => u.BotId).ToArray());
+            SqlParams.Add(cmd, "@chat", fresh.Select(u => u.Info!.Value.ChatId).ToArray());
+            SqlParams.Add(cmd, "@ids", fresh.Select(u => u.Id).ToArray());
+            await using var r = await cmd.ExecuteReaderAsync(ct);
+            while (await r.ReadAsync(ct)) result.Add((r.GetString(0), r.GetString(1), r.GetString(2)));
+            return result;
         }
+        // SQLite has one writer, so everything stored before this batch has a smaller id than all of it.
+        cmd.CommandText = $"""
+            SELECT EXISTS (SELECT 1 FROM inbound_updates
+              WHERE "Channel" = @c AND "BotId" = @b AND "ChatId" = @chat
+                AND "Status" IN ('{UpdateStatusText.Received}', '{UpdateStatusText.Processing}') AND "Id" < @first)
+            """;
+        SqlParams.Add(cmd, "@c", null);
+        SqlParams.Add(cmd, "@b", null);
+        SqlParams.Add(cmd, "@chat", null);
+        SqlParams.Add(cmd, "@first", fresh.Min(u => u.Id));
+        foreach (var u in fresh)
+        {
+            var key = (u.Channel, u.BotId, u.Info!.Value.ChatId);
+            if (result.Contains(key)) continue;
+            cmd.Parameters["@c"].Value = u.Channel;
+            cmd.Parameters["@b"].Value = u.BotId;
+            cmd.Parameters["@chat"].Value = (object?)key.ChatId ?? DBNull.Value;
+            if (Convert.ToInt64(await cmd.ExecuteScalarAsync(ct)) != 0) result.Add(key);
+        }
+        return result;
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
-        _queue.Writer.TryComplete();
+        foreach (var q in _queues) q.Writer.TryComplete();
         await base.StopAsync(cancellationToken);
-        await ResetConnectionAsync();
     }
 
     private const string Columns = """
-        "Channel", "BotId", "UpdateId", "Kind", "UserId", "ChatId", "Command", "Status", "Attempts", "ReceivedAt", "ProcessedAt", "Payload"
+        "Channel", "BotId", "UpdateId", "Kind", "UserId", "ChatId", "Command", "Status", "Attempts", "ReceivedAt", "ProcessedAt", "Error", "Payload"
         """;
 
-    private DbCommand? _sqliteInsert;
-
-    private async Task<bool[]> InsertSqlite(DbConnection conn, DbTransaction tx, List<Pending> batch, DateTime now, CancellationToken ct)
+    private static async Task<long?[]> InsertSqlite(DbTransaction tx, List<Pending> batch, DateTime now, CancellationToken ct)
     {
-        var cmd = _sqliteInsert ??= PrepareSqliteInsert(conn);
+        await using var cmd = tx.Connection!.CreateCommand();
         cmd.Transaction = tx;
+        cmd.CommandText = $"""
+            INSERT INTO inbound_updates ({Columns})
+            VALUES (@c, @b, @u, @k, @uid, @chat, @cmd, @s, 0, @at, CASE WHEN @s = '{UpdateStatusText.Ignored}' THEN @at END, @e, @p)
+            ON CONFLICT DO NOTHING
+            RETURNING "Id"
+            """;
+        foreach (var name in (string[])["@c", "@b", "@u", "@k", "@uid", "@chat", "@cmd", "@s", "@at", "@e", "@p"]) SqlParams.Add(cmd, name, null);
         var ps = cmd.Parameters;
-        ps[8].Value = now;
-        var result = new bool[batch.Count];
+        ps["@at"].Value = now;
+        var result = new long?[batch.Count];
         for (var i = 0; i < batch.Count; i++)
         {
             var it = batch[i].Item;
@@ -136,68 +207,46 @@ public sealed class Inbox(IServiceScopeFactory scopes, WriteGate gate, UpdatePro
             ps[5].Value = (object?)it.Info.ChatId ?? DBNull.Value;
             ps[6].Value = (object?)it.Info.Command ?? DBNull.Value;
             ps[7].Value = it.Info.Handled ? UpdateStatusText.Received : UpdateStatusText.Ignored;
-            ps[9].Value = it.Payload;
-            result[i] = await cmd.ExecuteNonQueryAsync(ct) == 1;
+            ps[9].Value = (object?)it.Info.Problem ?? DBNull.Value;
+            ps[10].Value = it.Payload;
+            result[i] = await cmd.ExecuteScalarAsync(ct) is { } id and not DBNull ? Convert.ToInt64(id) : null;
         }
         return result;
     }
 
-    private static DbCommand PrepareSqliteInsert(DbConnection conn)
-    {
-        var cmd = conn.CreateCommand();
-        cmd.CommandText = $"""
-            INSERT INTO inbound_updates ({Columns})
-            VALUES (@c, @b, @u, @k, @uid, @chat, @cmd, @s, 0, @at, CASE WHEN @s = 'ignored' THEN @at END, @p)
-            ON CONFLICT DO NOTHING
-            """;
-        foreach (var name in (string[])["@c", "@b", "@u", "@k", "@uid", "@chat", "@cmd", "@s", "@at", "@p"])
-        {
-            var p = cmd.CreateParameter();
-            p.ParameterName = name;
-            cmd.Parameters.Add(p);
-        }
-        return cmd;
-    }
-
-    private static async Task<bool[]> InsertPostgres(DbConnection conn, DbTransaction tx, List<Pending> batch, DateTime now, CancellationToken ct)
+    private static async Task<long?[]> InsertPostgres(DbTransaction tx, List<Pending> batch, DateTime now, CancellationToken ct)
     {
         var n = batch.Count;
-        var c = new string[n]; var b = new string[n]; var u = new long[n]; var k = new string[n];
+        var c = new string[n]; var b = new string[n]; var u = new long[n]; var k = new string[n]; var e = new string?[n];
         var uid = new string?[n]; var chat = new string?[n]; var command = new string?[n]; var s = new string[n]; var p = new string[n];
         for (var i = 0; i < n; i++)
         {
             var it = batch[i].Item;
-            c[i] = it.Channel; b[i] = it.BotId; u[i] = it.UpdateId; k[i] = it.Info.Kind;
+            c[i] = it.Channel; b[i] = it.BotId; u[i] = it.UpdateId; k[i] = it.Info.Kind; e[i] = it.Info.Problem;
             uid[i] = it.Info.UserId; chat[i] = it.Info.ChatId; command[i] = it.Info.Command;
             s[i] = it.Info.Handled ? UpdateStatusText.Received : UpdateStatusText.Ignored; p[i] = it.Payload;
         }
-        await using var cmd = conn.CreateCommand();
+        await using var cmd = tx.Connection!.CreateCommand();
         cmd.Transaction = tx;
         // One statement for the whole batch; RETURNING names the rows that were new.
         cmd.CommandText = $"""
             INSERT INTO inbound_updates ({Columns})
-            SELECT t.c, t.b, t.u, t.k, t.uid, t.chat, t.cmd, t.s, 0, @at, CASE WHEN t.s = 'ignored' THEN @at END, t.p
-            FROM unnest(@c, @b, @u, @k, @uid, @chat, @cmd, @s, @p) AS t(c, b, u, k, uid, chat, cmd, s, p)
+            SELECT t.c, t.b, t.u, t.k, t.uid, t.chat, t.cmd, t.s, 0, @at, CASE WHEN t.s = '{UpdateStatusText.Ignored}' THEN @at END, t.e, t.p
+            FROM unnest(@c, @b, @u, @k, @uid, @chat, @cmd, @s, @e, @p) AS t(c, b, u, k, uid, chat, cmd, s, e, p)
             ON CONFLICT DO NOTHING
-            RETURNING "Channel", "BotId", "UpdateId"
+            RETURNING "Id", "Channel", "BotId", "UpdateId"
             """;
-        void Add(string name, object value)
-        {
-            var prm = cmd.CreateParameter();
-            prm.ParameterName = name;
-            prm.Value = value;
-            cmd.Parameters.Add(prm);
-        }
-        Add("@c", c); Add("@b", b); Add("@u", u); Add("@k", k); Add("@uid", uid); Add("@chat", chat);
-        Add("@cmd", command); Add("@s", s); Add("@p", p); Add("@at", now);
-        var fresh = new HashSet<(string, string, long)>();
+        SqlParams.Add(cmd, "@c", c); SqlParams.Add(cmd, "@b", b); SqlParams.Add(cmd, "@u", u); SqlParams.Add(cmd, "@k", k);
+        SqlParams.Add(cmd, "@uid", uid); SqlParams.Add(cmd, "@chat", chat); SqlParams.Add(cmd, "@cmd", command);
+        SqlParams.Add(cmd, "@s", s); SqlParams.Add(cmd, "@e", e); SqlParams.Add(cmd, "@p", p); SqlParams.Add(cmd, "@at", now);
+        var fresh = new Dictionary<(string, string, long), long>();
         await using (var reader = await cmd.ExecuteReaderAsync(ct))
         {
-            while (await reader.ReadAsync(ct)) fresh.Add((reader.GetString(0), reader.GetString(1), reader.GetInt64(2)));
+            while (await reader.ReadAsync(ct)) fresh[(reader.GetString(1), reader.GetString(2), reader.GetInt64(3))] = reader.GetInt64(0);
         }
-        var result = new bool[n];
+        var result = new long?[n];
         // A key sent twice in one batch counts as new once.
-        for (var i = 0; i < n; i++) result[i] = fresh.Remove((c[i], b[i], u[i]));
+        for (var i = 0; i < n; i++) result[i] = fresh.Remove((c[i], b[i], u[i]), out var id) ? id : null;
         return result;
     }
 }

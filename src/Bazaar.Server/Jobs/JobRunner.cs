@@ -15,12 +15,11 @@ public sealed record JobRun(long JobId, string Type, int Attempt, JobOutcome Out
 /// name of its own: claiming is atomic in the database.
 /// </summary>
 public sealed class JobRunner(
-    IServiceScopeFactory scopes, IOptions<JobsOptions> options, JobHandlerRegistry registry,
+    IServiceScopeFactory scopes, IOptions<JobsOptions> options, JobHandlerRegistry registry, Conversations.WriteGate gate,
     TimeProvider clock, ILogger<JobRunner> log)
 {
     private int _roundRobin;
     private long _nextRecoveryTicks;
-    private readonly SemaphoreSlim _sqliteWriter = new(1, 1);
 
     /// <summary>
     /// Claims and runs at most one job. <paramref name="ct"/> cancels the running handler (the job is then
@@ -73,7 +72,8 @@ public sealed class JobRunner(
                 var now = clock.GetUtcNow().UtcDateTime;
                 job = await JobSql.ClaimAsync(db, types, limit, owner, now, now.AddSeconds(o.LeaseSeconds), ct);
             }
-            if (job is not null) return job;
+            // Stopping began while this claim was in flight: run nothing new; the host hands the lease back on stop.
+            if (job is not null) return stopClaiming.IsCancellationRequested ? null : job;
         }
         return null;
     }
@@ -161,21 +161,9 @@ public sealed class JobRunner(
         }
     }
 
-    /// <summary>
-    /// SQLite has one writer at a time, and a writer that finds the lock taken sleeps before retrying; taking
-    /// turns within the process avoids those sleeps. Other processes still exclude each other through SQLite's lock.
-    /// </summary>
-    private async Task<IDisposable?> WriterTurnAsync(BazaarDb db, CancellationToken ct)
-    {
-        if (db.IsPostgres) return null;
-        await _sqliteWriter.WaitAsync(ct);
-        return new Turn(_sqliteWriter);
-    }
-
-    private sealed class Turn(SemaphoreSlim writer) : IDisposable
-    {
-        public void Dispose() => writer.Release();
-    }
+    /// <summary>The process's one SQLite writer turn (see WriteGate); a failure hook that writes joins it.</summary>
+    private async Task<IDisposable?> WriterTurnAsync(BazaarDb db, CancellationToken ct) =>
+        db.IsPostgres ? null : await gate.EnterAsync(ct);
 
     /// <summary>Exponential backoff with jitter: base·2^(attempt-1), capped, then scaled into [50%, 100%].</summary>
     public static TimeSpan Backoff(int attempt, JobsOptions o, double random)

@@ -33,7 +33,12 @@ public sealed class PaymentCreator(BazaarDb db, IOptions<PaymentsOptions> option
         p.Status == PaymentStatus.Pending && p.PayUrl is null && (p.Method == PaymentMethod.Stripe || p.Method.IsCrypto());
 
     public static string Description(Payment p) =>
-        p.Purpose == PaymentPurpose.WalletTopup ? $"Wallet top-up {Currencies.Format(p.Amount, p.Currency)}" : $"Payment #{p.PurposeRef}";
+        p.Purpose switch
+        {
+            PaymentPurpose.WalletTopup => $"Wallet top-up {Currencies.Format(p.Amount, p.Currency)}",
+            PaymentPurpose.Tariff => $"Check credits, tariff #{p.PurposeRef}",
+            _ => $"Payment #{p.PurposeRef}",
+        };
 
     private async Task<(Payment? Payment, CreateError? Error)> CreateAsync(CreatePaymentRequest r, bool starsInvoiceLink, bool deferProvider,
         CancellationToken ct)
@@ -61,6 +66,9 @@ public sealed class PaymentCreator(BazaarDb db, IOptions<PaymentsOptions> option
             UserId = r.UserId, Method = method, Purpose = purpose, PurposeRef = r.PurposeRef, Amount = amount, Currency = currency,
             PayAmount = amount, PayCurrency = currency, CreatedAt = now,
         };
+        // An order (or tariff) payment must name something still payable at exactly this price.
+        if (purpose != PaymentPurpose.WalletTopup && await payments.FulfilmentFor(purpose)!.CheckAvailableAsync(p, ct) is { } unavailable)
+            return Fail(422, unavailable, $"The {r.Purpose} {r.PurposeRef} cannot be paid now ({unavailable}).");
         var description = Description(p);
 
         switch (method)
@@ -141,7 +149,7 @@ public sealed class PaymentCreator(BazaarDb db, IOptions<PaymentsOptions> option
                 }
 
             default: // Stars
-                p.PayAmount = stars.StarsFor(amount, currency);
+                p.PayAmount = await payments.FulfilmentFor(purpose)!.StarsPriceAsync(p, ct) ?? stars.StarsFor(amount, currency);
                 p.PayCurrency = "XTR";
                 db.Payments.Add(p);
                 await db.SaveChangesAsync(ct);

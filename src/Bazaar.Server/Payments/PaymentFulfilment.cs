@@ -11,6 +11,8 @@ public interface IPaymentFulfilment
     PaymentPurpose Purpose { get; }
     /// <summary>Null when the purpose can still be paid for, else a stable error code (e.g. sold_out).</summary>
     Task<string?> CheckAvailableAsync(Payment payment, CancellationToken ct);
+    /// <summary>A fixed price in Stars for the purpose (a tariff's), instead of converting the amount; null converts.</summary>
+    Task<long?> StarsPriceAsync(Payment payment, CancellationToken ct) => Task.FromResult<long?>(null);
     Task<PostResult> FulfilAsync(Payment payment, long amount, string currency, string externalRef, CancellationToken ct);
     Task<PostResult> ReverseAsync(Payment payment, long amount, string currency, string externalRef, CancellationToken ct);
     /// <summary>Undoes a <see cref="ReverseAsync"/> whose provider refund failed: the exact opposite posting.</summary>

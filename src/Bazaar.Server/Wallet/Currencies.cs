@@ -7,9 +7,17 @@ public static class Currencies
     {
         ["USD"] = 2, ["EUR"] = 2, ["PLN"] = 2, ["RUB"] = 2, ["GBP"] = 2, ["UAH"] = 2, ["KZT"] = 2,
         ["BTC"] = 8, ["LTC"] = 8, ["XTR"] = 0,
+        [Credit] = 0,
     };
 
+    /// <summary>Paid-check credits: a ledger unit of their own, never money (no price, no payment is made in it).</summary>
+    public const string Credit = "CREDIT";
+
+    /// <summary>Known to the ledger (money or credits).</summary>
     public static bool IsKnown(string? code) => code is not null && Scales.ContainsKey(code);
+
+    /// <summary>A currency money can be in: known and not <see cref="Credit"/>.</summary>
+    public static bool IsMoney(string? code) => IsKnown(code) && !string.Equals(code, Credit, StringComparison.OrdinalIgnoreCase);
 
     public static int Scale(string code) =>
         Scales.TryGetValue(code, out var s) ? s : throw new ArgumentException($"Unknown currency '{code}'.", nameof(code));
@@ -20,7 +28,7 @@ public static class Currencies
     public static bool TryToMinor(decimal amount, string currency, out long minor)
     {
         minor = 0;
-        if (!IsKnown(currency)) return false;
+        if (!IsMoney(currency)) return false;
         var scaled = amount * Pow10(Scale(currency));
         if (scaled != decimal.Truncate(scaled) || scaled > long.MaxValue || scaled < long.MinValue) return false;
         minor = (long)scaled;

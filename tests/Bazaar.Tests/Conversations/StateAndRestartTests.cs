@@ -94,12 +94,15 @@ public sealed class StateAndRestartTests : IAsyncLifetime
         {
             await app.Post(update);
             await app.WithDb(db => db.InboundUpdates.Where(u => u.UpdateId == id)
-                .ExecuteUpdateAsync(s => s.SetProperty(u => u.Status, UpdateStatus.Processing)));
-            Assert.Equal(0, await app.ProcessAll()); // a claimed update is not claimed twice
+                .ExecuteUpdateAsync(s => s.SetProperty(u => u.Status, UpdateStatus.Processing)
+                    .SetProperty(u => u.LeaseUntil, app.Clock.GetUtcNow().UtcDateTime.AddSeconds(60))));
+            Assert.Equal(0, await app.ProcessAll()); // a live claim is not claimed twice
             return 0;
         });
         var (status, texts) = await WithServer(async app =>
         {
+            Assert.Equal(0, await app.ProcessAll()); // the lease still holds: it may be another process's
+            app.Clock.Advance(TimeSpan.FromSeconds(61));
             await app.ProcessAll();
             return ((await app.Inbound(id)).Status, await app.TextsFor(user));
         });

@@ -70,6 +70,9 @@ public sealed class FakeBotApi : IAsyncDisposable
         var app = builder.Build();
         FakeBotApi? fake = null;
         app.MapPost("/bot{token}/{method}", (string token, string method, HttpContext http) => fake!.Handle(token, method, http));
+        // Bot API file downloads: GET /file/bot{token}/{file_path}, as getFile's file_path names them.
+        app.MapGet("/file/bot{token}/{**path}", (string token, string path) =>
+            fake!._files.TryGetValue(path, out var f) ? Results.Bytes(f, "application/octet-stream") : Results.NotFound());
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         fake = new FakeBotApi(app, address);
@@ -112,6 +115,17 @@ public sealed class FakeBotApi : IAsyncDisposable
 
     public void Clear() => _calls.Clear();
 
+    private readonly ConcurrentDictionary<string, byte[]> _files = new();
+    private readonly ConcurrentDictionary<string, string> _filePaths = new();
+
+    /// <summary>A file users sent: getFile answers for its id, and its bytes are served at the file path.</summary>
+    public void AddFile(string fileId, byte[] content)
+    {
+        var path = $"documents/{fileId}.zip";
+        _files[path] = content;
+        _filePaths[fileId] = path;
+    }
+
     private async Task<IResult> Handle(string token, string method, HttpContext http)
     {
         var (parameters, files) = await ReadParameters(http.Request);
@@ -148,7 +162,7 @@ public sealed class FakeBotApi : IAsyncDisposable
                 var updates = new JsonArray();
                 while (_pendingUpdates.TryDequeue(out var u)) updates.Add(u);
                 return updates;
-            case "sendmessage" or "sendphoto" or "senddocument" or "sendinvoice" or "editmessagetext" or "editmessagecaption" or "editmessagereplymarkup" or "editmessagemedia":
+            case "sendmessage" or "sendphoto" or "senddocument" or "sendlocation" or "sendinvoice" or "editmessagetext" or "editmessagecaption" or "editmessagereplymarkup" or "editmessagemedia":
                 var chatId = call.Parameters["chat_id"]?.ToString() ?? "0";
                 var message = new JsonObject
                 {
@@ -167,6 +181,11 @@ public sealed class FakeBotApi : IAsyncDisposable
                     ["status"] = "member",
                     ["user"] = new JsonObject { ["id"] = long.TryParse(call.Parameters["user_id"]?.ToString(), out var uid) ? uid : 0, ["is_bot"] = false, ["first_name"] = "User" },
                 };
+            case "getfile":
+                var fid = call.Parameters["file_id"]?.ToString() ?? "";
+                return _filePaths.TryGetValue(fid, out var fp)
+                    ? new JsonObject { ["file_id"] = fid, ["file_unique_id"] = "u" + fid, ["file_size"] = _files[fp].Length, ["file_path"] = fp }
+                    : new JsonObject { ["file_id"] = fid, ["file_unique_id"] = "u" + fid };
             case "getwebhookinfo":
                 return new JsonObject { ["url"] = "", ["has_custom_certificate"] = false, ["pending_update_count"] = 0 };
             default:

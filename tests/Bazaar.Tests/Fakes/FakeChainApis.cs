@@ -7,7 +7,7 @@ namespace Bazaar.Tests.Fakes;
 
 /// <summary>
 /// Two outside services crypto payments need, on 127.0.0.1 with their real JSON:
-/// an Esplora API per chain under <c>/{chain}</c> (<c>GET /blocks/tip/height</c>, <c>GET /address/{addr}/txs</c>),
+/// an Esplora API per chain under <c>/{chain}</c> (<c>GET /blocks/tip/height</c>, <c>GET /block-height/{h}</c>, <c>GET /address/{addr}/txs</c>),
 /// and CoinGecko's <c>GET /api/v3/simple/price?ids=..&amp;vs_currencies=..</c>.
 /// </summary>
 public sealed class FakeChainApis : IAsyncDisposable
@@ -38,6 +38,10 @@ public sealed class FakeChainApis : IAsyncDisposable
         var (app, url) = await FakeHttpServer.StartAsync(a =>
         {
             a.MapGet("/{chain}/blocks/tip/height", (string chain) => Results.Text(fake!._tips.GetValueOrDefault(chain).ToString(), "text/plain"));
+            // A mined block's hash (deterministic per chain and height); 404 "Block not found" above the tip.
+            a.MapGet("/{chain}/block-height/{height:long}", (string chain, long height) => height > fake!._tips.GetValueOrDefault(chain)
+                ? Results.Text("Block not found", "text/plain", statusCode: 404)
+                : Results.Text(BlockHash(chain, height), "text/plain"));
             a.MapGet("/{chain}/address/{address}/txs", (string chain, string address) => fake!.AddressTxs(chain, address));
             a.MapGet("/api/v3/simple/price", (string ids, string vs_currencies) => fake!.Prices(ids, vs_currencies));
         });
@@ -48,6 +52,9 @@ public sealed class FakeChainApis : IAsyncDisposable
     public void SetPrice(string coinGeckoId, string vs, decimal price) => _prices[$"{coinGeckoId}:{vs}"] = price;
 
     public void SetTip(string chain, long height) => _tips[chain] = height;
+
+    public static string BlockHash(string chain, long height) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{chain}:{height}")));
     public long Tip(string chain) => _tips[chain];
 
     /// <summary>A transaction paying <paramref name="sats"/> to the address (plus change elsewhere), unconfirmed unless a height is given.</summary>

@@ -61,6 +61,8 @@ public class AppFactory : WebApplicationFactory<Program>, IAsyncLifetime
         // Tests step the job scheduler and workers themselves (JobScheduler/JobRunner.RunOnceAsync), so a recurring
         // clean-up never races a test that moves the clock; With("Jobs:Enabled", "true") runs the job host.
         builder.UseSetting("Jobs:Enabled", "false");
+        // The giveaways' every-minute and every-30-s schedules would add to the fires other tests count; on only where needed.
+        builder.UseSetting("Giveaways:Schedules", "false");
         foreach (var (k, v) in _settings) builder.UseSetting(k, v);
         builder.ConfigureServices(services =>
         {

@@ -15,7 +15,8 @@ public sealed class PaymentsApiTests(PaymentsAppFactory factory) : IClassFixture
         await (await client.PostJson("/api/v1/payments", new { userId = user.Id, method = "paypal", amount = 5m })).AssertProblem(400, "unknown_method");
         await (await client.PostJson("/api/v1/payments", new { userId = user.Id, method = "stripe", amount = -5m })).AssertProblem(400, "invalid_amount");
         await (await client.PostJson("/api/v1/payments", new { userId = user.Id, method = "stripe", amount = 5m, currency = "ABC" })).AssertProblem(400, "invalid_amount");
-        await (await client.PostJson("/api/v1/payments", new { userId = user.Id, method = "stripe", purpose = "order", purposeRef = "17", amount = 5m })).AssertProblem(422, "purpose_not_supported");
+        await (await client.PostJson("/api/v1/payments", new { userId = user.Id, method = "stripe", purpose = "order", purposeRef = "17", amount = 5m })).AssertProblem(422, "reservation_not_found");
+        await (await client.PostJson("/api/v1/payments", new { userId = user.Id, method = "stripe", purpose = "tariff", purposeRef = "987654321", amount = 5m })).AssertProblem(422, "tariff_not_found");
         await (await client.PostJson("/api/v1/payments", new { userId = 987654321L, method = "stripe", amount = 5m })).AssertProblem(404, "user_not_found");
         await (await client.GetAsync("/api/v1/payments/987654321")).AssertProblem(404, "payment_not_found");
         using var anonymous = factory.CreateClient();

@@ -79,7 +79,7 @@ public sealed class WalletBotTests(DepositBotAppFactory app) : IClassFixture<Dep
         var tg = Updates.NewUserId();
         await app.Send(Updates.Text(tg, "/start"));
         var menu = await app.LastPayload(tg, "sendMessage");
-        Assert.Equal(["conv:help", "wallet:show"], DepositBotAppFactory.Buttons(menu));
+        Assert.Equal(["conv:help", "wallet:show"], DepositBotAppFactory.Buttons(menu).Take(2)); // later features add theirs after
 
         await app.Send(Updates.Callback(tg, "wallet:show", messageId: 55));
         var rows = await app.OutboxFor(tg);

@@ -86,7 +86,8 @@ public static class SandboxModule
         await http.Request.Body.CopyToAsync(ms, ct);
         var (update, error) = TelegramWebhook.Parse(ms.GetBuffer().AsSpan(0, (int)ms.Length));
         if (update is null) return Problems.BadRequest("update_invalid", error!);
-        await inbox.AcceptAsync(new InboundItem(ChatChannel.Sandbox, BotId, update.Id, UpdateInfo.Of(update), Encoding.UTF8.GetString(ms.ToArray())));
+        if (UpdateInfo.Of(update).Problem is { } odd) return Problems.BadRequest("update_malformed", odd);
+        await inbox.AcceptAsync(InboundItem.Of(ChatChannel.Sandbox, BotId, update, Encoding.UTF8.GetString(ms.ToArray())));
         var row = await db.InboundUpdates.AsNoTracking()
             .Where(u => u.Channel == ChatChannel.Sandbox && u.BotId == BotId && u.UpdateId == update.Id)
             .Select(u => new { u.Id, u.Status }).FirstAsync(ct);

@@ -29,6 +29,7 @@ public sealed class TelegramDelivery(ITelegramBotClient bot, IOptions<TelegramOp
         ["deleteMessages"] = Make<DeleteMessagesRequest, bool>(),
         ["sendPhoto"] = Make<SendPhotoRequest, Message>(),
         ["sendDocument"] = Make<SendDocumentRequest, Message>(),
+        ["sendLocation"] = Make<SendLocationRequest, Message>(),
         ["sendMediaGroup"] = Make<SendMediaGroupRequest, Message[]>(),
         ["sendChatAction"] = Make<SendChatActionRequest, bool>(),
         ["copyMessage"] = Make<CopyMessageRequest, MessageId>(),

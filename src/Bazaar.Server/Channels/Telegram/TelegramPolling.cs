@@ -57,7 +57,7 @@ public sealed class TelegramPolling(ITelegramBotClient bot, IOptions<TelegramOpt
         foreach (var u in updates)
         {
             var payload = JsonSerializer.Serialize(u, JsonBotAPI.Options);
-            if (await inbox.AcceptAsync(new InboundItem(ChatChannel.Telegram, o.BotId, u.Id, UpdateInfo.Of(u), payload))) fresh++;
+            if (await inbox.AcceptAsync(InboundItem.Of(ChatChannel.Telegram, o.BotId, u, payload))) fresh++;
         }
         return fresh;
     }

@@ -33,7 +33,7 @@ public static class TelegramWebhook
         if (update is null) return Problems.BadRequest("update_invalid", error!);
         try
         {
-            await inbox.AcceptAsync(new InboundItem(ChatChannel.Telegram, o.BotId, update.Id, UpdateInfo.Of(update), Encoding.UTF8.GetString(body)));
+            await inbox.AcceptAsync(InboundItem.Of(ChatChannel.Telegram, o.BotId, update, Encoding.UTF8.GetString(body)));
         }
         catch (Exception)
         {

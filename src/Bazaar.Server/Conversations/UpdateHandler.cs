@@ -1,0 +1,142 @@
+using System.Data.Common;
+using System.Text.Json;
+using Bazaar.Server.Channels;
+using Bazaar.Server.Data;
+using Microsoft.Extensions.Options;
+using Telegram.Bot;
+using Telegram.Bot.Types;
+
+namespace Bazaar.Server.Conversations;
+
+/// <summary>An update to handle: its inbox row and, when the channel has just parsed it, the parsed value.</summary>
+public sealed record PendingUpdate(long Id, string Channel, string BotId, long UpdateId, Update? Update, UpdateInfo? Info, string Payload);
+
+/// <summary>How an update ended.</summary>
+public sealed record UpdateOutcome(long Id, UpdateStatus Status, int Ms, string? Error);
+
+/// <summary>
+/// Runs updates through the pipeline inside a transaction the caller holds (the inbox writer's, right after
+/// it stored them, or the processor's for a claimed backlog): a savepoint each, so a handler that throws
+/// leaves nothing behind, and the final statuses written in the same transaction.
+/// </summary>
+public sealed class UpdateHandler(BotPipeline pipeline, IOptions<ConversationOptions> options, TimeProvider clock, ILogger<UpdateHandler> log)
+{
+    /// <summary>
+    /// Handles <paramref name="items"/> in order until <paramref name="stop"/> says to commit early; returns the outcomes
+    /// (at least one when there is any item).
+    /// </summary>
+    public async Task<List<UpdateOutcome>> HandleAsync(IServiceProvider services, BazaarDb db, DbTransaction tx, IReadOnlyList<PendingUpdate> items,
+        Func<bool>? stop, CancellationToken ct)
+    {
+        var outcomes = new List<UpdateOutcome>(items.Count);
+        var outbox = services.GetRequiredService<Outbox>();
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (i > 0 && stop?.Invoke() == true) break;
+            outcomes.Add(await HandleOneAsync(services, db, outbox, tx, items[i], releasePrevious: i > 0, ct));
+        }
+        return outcomes;
+    }
+
+    private async Task<UpdateOutcome> HandleOneAsync(IServiceProvider services, BazaarDb db, Outbox outbox, DbTransaction tx, PendingUpdate c,
+        bool releasePrevious, CancellationToken ct)
+    {
+        var started = clock.GetTimestamp();
+        db.ChangeTracker.Clear();
+        // The previous update's savepoint is released together with this one's creation: one round trip.
+        await ExecuteAsync(tx, releasePrevious ? "RELEASE SAVEPOINT u; SAVEPOINT u" : "SAVEPOINT u", ct);
+        var update = c.Update;
+        if (update is null)
+        {
+            try { update = JsonSerializer.Deserialize<Update>(c.Payload, JsonBotAPI.Options); }
+            catch (JsonException ex) { return new UpdateOutcome(c.Id, UpdateStatus.Failed, 0, "Unreadable payload: " + ex.Message); }
+            if (update is null) return new UpdateOutcome(c.Id, UpdateStatus.Failed, 0, "Empty payload");
+        }
+        var info = c.Info ?? UpdateInfo.Of(update);
+        if (!info.Handled) return new UpdateOutcome(c.Id, UpdateStatus.Ignored, 0, info.Problem);
+
+        try
+        {
+            outbox.CurrentInboundUpdateId = c.Id;
+            var ctx = new BotContext(c.Channel, c.Id, update, info, db, outbox, services, clock, options.Value, ct);
+            await pipeline.RunAsync(ctx);
+            await db.SaveChangesAsync(ct);
+            return new UpdateOutcome(c.Id, ctx.Status, ElapsedMs(started), null);
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested)
+        {
+            await ExecuteAsync(tx, "ROLLBACK TO SAVEPOINT u", ct);
+            db.ChangeTracker.Clear();
+            log.LogWarning(ex, "Update {Id} ({Channel} {UpdateId}) failed", c.Id, c.Channel, c.UpdateId);
+            return new UpdateOutcome(c.Id, UpdateStatus.Failed, ElapsedMs(started), Truncate(ex.ToString(), 2000));
+        }
+    }
+
+    private int ElapsedMs(long started) => (int)clock.GetElapsedTime(started).TotalMilliseconds;
+
+    internal static string Truncate(string s, int max) => s.Length <= max ? s : s[..max];
+
+    internal static async Task ExecuteAsync(DbTransaction tx, string sql, CancellationToken ct)
+    {
+        await using var cmd = tx.Connection!.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = sql;
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>
+    /// The final status of each update, in the caller's transaction (one statement on PostgreSQL). <paramref name="attempt"/>
+    /// is 1 when the updates were not claimed first (the claim counts the attempt otherwise).
+    /// </summary>
+    public async Task SetStatusesAsync(DbTransaction tx, bool postgres, IReadOnlyList<UpdateOutcome> outcomes, int attempt, CancellationToken ct)
+    {
+        if (outcomes.Count == 0) return;
+        await using var cmd = tx.Connection!.CreateCommand();
+        cmd.Transaction = tx;
+        SqlParams.Add(cmd, "@at", clock.GetUtcNow().UtcDateTime);
+        SqlParams.Add(cmd, "@a", attempt);
+        if (postgres)
+        {
+            cmd.CommandText = """
+                UPDATE inbound_updates AS u SET "Status" = t.s, "HandlerMs" = t.ms, "Error" = t.e, "ProcessedAt" = @at,
+                  "Attempts" = u."Attempts" + @a, "LeaseUntil" = NULL
+                FROM unnest(@ids, @s, @ms, @e) AS t(id, s, ms, e) WHERE u."Id" = t.id
+                """;
+            SqlParams.Add(cmd, "@ids", outcomes.Select(o => o.Id).ToArray());
+            SqlParams.Add(cmd, "@s", outcomes.Select(o => UpdateStatusText.Of(o.Status)).ToArray());
+            SqlParams.Add(cmd, "@ms", outcomes.Select(o => o.Ms).ToArray());
+            SqlParams.Add(cmd, "@e", outcomes.Select(o => o.Error).ToArray());
+            await cmd.ExecuteNonQueryAsync(ct);
+            return;
+        }
+        cmd.CommandText = """
+            UPDATE inbound_updates SET "Status" = @s, "HandlerMs" = @ms, "Error" = @e, "ProcessedAt" = @at, "Attempts" = "Attempts" + @a,
+              "LeaseUntil" = NULL
+            WHERE "Id" = @id
+            """;
+        SqlParams.Add(cmd, "@s", null);
+        SqlParams.Add(cmd, "@ms", null);
+        SqlParams.Add(cmd, "@e", null);
+        SqlParams.Add(cmd, "@id", null);
+        foreach (var o in outcomes)
+        {
+            cmd.Parameters["@s"].Value = UpdateStatusText.Of(o.Status);
+            cmd.Parameters["@ms"].Value = o.Ms;
+            cmd.Parameters["@e"].Value = (object?)o.Error ?? DBNull.Value;
+            cmd.Parameters["@id"].Value = o.Id;
+            await cmd.ExecuteNonQueryAsync(ct);
+        }
+    }
+}
+
+/// <summary>Parameters for the hand-written SQL on the hot paths.</summary>
+internal static class SqlParams
+{
+    public static void Add(DbCommand cmd, string name, object? value)
+    {
+        var p = cmd.CreateParameter();
+        p.ParameterName = name;
+        p.Value = value ?? DBNull.Value;
+        cmd.Parameters.Add(p);
+    }
+}

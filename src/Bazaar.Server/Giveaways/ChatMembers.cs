@@ -1,0 +1,86 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Bazaar.Server.Data;
+using Microsoft.Extensions.Options;
+using Telegram.Bot;
+using Telegram.Bot.Exceptions;
+using Telegram.Bot.Types;
+
+namespace Bazaar.Server.Giveaways;
+
+/// <summary>A required channel the user is not subscribed to.</summary>
+public sealed record MissingChannel(string ChatId, string Title, string? Link, string Status);
+
+/// <summary>
+/// Asks getChatMember whether a user is subscribed. Calls out, so it runs in jobs and HTTP requests, never inside
+/// an update's transaction. Sandbox users are answered from Giveaways:SandboxChatMembers in the Bot API's own shape.
+/// </summary>
+public sealed class ChatMembers(ITelegramBotClient bot, IOptions<GiveawayOptions> options)
+{
+    /// <summary>member, administrator and creator count; restricted only with is_member; left and kicked do not.</summary>
+    public static bool IsSubscribed(ChatMember m) => m switch
+    {
+        ChatMemberOwner or ChatMemberAdministrator or ChatMemberMember => true,
+        ChatMemberRestricted r => r.IsMember,
+        _ => false,
+    };
+
+    public async Task<ChatMember> GetAsync(ChatUser user, string chatId, CancellationToken ct)
+    {
+        if (user.Channel == ChatChannel.Sandbox) return SandboxMember(user, chatId);
+        var chat = long.TryParse(chatId, out var id) ? new ChatId(id) : new ChatId(chatId);
+        try
+        {
+            return await bot.GetChatMember(chat, long.Parse(user.ExternalId, System.Globalization.CultureInfo.InvariantCulture), ct);
+        }
+        catch (ApiRequestException e) when (e.ErrorCode == 400 && e.Message.Contains("user not found", StringComparison.OrdinalIgnoreCase))
+        {
+            return new ChatMemberLeft { User = new User { Id = long.Parse(user.ExternalId, System.Globalization.CultureInfo.InvariantCulture), FirstName = "" } };
+        }
+    }
+
+    /// <summary>The required channels the user is not subscribed to (empty: all good).</summary>
+    public async Task<List<MissingChannel>> MissingAsync(ChatUser user, IEnumerable<GiveawayChannel> channels, CancellationToken ct)
+    {
+        var missing = new List<MissingChannel>();
+        foreach (var c in channels)
+        {
+            var m = await GetAsync(user, c.ChatId, ct);
+            if (!IsSubscribed(m)) missing.Add(new MissingChannel(c.ChatId, c.Title, c.Link, StatusOf(m)));
+        }
+        return missing;
+    }
+
+    public static string StatusOf(ChatMember m) => m switch
+    {
+        ChatMemberOwner => "creator",
+        ChatMemberAdministrator => "administrator",
+        ChatMemberMember => "member",
+        ChatMemberRestricted => "restricted",
+        ChatMemberBanned => "kicked",
+        _ => "left",
+    };
+
+    private ChatMember SandboxMember(ChatUser user, string chatId)
+    {
+        var status = "member";
+        if (options.Value.SandboxChatMembers.TryGetValue(chatId, out var users))
+            status = users.GetValueOrDefault(user.ExternalId) ?? users.GetValueOrDefault("default") ?? "member";
+        var json = new JsonObject
+        {
+            ["status"] = status == "restricted_left" ? "restricted" : status,
+            ["user"] = new JsonObject { ["id"] = long.TryParse(user.ExternalId, out var uid) ? uid : 0, ["is_bot"] = false, ["first_name"] = user.FirstName ?? "User" },
+        };
+        if (status is "restricted" or "restricted_left")
+        {
+            json["is_member"] = status == "restricted";
+            json["until_date"] = 0;
+            foreach (var p in new[] { "can_send_messages", "can_send_audios", "can_send_documents", "can_send_photos", "can_send_videos",
+                         "can_send_video_notes", "can_send_voice_notes", "can_send_polls", "can_send_other_messages", "can_add_web_page_previews",
+                         "can_change_info", "can_invite_users", "can_pin_messages", "can_manage_topics" })
+                json[p] = false;
+        }
+        if (status == "kicked") json["until_date"] = 0;
+        return JsonSerializer.Deserialize<ChatMember>(json.ToJsonString(), JsonBotAPI.Options)!;
+    }
+}

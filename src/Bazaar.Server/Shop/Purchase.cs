@@ -1,0 +1,200 @@
+using Bazaar.Server.Data;
+using Bazaar.Server.Payments;
+using Bazaar.Server.Wallet;
+using Microsoft.EntityFrameworkCore;
+
+namespace Bazaar.Server.Shop;
+
+public sealed record PurchaseResult(Order? Order, string? Error, bool AlreadyPurchased = false)
+{
+    public bool Ok => Order is not null && Error is null;
+}
+
+/// <summary>
+/// The credit balance of paid checks, owned by the checks feature. A credit pack's fulfilment calls it in the
+/// purchase's transaction; without an implementation registered, credit packs are not offered.
+/// </summary>
+public interface IShopCredits
+{
+    Task GrantAsync(long userId, long credits, string reference, CancellationToken ct);
+}
+
+/// <summary>
+/// Confirming a reservation. In one transaction: the reservation closes (conditional UPDATE), the unit turns SOLD
+/// (conditional UPDATE on the unit this reservation holds), the wallet is debited through the ledger (its balance
+/// condition, and one posting per reservation), the order row is inserted (unique per reservation and per unit),
+/// the goods are granted and the delivery queued. Any refusal rolls all of it back.
+/// </summary>
+public sealed class Purchase(BazaarDb db, ShopTransaction shopTx, Reservations reservations, Ledger ledger, ShopDelivery delivery,
+    Entitlements entitlements, IEnumerable<IShopCredits> credits, TimeProvider clock)
+{
+    public const string PaidWithWallet = "wallet";
+
+    private DateTime Now => clock.GetUtcNow().UtcDateTime;
+
+    public static string LedgerRef(long reservationId) => $"shop:reservation:{reservationId}";
+
+    /// <summary>"Confirm": pays the held price from the wallet.</summary>
+    public async Task<PurchaseResult> ConfirmAsync(long userId, long reservationId, CancellationToken ct)
+    {
+        var r = await db.Reservations.AsNoTracking().FirstOrDefaultAsync(x => x.Id == reservationId && x.UserId == userId, ct);
+        if (r is null) return new(null, ShopErrors.ReservationNotFound);
+        if (r.Status == ReservationStatus.Completed) return await AlreadyAsync(r.Id, ct);
+        if (r.Status != ReservationStatus.Active || r.ExpiresAt <= Now) return new(null, ShopErrors.ReservationExpired);
+        return await SellAsync(r, PaidWithWallet, null, lateAllowed: false, ct);
+    }
+
+    /// <summary>
+    /// A direct payment (Stars, Stripe) for a reservation completed: the money goes to the wallet under the payment's
+    /// reference, then the sale is made from it, also when the hold has lapsed but a unit is still free. When no unit
+    /// is left the money stays in the wallet and the user is told: exactly one of the two, in the completion's transaction.
+    /// </summary>
+    public async Task<PostResult> FulfilPaymentAsync(Payment payment, long amount, string currency, string externalRef, CancellationToken ct)
+    {
+        var credit = await ledger.PostAsync(new Posting("deposit", currency,
+            [new Leg(AccountRef.DepositsClearing(payment.Method.WireName()), -amount), new Leg(AccountRef.Wallet(payment.UserId), amount)])
+        {
+            ExternalRef = externalRef, Description = $"Payment #{payment.Id} ({payment.Method.WireName()}) for reservation {payment.PurposeRef}",
+        }, ct);
+        if (!credit.Ok) return credit;
+
+        var r = long.TryParse(payment.PurposeRef, out var rid)
+            ? await db.Reservations.AsNoTracking().FirstOrDefaultAsync(x => x.Id == rid && x.UserId == payment.UserId, ct) : null;
+        var sale = r is null ? new PurchaseResult(null, ShopErrors.ReservationNotFound)
+            : r.Status == ReservationStatus.Completed ? new PurchaseResult(null, ShopErrors.ReservationExpired)
+            : await SellAsync(r, payment.Method.WireName(), payment.Id, lateAllowed: true, ct);
+        if (!sale.Ok) await delivery.NotifyKeptInWalletAsync(payment.UserId, amount, currency, ct);
+        return credit;
+    }
+
+    /// <summary>
+    /// Null when the reservation can still be paid at this amount (payment creation and Stars' pre-checkout), else the
+    /// error code: a lapsed hold's quote is never accepted, the user presses Buy again for a new one.
+    /// </summary>
+    public async Task<string?> CheckPayableAsync(Payment payment, CancellationToken ct)
+    {
+        if (!long.TryParse(payment.PurposeRef, out var rid)) return ShopErrors.ReservationNotFound;
+        var r = await db.Reservations.AsNoTracking().FirstOrDefaultAsync(x => x.Id == rid && x.UserId == payment.UserId, ct);
+        if (r is null) return ShopErrors.ReservationNotFound;
+        if (r.Status != ReservationStatus.Active || r.ExpiresAt <= Now) return ShopErrors.ReservationExpired;
+        if (r.FinalPrice != payment.Amount || !string.Equals(r.Currency, payment.Currency, StringComparison.OrdinalIgnoreCase)) return "price_mismatch";
+        return null;
+    }
+
+    private async Task<PurchaseResult> SellAsync(Reservation r, string paidWith, long? paymentId, bool lateAllowed, CancellationToken ct)
+    {
+        var product = await db.Products.AsNoTracking().FirstAsync(p => p.Id == r.ProductId, ct);
+        if (product.Kind == ProductKind.CreditPack && !credits.Any()) return new(null, ShopErrors.ProductNotFound);
+        return await shopTx.RunAsync<PurchaseResult>(async () =>
+        {
+            var now = Now;
+            var closed = lateAllowed
+                ? await db.Reservations.Where(x => x.Id == r.Id && x.Status != ReservationStatus.Completed)
+                    .ExecuteUpdateAsync(s => s.SetProperty(x => x.Status, ReservationStatus.Completed).SetProperty(x => x.ClosedAt, now), ct)
+                : await db.Reservations.Where(x => x.Id == r.Id && x.Status == ReservationStatus.Active && x.ExpiresAt > now)
+                    .ExecuteUpdateAsync(s => s.SetProperty(x => x.Status, ReservationStatus.Completed).SetProperty(x => x.ClosedAt, now), ct);
+            if (closed == 0)
+            {
+                var status = await db.Reservations.Where(x => x.Id == r.Id).Select(x => x.Status).FirstAsync(ct);
+                return (status == ReservationStatus.Completed ? new(null, "already_purchased", true) : new(null, ShopErrors.ReservationExpired), false);
+            }
+
+            StockUnit? unit = null;
+            if (ProductKind.HasStock(product.Kind))
+            {
+                var unitId = await SellUnitAsync(r, lateAllowed, now, ct);
+                if (unitId is null) return (new(null, ShopErrors.SoldOut), false);
+                unit = await db.StockUnits.AsNoTracking().FirstAsync(u => u.Id == unitId, ct);
+            }
+
+            if (r.FinalPrice > 0)
+            {
+                var debit = await ledger.PostAsync(new Posting("purchase", r.Currency,
+                    [new Leg(AccountRef.Wallet(r.UserId), -r.FinalPrice), new Leg(AccountRef.SalesRevenue, r.FinalPrice)])
+                {
+                    ExternalRef = LedgerRef(r.Id), Description = $"{product.Name} (reservation {r.Id})",
+                }, ct);
+                if (debit.Error == PostError.InsufficientFunds) return (new(null, ShopErrors.InsufficientFunds), false);
+                if (debit.Error == PostError.Duplicate) return (new(null, "already_purchased", true), false);
+                if (!debit.Ok) throw new InvalidOperationException($"The purchase posting was refused: {debit.Error}");
+            }
+
+            var order = new Order
+            {
+                UserId = r.UserId, ProductId = product.Id, ProductName = product.Name, Kind = product.Kind, UnitId = unit?.Id,
+                ReservationId = r.Id, OriginalPrice = r.OriginalPrice, DiscountPercent = r.DiscountPercent,
+                DiscountAmount = r.OriginalPrice - r.FinalPrice, FinalPrice = r.FinalPrice, Currency = r.Currency,
+                PaidWith = paidWith, PaymentId = paymentId, CreatedAt = now,
+            };
+            db.Orders.Add(order);
+            try
+            {
+                await db.SaveChangesAsync(ct);
+            }
+            catch (DbUpdateException e) when (DbErrors.IsUniqueViolation(e))
+            {
+                db.Entry(order).State = EntityState.Detached;
+                return (new(null, "already_purchased", true), false);
+            }
+            if (unit is not null)
+                await db.StockUnits.Where(u => u.Id == unit.Id).ExecuteUpdateAsync(s => s.SetProperty(u => u.OrderId, order.Id), ct);
+
+            Entitlement? grant = null;
+            if (product.Kind == ProductKind.Subscription) grant = await entitlements.GrantAsync(order, product, ct);
+            if (product.Kind == ProductKind.CreditPack)
+                await credits.First().GrantAsync(r.UserId, product.Credits ?? 0, $"shop:order:{order.Id}", ct);
+            await delivery.DeliverAsync(order, product, unit, grant, ct);
+            await db.SaveChangesAsync(ct);
+            db.Entry(order).State = EntityState.Detached;
+            return (new(order, null), true);
+        }, ct);
+    }
+
+    /// <summary>The unit this reservation holds turns SOLD; a late payment may take its lapsed unit back or any free one.</summary>
+    private async Task<long?> SellUnitAsync(Reservation r, bool lateAllowed, DateTime now, CancellationToken ct)
+    {
+        if (r.UnitId is { } own)
+        {
+            var sold = await db.StockUnits
+                .Where(u => u.Id == own && u.ReservationId == r.Id && u.Status == UnitStatus.Reserved && (lateAllowed || u.HeldUntil > now))
+                .ExecuteUpdateAsync(s => s.SetProperty(u => u.Status, UnitStatus.Sold).SetProperty(u => u.SoldAt, now), ct);
+            if (sold == 1) return own;
+        }
+        if (!lateAllowed) return null;
+        var other = await reservations.ClaimUnitAsync(r.ProductId, r.Id, now, now, ct);
+        if (other is null) return null;
+        await db.StockUnits.Where(u => u.Id == other && u.ReservationId == r.Id)
+            .ExecuteUpdateAsync(s => s.SetProperty(u => u.Status, UnitStatus.Sold).SetProperty(u => u.SoldAt, now), ct);
+        return other;
+    }
+
+    private async Task<PurchaseResult> AlreadyAsync(long reservationId, CancellationToken ct)
+    {
+        var order = await db.Orders.AsNoTracking().FirstOrDefaultAsync(o => o.ReservationId == reservationId, ct);
+        return new(order, order is null ? ShopErrors.ReservationExpired : "already_purchased", AlreadyPurchased: order is not null);
+    }
+}
+
+/// <summary>Orders paid directly by Stars or Stripe: the <c>order</c> purpose of the payment model.</summary>
+internal sealed class OrderPaymentFulfilment(Purchase purchase, Ledger ledger) : IPaymentFulfilment
+{
+    public PaymentPurpose Purpose => PaymentPurpose.Order;
+
+    public Task<string?> CheckAvailableAsync(Payment payment, CancellationToken ct) =>
+        purchase.CheckPayableAsync(payment, ct);
+
+    public Task<PostResult> FulfilAsync(Payment payment, long amount, string currency, string externalRef, CancellationToken ct) =>
+        purchase.FulfilPaymentAsync(payment, amount, currency, externalRef, ct);
+
+    // A refund takes the money back from the wallet (where a kept-in-wallet payment sits); an order already made
+    // from it stays made, so the refund is refused by the wallet's balance condition unless the money is still there.
+    public Task<PostResult> ReverseAsync(Payment payment, long amount, string currency, string externalRef, CancellationToken ct) =>
+        ledger.PostAsync(new Posting("refund", currency,
+            [new Leg(AccountRef.Wallet(payment.UserId), -amount), new Leg(AccountRef.Refunds, amount)])
+        { ExternalRef = externalRef, Description = $"Refund of order payment #{payment.Id}" }, ct);
+
+    public Task<PostResult> UndoReverseAsync(Payment payment, long amount, string currency, string externalRef, CancellationToken ct) =>
+        ledger.PostAsync(new Posting("refund_undo", currency,
+            [new Leg(AccountRef.Refunds, -amount), new Leg(AccountRef.Wallet(payment.UserId), amount)])
+        { ExternalRef = externalRef, Description = $"Refund of order payment #{payment.Id} failed at the provider; credit restored" }, ct);
+}

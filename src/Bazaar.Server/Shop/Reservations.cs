@@ -1,0 +1,179 @@
+using Bazaar.Server.Data;
+using Bazaar.Server.Jobs;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Bazaar.Server.Shop;
+
+/// <summary>Stable error codes of the shop, shared by chat, REST (ProblemDetails code) and payments.</summary>
+public static class ShopErrors
+{
+    public const string SoldOut = "sold_out";
+    public const string ReservationExpired = "reservation_expired";
+    public const string InsufficientFunds = "insufficient_funds";
+    public const string TooManyReservations = "too_many_reservations";
+    public const string ProductNotFound = "product_not_found";
+    public const string ReservationNotFound = "reservation_not_found";
+}
+
+public sealed record ReserveResult(Reservation? Reservation, string? Error);
+
+public static class StockQueries
+{
+    /// <summary>Units a sale may take now: available, or held by a reservation that has expired (even before the clean-up job ran).</summary>
+    public static IQueryable<StockUnit> Free(this IQueryable<StockUnit> units, DateTime now) =>
+        units.Where(u => u.Status == UnitStatus.Available || (u.Status == UnitStatus.Reserved && u.HeldUntil <= now));
+}
+
+/// <summary>
+/// "Buy": holds one unit and its price for Shop:ReservationMinutes. The unit is claimed by a conditional UPDATE
+/// (never read-then-write), so two buyers never hold the same unit; an expired hold is taken over as if free.
+/// </summary>
+public sealed class Reservations(BazaarDb db, ShopTransaction shopTx, IOptions<ShopOptions> options, TimeProvider clock)
+{
+    private DateTime Now => clock.GetUtcNow().UtcDateTime;
+
+    public Task<int> FreeStockAsync(long productId, CancellationToken ct) =>
+        db.StockUnits.Where(u => u.ProductId == productId).Free(Now).CountAsync(ct);
+
+    /// <summary>The user's holds that are still running.</summary>
+    public Task<List<Reservation>> ActiveAsync(long userId, CancellationToken ct)
+    {
+        var now = Now;
+        return db.Reservations.AsNoTracking()
+            .Where(r => r.UserId == userId && r.Status == ReservationStatus.Active && r.ExpiresAt > now)
+            .OrderBy(r => r.ExpiresAt).ToListAsync(ct);
+    }
+
+    public async Task<ReserveResult> ReserveAsync(long userId, long productId, CancellationToken ct)
+    {
+        var o = options.Value;
+        var now = Now;
+        var product = await db.Products.AsNoTracking().FirstOrDefaultAsync(p => p.Id == productId && p.IsActive, ct);
+        if (product is null) return new(null, ShopErrors.ProductNotFound);
+        var hasStock = ProductKind.HasStock(product.Kind);
+        // A fast answer for the sold-out crowd without a write; the claim below decides for real.
+        if (hasStock && !await db.StockUnits.Where(u => u.ProductId == productId).Free(now).AnyAsync(ct))
+            return new(null, ShopErrors.SoldOut);
+        var price = Pricing.For(product, o.Currency, now);
+
+        return await shopTx.RunAsync<ReserveResult>(async () =>
+        {
+            // The user's own lapsed holds free their slots now, whatever the clean-up job's schedule.
+            await db.Reservations.Where(r => r.UserId == userId && r.Status == ReservationStatus.Active && r.ExpiresAt <= now)
+                .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, ReservationStatus.Expired).SetProperty(r => r.ClosedAt, now), ct);
+            var max = Math.Max(1, o.MaxActiveReservations);
+            var tx = db.Database.CurrentTransaction!;
+            Reservation? r = null;
+            // A racing reserve of the same user may take the free slot first: the filtered unique index refuses the
+            // second, which then looks again (the winner is committed by then) until every slot is taken.
+            for (var attempt = 0; attempt < max && r is null; attempt++)
+            {
+                var taken = await db.Reservations.Where(x => x.UserId == userId && x.Status == ReservationStatus.Active)
+                    .Select(x => x.Slot).ToListAsync(ct);
+                var slot = Enumerable.Range(1, max).FirstOrDefault(s => !taken.Contains(s));
+                if (slot == 0) break;
+                var candidate = new Reservation
+                {
+                    UserId = userId, ProductId = productId, Slot = slot, OriginalPrice = price.Base, DiscountPercent = price.DiscountPercent,
+                    FinalPrice = price.Final, Currency = price.Currency, CreatedAt = now, ExpiresAt = now.AddMinutes(o.ReservationMinutes),
+                };
+                await tx.CreateSavepointAsync("slot", ct);
+                db.Reservations.Add(candidate);
+                try
+                {
+                    await db.SaveChangesAsync(ct);
+                    await tx.ReleaseSavepointAsync("slot", ct);
+                    r = candidate;
+                }
+                catch (DbUpdateException e) when (DbErrors.IsUniqueViolation(e))
+                {
+                    db.Entry(candidate).State = EntityState.Detached;
+                    await tx.RollbackToSavepointAsync("slot", ct);
+                }
+            }
+            if (r is null) return (new(null, ShopErrors.TooManyReservations), false);
+
+            if (hasStock)
+            {
+                var unit = await ClaimUnitAsync(productId, r.Id, r.ExpiresAt, now, ct);
+                if (unit is null)
+                {
+                    db.Entry(r).State = EntityState.Detached;
+                    return (new(null, ShopErrors.SoldOut), false);
+                }
+                r.UnitId = unit;
+                await db.SaveChangesAsync(ct);
+            }
+            db.Entry(r).State = EntityState.Detached;
+            return (new(r, null), true);
+        }, ct);
+    }
+
+    /// <summary>
+    /// Takes one free unit for the reservation in one conditional UPDATE and returns its id, or null when none is free.
+    /// On PostgreSQL SKIP LOCKED lets racing buyers pick different units instead of queueing on the same row; the outer
+    /// condition is re-checked on the locked row either way.
+    /// </summary>
+    internal async Task<long?> ClaimUnitAsync(long productId, long reservationId, DateTime heldUntil, DateTime now, CancellationToken ct)
+    {
+        var available = UnitStatus.Available;
+        var reserved = UnitStatus.Reserved;
+        var ids = db.IsPostgres
+            ? await db.Database.SqlQuery<long>($"""
+                UPDATE shop_stock_units SET "Status" = {reserved}, "ReservationId" = {reservationId}, "HeldUntil" = {heldUntil}
+                WHERE "Id" = (SELECT "Id" FROM shop_stock_units
+                              WHERE "ProductId" = {productId} AND ("Status" = {available} OR ("Status" = {reserved} AND "HeldUntil" <= {now}))
+                              ORDER BY "Id" LIMIT 1 FOR UPDATE SKIP LOCKED)
+                  AND ("Status" = {available} OR ("Status" = {reserved} AND "HeldUntil" <= {now}))
+                RETURNING "Id" AS "Value"
+                """).ToListAsync(ct)
+            : await db.Database.SqlQuery<long>($"""
+                UPDATE shop_stock_units SET "Status" = {reserved}, "ReservationId" = {reservationId}, "HeldUntil" = {heldUntil}
+                WHERE "Id" = (SELECT "Id" FROM shop_stock_units
+                              WHERE "ProductId" = {productId} AND ("Status" = {available} OR ("Status" = {reserved} AND "HeldUntil" <= {now}))
+                              ORDER BY "Id" LIMIT 1)
+                  AND ("Status" = {available} OR ("Status" = {reserved} AND "HeldUntil" <= {now}))
+                RETURNING "Id" AS "Value"
+                """).ToListAsync(ct);
+        return ids.Count == 0 ? null : ids[0];
+    }
+
+    /// <summary>The Cancel button: the hold ends and its unit is free at once.</summary>
+    public Task<bool> CancelAsync(long userId, long reservationId, CancellationToken ct) =>
+        shopTx.RunAsync(async () =>
+        {
+            var now = Now;
+            var n = await db.Reservations.Where(r => r.Id == reservationId && r.UserId == userId && r.Status == ReservationStatus.Active)
+                .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, ReservationStatus.Cancelled).SetProperty(r => r.ClosedAt, now), ct);
+            if (n == 0) return (false, false);
+            await ReleaseUnitsOfAsync(reservationId, ct);
+            return (true, true);
+        }, ct);
+
+    private Task<int> ReleaseUnitsOfAsync(long reservationId, CancellationToken ct) =>
+        db.StockUnits.Where(u => u.ReservationId == reservationId && u.Status == UnitStatus.Reserved)
+            .ExecuteUpdateAsync(s => s.SetProperty(u => u.Status, UnitStatus.Available)
+                .SetProperty(u => u.ReservationId, (long?)null).SetProperty(u => u.HeldUntil, (DateTime?)null), ct);
+
+    /// <summary>The clean-up job: lapsed holds turn EXPIRED and their units available. Returns how many holds ended.</summary>
+    public Task<int> ReleaseExpiredAsync(CancellationToken ct) =>
+        shopTx.RunAsync(async () =>
+        {
+            var now = Now;
+            var n = await db.Reservations.Where(r => r.Status == ReservationStatus.Active && r.ExpiresAt <= now)
+                .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, ReservationStatus.Expired).SetProperty(r => r.ClosedAt, now), ct);
+            await db.StockUnits.Where(u => u.Status == UnitStatus.Reserved && u.HeldUntil <= now)
+                .ExecuteUpdateAsync(s => s.SetProperty(u => u.Status, UnitStatus.Available)
+                    .SetProperty(u => u.ReservationId, (long?)null).SetProperty(u => u.HeldUntil, (DateTime?)null), ct);
+            return (n, true);
+        }, ct);
+}
+
+/// <summary>The recurring job <c>shop.reservations-cleanup</c>.</summary>
+public sealed class ReservationCleanupJob(Reservations reservations) : IJobHandler
+{
+    public const string JobType = "shop.reservations-cleanup";
+
+    public Task HandleAsync(JobContext job, CancellationToken ct) => reservations.ReleaseExpiredAsync(ct);
+}

@@ -1,0 +1,79 @@
+using System.Globalization;
+using System.Net;
+using Bazaar.Server.Channels;
+using Bazaar.Server.Conversations;
+using Bazaar.Server.Data;
+using Microsoft.EntityFrameworkCore;
+using Telegram.Bot.Requests;
+
+namespace Bazaar.Server.Shop;
+
+/// <summary>What the buyer receives after paying, queued in the outbox with the purchase; /orders shows it again.</summary>
+public sealed class ShopDelivery(BazaarDb db, Outbox outbox)
+{
+    private static string F(Localized t, string lang, params object?[] args) => string.Format(CultureInfo.InvariantCulture, t.In(lang), args);
+    private static string H(string? s) => WebUtility.HtmlEncode(s ?? "");
+
+    public async Task DeliverAsync(Order order, Product product, StockUnit? unit, Entitlement? grant, CancellationToken ct)
+    {
+        var user = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == order.UserId, ct);
+        if (user is null || user.IsBlocked) return;
+        var to = new ChatTarget(user.Channel, user.ExternalId, user.Id);
+        var lang = Languages.FromCode(user.LanguageCode);
+        outbox.SendText(to, F(ShopTexts.OrderPaid, lang, order.Id, H(order.ProductName), Pricing.Format(order.FinalPrice, order.Currency)));
+        await SendGoodsAsync(to, lang, order, product, unit, grant, ct);
+    }
+
+    /// <summary>The goods themselves (also for "show again" in /orders).</summary>
+    public async Task SendGoodsAsync(ChatTarget to, string lang, Order order, Product product, StockUnit? unit, Entitlement? grant, CancellationToken ct)
+    {
+        switch (product.Kind)
+        {
+            case ProductKind.UniqueItem when unit is not null:
+            {
+                var caption = F(ShopTexts.DeliveryItem, lang, H(unit.Details ?? product.Name));
+                if (!string.IsNullOrWhiteSpace(unit.Address)) caption += "\n" + F(ShopTexts.DeliveryAddress, lang, H(unit.Address));
+                if (!string.IsNullOrWhiteSpace(unit.PhotoUrl)) outbox.SendPhoto(to, unit.PhotoUrl, caption);
+                else if (await FirstPhotoAsync(product.Id, ct) is { Content: not null } photo) outbox.SendPhoto(to, $"item-{order.Id}.png", photo.Content, caption);
+                else outbox.SendText(to, caption);
+                if (unit.Latitude is { } lat && unit.Longitude is { } lon)
+                    outbox.Enqueue(to, new SendLocationRequest { ChatId = ChatIdOf(to), Latitude = lat, Longitude = lon });
+                break;
+            }
+            case ProductKind.Digital when unit is not null:
+                if (!string.IsNullOrWhiteSpace(unit.Secret)) outbox.SendText(to, F(ShopTexts.DeliveryKey, lang, H(unit.Secret)));
+                if (!string.IsNullOrWhiteSpace(unit.FileUrl)) outbox.SendDocument(to, unit.FileUrl, ShopTexts.DeliveryFile.In(lang));
+                break;
+            case ProductKind.Subscription:
+                grant ??= await db.Entitlements.AsNoTracking().FirstOrDefaultAsync(e => e.UserId == order.UserId && e.ProductId == product.Id, ct);
+                if (grant is not null)
+                {
+                    outbox.SendText(to, F(ShopTexts.DeliverySubscription, lang, H(product.Name), grant.ExpiresAt.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)));
+                    // The first link comes from the invite job; "show again" repeats it once it is there.
+                    if (grant.InviteLink is not null && IsRepeat)
+                        outbox.SendText(to, F(ShopTexts.DeliveryInvite, lang, H(grant.InviteLink)));
+                }
+                break;
+            case ProductKind.CreditPack:
+                outbox.SendText(to, F(ShopTexts.DeliveryCredits, lang, product.Credits ?? 0));
+                break;
+        }
+    }
+
+    /// <summary>Set by /orders' "show again", where a stored invite link is repeated.</summary>
+    public bool IsRepeat { get; set; }
+
+    public async Task NotifyKeptInWalletAsync(long userId, long amount, string currency, CancellationToken ct)
+    {
+        var user = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == userId, ct);
+        if (user is null || user.IsBlocked) return;
+        outbox.SendText(new ChatTarget(user.Channel, user.ExternalId, user.Id),
+            F(ShopTexts.KeptInWallet, Languages.FromCode(user.LanguageCode), Pricing.Format(amount, currency)));
+    }
+
+    public Task<ProductPhoto?> FirstPhotoAsync(long productId, CancellationToken ct) =>
+        db.ProductPhotos.AsNoTracking().Where(p => p.ProductId == productId).OrderBy(p => p.Position).FirstOrDefaultAsync(ct);
+
+    public static Telegram.Bot.Types.ChatId ChatIdOf(ChatTarget to) =>
+        long.TryParse(to.ChatId, out var id) ? new Telegram.Bot.Types.ChatId(id) : new Telegram.Bot.Types.ChatId(to.ChatId);
+}

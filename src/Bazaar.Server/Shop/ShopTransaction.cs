@@ -1,0 +1,58 @@
+using Bazaar.Server.Conversations;
+using Bazaar.Server.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace Bazaar.Server.Shop;
+
+/// <summary>
+/// Runs shop work atomically: inside the caller's transaction as a savepoint (the bot pipeline and a payment
+/// completion already run one), or in a transaction of its own, taken at the SQLite write gate.
+/// The work says whether to keep its changes; a rollback undoes only this work.
+/// </summary>
+public sealed class ShopTransaction(BazaarDb db, WriteGate gate)
+{
+    private const string Savepoint = "shop";
+
+    public async Task<T> RunAsync<T>(Func<Task<(T Result, bool Commit)>> work, CancellationToken ct)
+    {
+        if (db.Database.CurrentTransaction is { } outer)
+        {
+            if (db.ChangeTracker.HasChanges()) await db.SaveChangesAsync(ct);
+            await outer.CreateSavepointAsync(Savepoint, ct);
+            try
+            {
+                var (result, commit) = await work();
+                if (commit) await outer.ReleaseSavepointAsync(Savepoint, ct);
+                else await outer.RollbackToSavepointAsync(Savepoint, ct);
+                return result;
+            }
+            catch
+            {
+                try { await outer.RollbackToSavepointAsync(Savepoint, CancellationToken.None); }
+                catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException) { }
+                throw;
+            }
+        }
+
+        using (await gate.EnterAsync(ct))
+        {
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            try
+            {
+                var (result, commit) = await work();
+                if (commit) await tx.CommitAsync(ct);
+                else
+                {
+                    await tx.RollbackAsync(ct);
+                    db.ChangeTracker.Clear();
+                }
+                return result;
+            }
+            catch
+            {
+                db.ChangeTracker.Clear();
+                throw;
+            }
+        }
+    }
+}

@@ -1,0 +1,42 @@
+using System.IO.Compression;
+using Bazaar.Server.Checks;
+using MiniExcelLibs;
+
+namespace Bazaar.Tests.Checks;
+
+public sealed class CheckReportTests
+{
+    [Fact]
+    public void Every_sheet_has_a_header_row_a_filter_and_column_widths_and_reads_back()
+    {
+        var check = new Check
+        {
+            Id = 7, Channel = "telegram", ChatId = "1", Target = "acme", Status = CheckStatus.Completed, Followers = 2, Following = 2, Mutual = 1,
+            NotFollowingBack = 1, NotFollowedBack = 1, FinishedAt = new DateTime(2026, 12, 1, 10, 0, 0, DateTimeKind.Utc),
+        };
+        CheckAccount[] accounts =
+        [
+            new() { CheckId = 7, Direction = FollowDirection.NotFollowingBack, Username = "bob", ProfileUrl = "https://www.instagram.com/bob/" },
+            new() { CheckId = 7, Direction = FollowDirection.NotFollowedBack, Username = "кира", FullName = "Кира", ProfileUrl = "https://www.instagram.com/кира/" },
+        ];
+        var bytes = CheckReport.Build(check, accounts, "ru");
+
+        using (var zip = new ZipArchive(new MemoryStream(bytes)))
+        {
+            var sheets = zip.Entries.Where(e => e.FullName.StartsWith("xl/worksheets/sheet", StringComparison.Ordinal)).ToList();
+            Assert.Equal(3, sheets.Count);
+            foreach (var s in sheets)
+            {
+                var xml = new StreamReader(s.Open()).ReadToEnd();
+                Assert.Contains("<x:autoFilter", xml.Replace("<autoFilter", "<x:autoFilter"));
+                Assert.Contains("width=", xml);
+            }
+        }
+        using var ms = new MemoryStream(bytes);
+        Assert.Equal(["Итоги", "Не подписаны в ответ", "Без взаимной подписки"], MiniExcel.GetSheetNames(ms));
+        ms.Position = 0;
+        var rows = ms.Query(useHeaderRow: true, sheetName: "Без взаимной подписки").Cast<IDictionary<string, object?>>().ToList();
+        Assert.Equal("кира", Assert.Single(rows)["Имя пользователя"]);
+        Assert.Equal("Кира", rows[0]["Имя"]);
+    }
+}
