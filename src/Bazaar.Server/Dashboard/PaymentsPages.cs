@@ -1,3 +1,4 @@
+using Bazaar.Server.Hosting;
 using System.Text;
 using Bazaar.Server.Data;
 using Bazaar.Server.Payments;
@@ -153,7 +154,7 @@ internal static class PaymentsPages
 
     public static async Task<IResult> Reject(long id, HttpContext http, ManualTransfers manual, BazaarDb db, AuditLog audit, CancellationToken ct)
     {
-        var form = await http.Request.ReadFormAsync(ct);
+        var form = await http.Request.ReadFormOrBadRequestAsync(ct);
         var reason = form["reason"].ToString().Trim();
         if (reason.Length is 0 or > 500)
             return RedirectWith(http, "/admin/payments", "A rejection needs a reason of 1 to 500 characters; the user is told it.", error: true);

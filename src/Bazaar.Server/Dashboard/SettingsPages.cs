@@ -114,7 +114,7 @@ internal static class SettingsPages
 
     public static async Task<IResult> CreateKey(HttpContext http, BazaarDb db, TimeProvider clock, AuditLog audit, CancellationToken ct)
     {
-        var form = await http.Request.ReadFormAsync(ct);
+        var form = await http.Request.ReadFormOrBadRequestAsync(ct);
         var result = await AdminModule.CreateKey(new AdminModule.CreateApiKeyRequest(form["name"].ToString()), db, clock, http, ct);
         if (result.Result is not Created<AdminModule.CreatedApiKey> created)
             return RedirectWith(http, "/admin/settings#api-keys", "Give the key a name of 1 to 128 characters.", error: true);
@@ -134,7 +134,7 @@ internal static class SettingsPages
 
     public static async Task<IResult> CreateOperator(HttpContext http, BazaarDb db, TimeProvider clock, AuditLog audit, CancellationToken ct)
     {
-        var form = await http.Request.ReadFormAsync(ct);
+        var form = await http.Request.ReadFormOrBadRequestAsync(ct);
         var username = form["username"].ToString().Trim();
         var password = form["password"].ToString();
         var role = form["role"].ToString();
@@ -180,7 +180,7 @@ internal static class SettingsPages
     public static async Task<IResult> ChangeRole(long id, HttpContext http, BazaarDb db, AuditLog audit, CancellationToken ct)
     {
         const string back = "/admin/settings#operators";
-        var form = await http.Request.ReadFormAsync(ct);
+        var form = await http.Request.ReadFormOrBadRequestAsync(ct);
         var role = form["role"].ToString();
         if (!OperatorRoles.IsValid(role)) return RedirectWith(http, back, "Choose owner, manager or support.", error: true);
         var op = await db.Operators.FirstOrDefaultAsync(o => o.Id == id, ct);

@@ -1,3 +1,4 @@
+using Bazaar.Server.Hosting;
 using Bazaar.Server.Admin;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
@@ -23,7 +24,7 @@ internal static class SignInPages
 
     public static async Task<IResult> Submit(HttpContext http, OperatorSignIn signIn, AuditLog audit, IOptions<DashboardOptions> options, CancellationToken ct)
     {
-        var form = await http.Request.ReadFormAsync(ct);
+        var form = await http.Request.ReadFormOrBadRequestAsync(ct);
         var username = form["username"].ToString();
         var password = form["password"].ToString();
         var returnUrl = form["returnUrl"].ToString();

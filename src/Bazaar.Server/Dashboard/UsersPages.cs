@@ -105,7 +105,7 @@ internal static class UsersPages
     public static async Task<IResult> Adjust(long id, HttpContext http, BazaarDb db, Ledger ledger, AuditLog audit, IOptions<ShopCurrencyOptions> shop, CancellationToken ct)
     {
         var back = $"/admin/users/{id}";
-        var form = await http.Request.ReadFormAsync(ct);
+        var form = await http.Request.ReadFormOrBadRequestAsync(ct);
         var reason = form["reason"].ToString().Trim();
         var currency = Currencies.Normalize(form["currency"] is { Count: > 0 } c && c.ToString().Trim().Length > 0 ? c.ToString() : shop.Value.Currency);
         if (reason.Length is 0 or > 500) return RedirectWith(http, back, "An adjustment needs a reason of 1 to 500 characters.", error: true);
@@ -132,7 +132,7 @@ internal static class UsersPages
     public static async Task<IResult> Block(long id, HttpContext http, BazaarDb db, AuditLog audit, TimeProvider clock, CancellationToken ct)
     {
         var back = $"/admin/users/{id}";
-        var form = await http.Request.ReadFormAsync(ct);
+        var form = await http.Request.ReadFormOrBadRequestAsync(ct);
         var reason = form["reason"].ToString().Trim();
         if (reason.Length is 0 or > 500) return RedirectWith(http, back, "Say why, in 1 to 500 characters.", error: true);
         if (!await db.Users.AnyAsync(u => u.Id == id, ct)) return RedirectWith(http, "/admin/users", $"There is no user {id}.", error: true);

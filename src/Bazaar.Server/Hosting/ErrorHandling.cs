@@ -16,6 +16,9 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
         {
             BadHttpRequestException { InnerException: JsonException } =>
                 (400, "Malformed JSON", "The request body is not valid JSON for this endpoint.", "malformed_json"),
+            // ReadFormAsync on a truncated or mis-bounded multipart body.
+            BadHttpRequestException { InnerException: InvalidDataException } =>
+                (400, "Malformed form", "The request body is not a readable form.", "malformed_form"),
             BadHttpRequestException b => (b.StatusCode, "Bad request", b.Message, "bad_request"),
             JsonException => (400, "Malformed JSON", "The request body is not valid JSON for this endpoint.", "malformed_json"),
             OperationCanceledException when http.RequestAborted.IsCancellationRequested =>

@@ -33,3 +33,19 @@ public sealed record Paged<T>(IReadOnlyList<T> Items, int Page, int PageSize, in
         return new Paged<T>(items, page, pageSize, total);
     }
 }
+
+public static class FormReading
+{
+    /// <summary>
+    /// ReadFormAsync, but a truncated or mis-bounded body is the client's 400 (<c>malformed_form</c>), not our 500.
+    /// </summary>
+    public static async Task<IFormCollection> ReadFormOrBadRequestAsync(this HttpRequest request, CancellationToken ct)
+    {
+        try { return await request.ReadFormAsync(ct); }
+        catch (Exception e) when (e is IOException or InvalidDataException && !ct.IsCancellationRequested)
+        {
+            throw new BadHttpRequestException("The request body is not a readable form.", StatusCodes.Status400BadRequest,
+                new InvalidDataException(e.Message, e));
+        }
+    }
+}

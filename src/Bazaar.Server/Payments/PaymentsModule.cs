@@ -180,7 +180,7 @@ public static class PaymentsModule
         PaymentService payments, BazaarDb db, CancellationToken ct)
     {
         if (!request.HasFormContentType) return Problems.BadRequest("bad_request", "Robokassa posts a form.");
-        var form = await request.ReadFormAsync(ct);
+        var form = await request.ReadFormOrBadRequestAsync(ct);
         string outSum = form["OutSum"].ToString(), invId = form["InvId"].ToString();
         var shp = form.Where(f => f.Key.StartsWith("Shp_", StringComparison.OrdinalIgnoreCase))
             .Select(f => new KeyValuePair<string, string>(f.Key, f.Value.ToString()));

@@ -24,6 +24,21 @@ public sealed class RobokassaTests(PaymentsAppFactory factory) : IClassFixture<P
     }
 
     [Fact]
+    public async Task A_malformed_multipart_body_is_a_400_not_a_500()
+    {
+        using var client = factory.CreateClient();
+        // The boundary is declared but the body never closes it: the form reader throws mid-parse.
+        var body = new StringContent("--xyz\r\nContent-Disposition: form-data; name=\"OutSum\"\r\n\r\n100.50\r\n--xy", Encoding.UTF8);
+        body.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("multipart/form-data; boundary=xyz");
+
+        var r = await client.PostAsync("/api/v1/payments/robokassa/result", body);
+
+        Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
+        Assert.Equal("application/problem+json", r.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("\"malformed_form\"", await r.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task The_payment_link_is_signed_with_password1_and_the_sorted_Shp_parameters()
     {
         var user = await MoneyTestData.CreateUserAsync(factory);
