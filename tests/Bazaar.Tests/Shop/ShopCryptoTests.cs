@@ -283,8 +283,9 @@ public sealed class ShopCryptoTests(ShopCryptoAppFactory factory) : IClassFixtur
         Assert.Contains($"shop:cr:{r.Id}:btc", ShopTestData.Buttons(held.Payload));
         Assert.Contains($"shop:cr:{r.Id}:ltc", ShopTestData.Buttons(held.Payload));
 
-        await factory.Send(Updates.Callback(user, $"shop:cr:{r.Id}:btc"));
-        Assert.Contains(await factory.TextsFor(user), t => t.Contains("Preparing your BTC address"));
+        // Pressed twice before the address is ready: one payment.
+        await factory.Send(Updates.Callback(user, $"shop:cr:{r.Id}:btc"), Updates.Callback(user, $"shop:cr:{r.Id}:btc"));
+        Assert.Equal(2, (await factory.TextsFor(user)).Count(t => t.Contains("Preparing your BTC address")));
         await factory.RunJobs();
         var buyer = await ChatUserOf(user);
         var payment = await factory.WithDb(db => db.Payments.AsNoTracking().SingleAsync(p => p.UserId == buyer.Id));
