@@ -51,7 +51,7 @@ public sealed partial class WhatsAppDelivery(IHttpClientFactory http, IOptions<W
         switch (message.Method)
         {
             case "sendMessage" or "editMessageText" or "answerCallbackQuery":
-                return await PostAsync(Body(to, p["text"]?.GetValue<string>() ?? "", buttons), ct);
+                return await PostAsync(Body(to, WithLinks(p["text"]?.GetValue<string>() ?? "", p["reply_markup"]), buttons), ct);
             case "sendPhoto" or "sendDocument":
                 var image = message.Method == "sendPhoto";
                 var field = image ? "photo" : "document";
@@ -113,6 +113,14 @@ public sealed partial class WhatsAppDelivery(IHttpClientFactory http, IOptions<W
         (markup?["inline_keyboard"]?.AsArray() ?? []).SelectMany(row => row!.AsArray())
             .Select(b => (Data: b!["callback_data"]?.GetValue<string>(), Text: b["text"]?.GetValue<string>() ?? ""))
             .Where(b => b.Data is not null).Select(b => new Button(b.Data!, b.Text)).ToList();
+
+    /// <summary>WhatsApp has no URL buttons on free-form messages: a link button (a payment link) goes into the text as "title: url".</summary>
+    internal static string WithLinks(string html, JsonNode? markup)
+    {
+        var links = (markup?["inline_keyboard"]?.AsArray() ?? []).SelectMany(row => row!.AsArray())
+            .Where(b => b?["url"] is not null).Select(b => $"{WebUtility.HtmlEncode(b!["text"]?.GetValue<string>() ?? "")}: {WebUtility.HtmlEncode(b["url"]!.GetValue<string>())}").ToList();
+        return links.Count == 0 ? html : html + "\n\n" + string.Join("\n", links);
+    }
 
     private static string Cut(string s, int max) => s.Length <= max ? s : s[..(max - 1)] + "…";
 
