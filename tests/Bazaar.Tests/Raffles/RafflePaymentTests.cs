@@ -352,13 +352,16 @@ public sealed class RafflePaymentTests(RafflePaymentsAppFactory factory) : IClas
         var raffle = await RaffleTestData.ActiveAsync(factory, 1, 100, price: 5_00);
         var (u, order) = await PendingOrder(raffle, "95");
         var payment = await PaymentOf(u.Id, "robokassa", order.Id, 5.00m);
+        // Money already in the wallet is not spent on the order without the customer asking.
+        await ShopTestData.FundAsync(factory, u.Id, 10_00);
 
         // As a crypto payment worth less at first sight than quoted would complete.
         var r = await factory.In(sp => sp.GetRequiredService<PaymentService>().CompleteAsync(payment, null, null, null, new Completion(CreditAmount: 1_00), default));
 
         Assert.Equal(CompleteOutcome.Completed, r.Outcome);
         Assert.Equal(RaffleOrderStatus.PendingPayment, (await RaffleTestData.OrderAsync(factory, order.Id)).Status);
-        Assert.Equal(1_00, await MoneyTestData.BalanceAsync(factory, u.Id));
+        Assert.Equal(11_00, await MoneyTestData.BalanceAsync(factory, u.Id));
+        Assert.Equal(0, await SalesOf(order.Id));
         await MoneyTestData.AssertLedgerOkAsync(factory);
     }
 }
