@@ -149,7 +149,7 @@ public sealed class RafflesBot(BazaarDb db, RaffleOrders orders, IEnumerable<ICh
             Currencies.Format(r.TicketPrice, r.Currency), r.Format(r.NumberFrom), r.Format(r.NumberTo), counts[TicketStatus.Available],
             r.DrawAt is { } d ? d.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture) : ctx.T(RaffleTexts.NoDrawDate), r.MaxTicketsPerOrder);
         var rows = new List<InlineKeyboardButton[]>();
-        if (ctx.Channel != ChatChannel.WhatsApp)
+        if (!ChatChannel.IsWhatsApp(ctx.Channel))
         {
             var size = Math.Max(5, options.Value.GridPageSize);
             var total = r.NumberTo - r.NumberFrom + 1;
