@@ -17,7 +17,7 @@ public sealed class CryptoPayments(BazaarDb db, IOptions<PaymentsOptions> option
     /// Takes the next derivation index under a row lock (conditional UPDATE of the counter), so two deposits
     /// never share an address even when created at the same moment. Runs inside the caller's transaction.
     /// </summary>
-    public async Task<CryptoDeposit> OpenDepositAsync(Payment payment, decimal rate, CancellationToken ct)
+    public async Task<CryptoDeposit> OpenDepositAsync(Payment payment, decimal rate, DateTime quoteUntil, CancellationToken ct)
     {
         var coin = payment.Method.WireName();
         var xpub = CoinOptions(payment.Method).Xpub!;
@@ -32,7 +32,7 @@ public sealed class CryptoPayments(BazaarDb db, IOptions<PaymentsOptions> option
         {
             PaymentId = payment.Id, Coin = coin, DerivationIndex = index,
             Address = CoinAddresses.Derive(CoinParams.For(payment.Method), xpub, index),
-            QuotedRate = rate, QuoteExpiresAt = now.AddMinutes(O.QuoteMinutes), WatchUntil = now.AddHours(O.WatchHours),
+            QuotedRate = rate, QuoteExpiresAt = quoteUntil, WatchUntil = now.AddHours(O.WatchHours),
         };
         db.CryptoDeposits.Add(deposit);
         return deposit;

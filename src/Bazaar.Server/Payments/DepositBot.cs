@@ -152,7 +152,7 @@ public static class DepositBot
     {
         var coinAmount = Currencies.ToMajor(p.PayAmount, p.PayCurrency).ToString("0.########", CultureInfo.InvariantCulture) + " " + p.PayCurrency;
         var coinName = WalletScreens.MethodName(WalletTexts.For(language), p.Method);
-        outbox.SendText(to, Format(language, PaymentTexts.CryptoInstructions, coinAmount, Currencies.Format(p.Amount, p.Currency), coinName,
+        outbox.SendText(to, Format(language, p.Purpose == PaymentPurpose.Order ? PaymentTexts.CryptoOrderInstructions : PaymentTexts.CryptoInstructions, coinAmount, Currencies.Format(p.Amount, p.Currency), coinName,
             deposit.Address, deposit.QuoteExpiresAt));
         outbox.SendPhoto(to, $"{p.Method.WireName()}-{p.Id}.png", CryptoPayments.QrPng(p.PayUrl!), Format(language, PaymentTexts.QrCaption, coinAmount));
     }

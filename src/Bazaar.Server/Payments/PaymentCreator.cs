@@ -173,16 +173,19 @@ public sealed class PaymentCreator(BazaarDb db, IOptions<PaymentsOptions> option
     public static string CoinCode(PaymentMethod coin) => coin == PaymentMethod.Ltc ? "LTC" : "BTC";
 
     /// <summary>
-    /// Fixes a saved crypto payment's quote at <paramref name="rate"/> and opens its deposit address. Runs inside the
+    /// Fixes a saved crypto payment's quote at <paramref name="rate"/> until its purpose's quote end (an order's
+    /// reservation end, else Payments:Crypto:QuoteMinutes) and opens its deposit address. Runs inside the
     /// caller's transaction (the address counter is taken under a row lock); saves.
     /// </summary>
     public async Task<CryptoDeposit> QuoteAsync(Payment p, decimal rate, CancellationToken ct)
     {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var until = await payments.FulfilmentFor(p.Purpose)!.QuoteUntilAsync(p, ct) ?? now.AddMinutes(options.Value.Crypto.QuoteMinutes);
         p.PayAmount = CryptoPayments.QuoteSats(p.Amount, p.Currency, rate);
         p.PayCurrency = CoinCode(p.Method);
-        p.ExpiresAt = clock.GetUtcNow().UtcDateTime.AddMinutes(options.Value.Crypto.QuoteMinutes);
+        p.ExpiresAt = until;
         await db.SaveChangesAsync(ct);
-        var deposit = await crypto.OpenDepositAsync(p, rate, ct);
+        var deposit = await crypto.OpenDepositAsync(p, rate, until, ct);
         p.PayUrl = CryptoPayments.Bip21(p.Method, deposit.Address, p.PayAmount);
         await db.SaveChangesAsync(ct);
         return deposit;

@@ -13,6 +13,11 @@ public interface IPaymentFulfilment
     Task<string?> CheckAvailableAsync(Payment payment, CancellationToken ct);
     /// <summary>A fixed price in Stars for the purpose (a tariff's), instead of converting the amount; null converts.</summary>
     Task<long?> StarsPriceAsync(Payment payment, CancellationToken ct) => Task.FromResult<long?>(null);
+    /// <summary>
+    /// Until when a quote in another currency (a crypto amount) is held: an order's reservation end. Null uses
+    /// Payments:Crypto:QuoteMinutes. A payment first seen after it is valued at the market rate then (re-quoted).
+    /// </summary>
+    Task<DateTime?> QuoteUntilAsync(Payment payment, CancellationToken ct) => Task.FromResult<DateTime?>(null);
     Task<PostResult> FulfilAsync(Payment payment, long amount, string currency, string externalRef, CancellationToken ct);
     Task<PostResult> ReverseAsync(Payment payment, long amount, string currency, string externalRef, CancellationToken ct);
     /// <summary>Undoes a <see cref="ReverseAsync"/> whose provider refund failed: the exact opposite posting.</summary>

@@ -22,8 +22,8 @@ public sealed record PreparePayment(long PaymentId, string Channel, string ChatI
 /// Provider failures are retried by the job queue; after the last attempt, or a failure retrying cannot fix,
 /// the payment turns FAILED and the user is told what to do next.
 /// </summary>
-public sealed class PaymentPreparation(BazaarDb db, PaymentCreator creator, StripePayments stripe, RateService rates, Outbox outbox,
-    WriteGate gate, IOptions<PaymentsOptions> options, ILogger<PaymentPreparation> log) : JobHandler<PreparePayment>
+public sealed class PaymentPreparation(BazaarDb db, PaymentCreator creator, PaymentService payments, StripePayments stripe, RateService rates,
+    Outbox outbox, WriteGate gate, IOptions<PaymentsOptions> options, ILogger<PaymentPreparation> log) : JobHandler<PreparePayment>
 {
     public const string JobType = "payments.prepare";
 
@@ -96,6 +96,9 @@ public sealed class PaymentPreparation(BazaarDb db, PaymentCreator creator, Stri
         {
             var tracked = await db.Payments.SingleAsync(x => x.Id == p.Id, ct);
             if (!PaymentCreator.NeedsPreparation(tracked)) return;
+            // An order whose reservation ended while the job waited gets no address: its quote could not be held.
+            if (tracked.Purpose != PaymentPurpose.WalletTopup && await payments.FulfilmentFor(tracked.Purpose)!.CheckAvailableAsync(tracked, ct) is { } code)
+                throw new JobPermanentFailure($"The {tracked.Purpose} {tracked.PurposeRef} cannot be paid now ({code}).");
             // A second run racing this one fails on the deposit's unique payment id and rolls back.
             var deposit = await creator.QuoteAsync(tracked, rate, ct);
             DepositBot.SendCryptoInstructions(outbox, job.To, job.Language, tracked, deposit);
@@ -108,7 +111,7 @@ public sealed class PaymentPreparation(BazaarDb db, PaymentCreator creator, Stri
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.Status, status).SetProperty(x => x.StatusReason, reason.Length <= 500 ? reason : reason[..500]), ct) == 1;
 
     private static string FailureText(Payment p, string language) =>
-        DepositBot.Format(language, PaymentTexts.PreparationFailed,
+        DepositBot.Format(language, p.Purpose == PaymentPurpose.WalletTopup ? PaymentTexts.PreparationFailed : PaymentTexts.OrderPreparationFailed,
             WalletScreens.MethodName(WalletTexts.For(language), p.Method), Currencies.Format(p.Amount, p.Currency));
 
     /// <summary>One short write transaction; on SQLite it takes its turn with the inbox and the processor.</summary>

@@ -4,13 +4,14 @@ namespace Bazaar.Server.Payments;
 
 /// <summary>What the bot tells a user about their payments, in English and Russian.</summary>
 public sealed record PaymentTexts(
-    string Credited, string Rejected, string CryptoSeen, string CryptoCredited, string Refunded,
+    string Credited, string Rejected, string CryptoSeen, string CryptoLate, string CryptoCredited, string Refunded,
     string NotPending, string PriceChanged, string Unavailable, string ManualInstructionsTitle)
 {
     public static readonly PaymentTexts En = new(
         Credited: "✅ {0} has been added to your wallet.",
         Rejected: "❌ Your deposit {0} was rejected: {1}",
         CryptoSeen: "👀 We see your payment of {0} (transaction {1}). It will be credited after {2} confirmation(s).",
+        CryptoLate: "⌛ It arrived after the quoted rate ended ({0:yyyy-MM-dd HH:mm} UTC), so it is valued at the current rate: {1}.",
         CryptoCredited: "✅ Your payment of {0} is confirmed: {1} has been added to your wallet.",
         Refunded: "↩️ Your payment of {0} has been refunded.",
         NotPending: "This invoice is no longer valid. Please start again.",
@@ -22,6 +23,7 @@ public sealed record PaymentTexts(
         Credited: "✅ {0} зачислено на ваш кошелёк.",
         Rejected: "❌ Ваше пополнение {0} отклонено: {1}",
         CryptoSeen: "👀 Мы видим ваш платёж {0} (транзакция {1}). Он будет зачислен после {2} подтверждения(ий).",
+        CryptoLate: "⌛ Он пришёл после окончания зафиксированного курса ({0:yyyy-MM-dd HH:mm} UTC), поэтому оценён по текущему курсу: {1}.",
         CryptoCredited: "✅ Платёж {0} подтверждён: {1} зачислено на ваш кошелёк.",
         Refunded: "↩️ Ваш платёж {0} возвращён.",
         NotPending: "Этот счёт больше не действителен. Пожалуйста, начните заново.",
@@ -52,6 +54,12 @@ public sealed record PaymentTexts(
     public static readonly Localized CryptoInstructions = new(
         "Send exactly <b>{0}</b> ({1}) to this {2} address:\n<code>{3}</code>\n\nThe rate is fixed until {4:yyyy-MM-dd HH:mm} UTC. Your wallet is credited after the network confirms the payment; you will get a message.",
         "Отправьте ровно <b>{0}</b> ({1}) на этот адрес {2}:\n<code>{3}</code>\n\nКурс зафиксирован до {4:yyyy-MM-dd HH:mm} UTC. Кошелёк будет пополнен после подтверждения сетью; вы получите сообщение.");
+    public static readonly Localized CryptoOrderInstructions = new(
+        "Send exactly <b>{0}</b> ({1}) to this {2} address:\n<code>{3}</code>\n\nThe rate is held with your reservation until {4:yyyy-MM-dd HH:mm} UTC. The order is completed after the network confirms the payment; you will get a message. Less than the amount goes to your wallet; more, and the extra goes to your wallet. A payment seen after that time is valued at the rate then.",
+        "Отправьте ровно <b>{0}</b> ({1}) на этот адрес {2}:\n<code>{3}</code>\n\nКурс зафиксирован вместе с бронью до {4:yyyy-MM-dd HH:mm} UTC. Заказ будет оформлен после подтверждения сетью; вы получите сообщение. Если придёт меньше суммы, деньги зачислятся на кошелёк; если больше, излишек зачислится на кошелёк. Платёж, замеченный позже, оценивается по курсу на тот момент.");
+    public static readonly Localized OrderPreparationFailed = new(
+        "😕 We couldn't prepare your {0} payment of {1} (the reservation may have ended), and nothing was charged. Open /shop to reserve again or pay another way.",
+        "😕 Не удалось подготовить платёж {0} на {1} (возможно, бронь закончилась); ничего не списано. Откройте /shop, чтобы забронировать снова или оплатить иначе.");
     public static readonly Localized QrCaption = new("Scan to pay {0}", "Отсканируйте, чтобы оплатить {0}");
     public static readonly Localized StarsTitle = new("Wallet top-up", "Пополнение кошелька");
     public static readonly Localized StarsDescription = new("{0} to your wallet for {1} Telegram Stars", "{0} на ваш кошелёк за {1} Telegram Stars");

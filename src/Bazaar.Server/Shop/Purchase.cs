@@ -45,9 +45,11 @@ public sealed class Purchase(BazaarDb db, ShopTransaction shopTx, Reservations r
     }
 
     /// <summary>
-    /// A direct payment (Stars, Stripe) for a reservation completed: the money goes to the wallet under the payment's
-    /// reference, then the sale is made from it, also when the hold has lapsed but a unit is still free. When no unit
-    /// is left the money stays in the wallet and the user is told: exactly one of the two, in the completion's transaction.
+    /// A direct payment (Stars, Stripe, BTC, LTC) for a reservation completed: the money goes to the wallet under the
+    /// payment's reference, then the sale is made from it, also when the hold has lapsed but a unit is still free.
+    /// The sale is made only when this payment has brought at least the price (a crypto payment can bring less or
+    /// more, in one or several outputs); the wallet's other money never tops up a short payment by itself. Whatever
+    /// is not spent on the order stays in the wallet and the user is told why, in the completion's transaction.
     /// </summary>
     public async Task<PostResult> FulfilPaymentAsync(Payment payment, long amount, string currency, string externalRef, CancellationToken ct)
     {
@@ -60,12 +62,47 @@ public sealed class Purchase(BazaarDb db, ShopTransaction shopTx, Reservations r
 
         var r = long.TryParse(payment.PurposeRef, out var rid)
             ? await db.Reservations.AsNoTracking().FirstOrDefaultAsync(x => x.Id == rid && x.UserId == payment.UserId, ct) : null;
-        var sale = r is null ? new PurchaseResult(null, ShopErrors.ReservationNotFound)
-            : r.Status == ReservationStatus.Completed ? new PurchaseResult(null, ShopErrors.ReservationExpired)
-            : await SellAsync(r, payment.Method.WireName(), payment.Id, lateAllowed: true, ct);
-        if (!sale.Ok) await delivery.NotifyKeptInWalletAsync(payment.UserId, amount, currency, ct);
+        if (r is null)
+        {
+            await delivery.NotifyKeptInWalletAsync(payment.UserId, amount, currency, ct);
+            return credit;
+        }
+        if (r.Status == ReservationStatus.Completed)
+        {
+            // A further output to an order already made (or an order paid another way meanwhile).
+            var done = await db.Orders.AsNoTracking().Where(o => o.ReservationId == r.Id).Select(o => (long?)o.Id).FirstOrDefaultAsync(ct);
+            await delivery.NotifyAsync(payment.UserId, ShopTexts.ExtraPayment, ct, Pricing.Format(amount, currency), done);
+            return credit;
+        }
+
+        var paid = amount + await EarlierCreditsAsync(payment, ct);
+        var sale = paid >= r.FinalPrice && string.Equals(currency, r.Currency, StringComparison.OrdinalIgnoreCase)
+            ? await SellAsync(r, payment.Method.WireName(), payment.Id, lateAllowed: true, ct)
+            : new PurchaseResult(null, ShopErrors.InsufficientFunds);
+        if (sale.Ok)
+        {
+            if (paid > r.FinalPrice) await delivery.NotifyAsync(payment.UserId, ShopTexts.Overpaid, ct, Pricing.Format(paid - r.FinalPrice, currency));
+        }
+        else if (sale.Error == ShopErrors.InsufficientFunds && r.Status == ReservationStatus.Active && r.ExpiresAt > Now)
+            await delivery.NotifyUnderpaidAsync(r, paid, await ledger.BalanceAsync(payment.UserId, r.Currency, ct), ct);
+        else if (sale.Error == ShopErrors.InsufficientFunds)
+            await delivery.NotifyAsync(payment.UserId, ShopTexts.UnderpaidKept, ct, Pricing.Format(paid, currency), Pricing.Format(r.FinalPrice, r.Currency));
+        else
+            await delivery.NotifyKeptInWalletAsync(payment.UserId, amount, currency, ct);
         return credit;
     }
+
+    /// <summary>What this payment credited before the credit being made now: a crypto payment's earlier outputs.</summary>
+    private async Task<long> EarlierCreditsAsync(Payment payment, CancellationToken ct) =>
+        payment.Method.IsCrypto()
+            ? await db.CryptoTransfers.Where(t => t.PaymentId == payment.Id && t.CreditedAt != null).SumAsync(t => t.CreditedAmount ?? 0, ct)
+            : 0;
+
+    /// <summary>An order's crypto quote is held exactly as long as its reservation.</summary>
+    public async Task<DateTime?> QuoteUntilAsync(Payment payment, CancellationToken ct) =>
+        long.TryParse(payment.PurposeRef, out var rid)
+            ? await db.Reservations.Where(x => x.Id == rid && x.UserId == payment.UserId).Select(x => (DateTime?)x.ExpiresAt).FirstOrDefaultAsync(ct)
+            : null;
 
     /// <summary>
     /// Null when the reservation can still be paid at this amount (payment creation and Stars' pre-checkout), else the
@@ -175,13 +212,15 @@ public sealed class Purchase(BazaarDb db, ShopTransaction shopTx, Reservations r
     }
 }
 
-/// <summary>Orders paid directly by Stars or Stripe: the <c>order</c> purpose of the payment model.</summary>
+/// <summary>Orders paid directly by Stars, Stripe, BTC or LTC: the <c>order</c> purpose of the payment model.</summary>
 internal sealed class OrderPaymentFulfilment(Purchase purchase, Ledger ledger) : IPaymentFulfilment
 {
     public PaymentPurpose Purpose => PaymentPurpose.Order;
 
     public Task<string?> CheckAvailableAsync(Payment payment, CancellationToken ct) =>
         purchase.CheckPayableAsync(payment, ct);
+
+    public Task<DateTime?> QuoteUntilAsync(Payment payment, CancellationToken ct) => purchase.QuoteUntilAsync(payment, ct);
 
     public Task<PostResult> FulfilAsync(Payment payment, long amount, string currency, string externalRef, CancellationToken ct) =>
         purchase.FulfilPaymentAsync(payment, amount, currency, externalRef, ct);

@@ -40,6 +40,8 @@ public static class ShopApi
         var buy = app.MapAdminGroup("/shop", "Shop");
         buy.MapPost("/reservations", Reserve).WithName("CreateReservation").WithSummary("Reserve a unit for a user (an integrator acting for its customer)");
         buy.MapPost("/reservations/{id:long}/confirm", Confirm).WithName("ConfirmReservation").WithSummary("Pay a reservation from the user's wallet");
+        buy.MapPost("/reservations/{id:long}/pay", Pay).WithName("PayReservation")
+            .WithSummary("Pay a reservation directly (btc, ltc, stars, stripe, robokassa) at its held price; a crypto quote holds until the reservation ends");
         buy.MapPost("/reservations/{id:long}/cancel", Cancel).WithName("CancelReservation").WithSummary("Cancel a reservation");
         return app;
     }
@@ -67,6 +69,7 @@ public static class ShopApi
     public sealed record ReserveRequest(long UserId, long ProductId);
     public sealed record ReservationView(long Id, long UserId, long ProductId, string Status, long FinalPriceMinor, string Currency, DateTime ExpiresAt);
     public sealed record UserRequest(long UserId);
+    public sealed record PayRequest(long UserId, string Method);
 
     private static string Cur(IOptions<ShopOptions> o) => Currencies.Normalize(o.Value.Currency);
 
@@ -354,6 +357,26 @@ public static class ShopApi
     {
         var result = await purchase.ConfirmAsync(r.UserId, id, ct);
         return result.Ok ? TypedResults.Ok(View(result.Order!, null)) : Problem(result.Error!);
+    }
+
+    /// <summary>The same payment model as the bot's checkout: the order purpose at the reservation's held price.</summary>
+    internal static async Task<Results<Created<Payments.PaymentsModule.PaymentView>, ProblemHttpResult>> Pay(long id, PayRequest r, BazaarDb db,
+        Payments.PaymentCreator creator, Payments.ManualTransfers manual, TimeProvider clock, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var res = await db.Reservations.AsNoTracking().FirstOrDefaultAsync(x => x.Id == id && x.UserId == r.UserId, ct);
+        if (res is null) return Problem(ShopErrors.ReservationNotFound);
+        if (res.Status == ReservationStatus.Completed) return Problem("already_purchased");
+        if (res.Status != ReservationStatus.Active || res.ExpiresAt <= now) return Problem(ShopErrors.ReservationExpired);
+        if (Payments.PaymentMethods.TryParse(r.Method, out var m) && Payments.PaymentMethods.IsManual(m))
+            return Problems.Unprocessable("method_not_supported", "A manual transfer cannot pay a reservation; top up the wallet and confirm instead.");
+        var (p, error) = await creator.CreateAsync(new Payments.CreatePaymentRequest(r.UserId, r.Method ?? "", "order",
+            id.ToString(CultureInfo.InvariantCulture), Currencies.ToMajor(res.FinalPrice, res.Currency), res.Currency), ct);
+        if (error is not null) return Problems.Make(error.Status, error.Status switch
+        {
+            400 => "Bad request", 404 => "Not found", 502 => "Bad gateway", 503 => "Service unavailable", _ => "Unprocessable",
+        }, error.Code, error.Detail);
+        return TypedResults.Created($"/api/v1/payments/{p!.Id}", await Payments.PaymentsModule.View(db, manual, p, ct));
     }
 
     internal static async Task<Results<NoContent, ProblemHttpResult>> Cancel(long id, UserRequest r, Reservations reservations, CancellationToken ct) =>

@@ -63,6 +63,7 @@ public sealed class ShopBot(BazaarDb db, Reservations reservations, Purchase pur
             case "x": await CancelAsync(ctx, P(2)); break;
             case "st": await PayStarsAsync(ctx, P(2)); break;
             case "sp": await PayCardAsync(ctx, P(2)); break;
+            case "cr": await PayCryptoAsync(ctx, P(2), parts.Length > 3 ? parts[3] : ""); break;
             case "o": await ShowOrderAsync(ctx, P(2)); break;
             case "inv": await AskUnitsAsync(ctx, P(2)); break;
             case "disc": await AskPercentAsync(ctx, P(2)); break;
@@ -210,6 +211,9 @@ public sealed class ShopBot(BazaarDb db, Reservations reservations, Purchase pur
             rows.Add([Btn(F(ctx, ShopTexts.PayStars, stars.StarsFor(r.FinalPrice, r.Currency)), $"shop:st:{r.Id}")]);
         if (po.IsEnabled(PaymentMethod.Stripe) && Currencies.Scale(r.Currency) == 2 && r.FinalPrice > 0)
             rows.Add([Btn(ctx.T(ShopTexts.PayCard), $"shop:sp:{r.Id}")]);
+        foreach (var coin in new[] { PaymentMethod.Btc, PaymentMethod.Ltc })
+            if (po.IsEnabled(coin) && r.FinalPrice > 0)
+                rows.Add([Btn(F(ctx, ShopTexts.PayCrypto, PaymentCreator.CoinCode(coin)), $"shop:cr:{r.Id}:{coin.WireName()}")]);
         rows.Add([Btn(ctx.T(ShopTexts.Cancel), $"shop:x:{r.Id}")]);
         return rows;
     }
@@ -323,6 +327,35 @@ public sealed class ShopBot(BazaarDb db, Reservations reservations, Purchase pur
         PaymentPreparation.Enqueue(jobs, p, ctx.Chat, ctx.Language);
         ctx.AnswerCallback();
         ctx.Reply(ctx.T(ShopTexts.CardLinkComing));
+    }
+
+    /// <summary>
+    /// A BTC or LTC payment for the held price: the preparation job takes the rate and derives a fresh address outside
+    /// this transaction, and holds the quote until the reservation ends. Pressing again shows the same address.
+    /// </summary>
+    private async Task PayCryptoAsync(BotContext ctx, long reservationId, string coinName)
+    {
+        if (!PaymentMethods.TryParse(coinName, out var coin) || !coin.IsCrypto()) { ctx.AnswerCallback(); return; }
+        if (await HeldAsync(ctx, reservationId) is not { } r) return;
+        var ct = ctx.CancellationToken;
+        var purposeRef = r.Id.ToString(CultureInfo.InvariantCulture);
+        var open = await db.Payments.AsNoTracking().Where(x => x.UserId == ctx.User.Id && x.Purpose == PaymentPurpose.Order && x.PurposeRef == purposeRef
+            && x.Method == coin && x.Status == PaymentStatus.Pending).OrderByDescending(x => x.Id).FirstOrDefaultAsync(ct);
+        if (open?.PayUrl is not null && await db.CryptoDeposits.AsNoTracking().FirstOrDefaultAsync(d => d.PaymentId == open.Id, ct) is { } deposit)
+        {
+            ctx.AnswerCallback();
+            DepositBot.SendCryptoInstructions(ctx.Outbox, ctx.Chat, ctx.Language, open, deposit);
+            return;
+        }
+        if (open is null)
+        {
+            var (p, error) = await paymentCreator.CreatePendingAsync(new CreatePaymentRequest(ctx.User.Id, coin.WireName(), "order", purposeRef,
+                Currencies.ToMajor(r.FinalPrice, r.Currency), r.Currency), ct);
+            if (p is null) { ctx.AnswerCallback(error?.Detail, alert: true); return; }
+            PaymentPreparation.Enqueue(jobs, p, ctx.Chat, ctx.Language);
+        }
+        ctx.AnswerCallback();
+        ctx.Reply(F(ctx, ShopTexts.CryptoAddressComing, PaymentCreator.CoinCode(coin), Time(r.ExpiresAt)));
     }
 
     // Orders

@@ -71,6 +71,31 @@ public sealed class ShopDelivery(BazaarDb db, Outbox outbox)
             F(ShopTexts.KeptInWallet, Languages.FromCode(user.LanguageCode), Pricing.Format(amount, currency)));
     }
 
+    /// <summary>A message to the user in their language (queued with the caller's SaveChanges).</summary>
+    public async Task NotifyAsync(long userId, Localized text, CancellationToken ct, params object?[] args)
+    {
+        var user = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == userId, ct);
+        if (user is null || user.IsBlocked) return;
+        outbox.SendText(new ChatTarget(user.Channel, user.ExternalId, user.Id), F(text, Languages.FromCode(user.LanguageCode), args));
+    }
+
+    /// <summary>A payment short of the price while the hold runs: the money is in the wallet; top up and Confirm pays the rest.</summary>
+    public async Task NotifyUnderpaidAsync(Reservation r, long paid, long balance, CancellationToken ct)
+    {
+        var user = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == r.UserId, ct);
+        if (user is null || user.IsBlocked) return;
+        var lang = Languages.FromCode(user.LanguageCode);
+        var keyboard = new Telegram.Bot.Types.ReplyMarkups.InlineKeyboardMarkup([
+            [Telegram.Bot.Types.ReplyMarkups.InlineKeyboardButton.WithCallbackData(ShopTexts.TopUp.In(lang), Bazaar.Server.Wallet.WalletScreens.DepositCallback)],
+            [Telegram.Bot.Types.ReplyMarkups.InlineKeyboardButton.WithCallbackData(
+                F(ShopTexts.Confirm, lang, Pricing.Format(r.FinalPrice, r.Currency)), $"shop:ok:{r.Id}")],
+        ]);
+        outbox.SendText(new ChatTarget(user.Channel, user.ExternalId, user.Id),
+            F(ShopTexts.Underpaid, lang, Pricing.Format(paid, r.Currency), Pricing.Format(r.FinalPrice, r.Currency),
+                Pricing.Format(r.FinalPrice - paid, r.Currency), Pricing.Format(balance, r.Currency), r.ExpiresAt.ToString("HH:mm", CultureInfo.InvariantCulture)),
+            keyboard);
+    }
+
     public Task<ProductPhoto?> FirstPhotoAsync(long productId, CancellationToken ct) =>
         db.ProductPhotos.AsNoTracking().Where(p => p.ProductId == productId).OrderBy(p => p.Position).FirstOrDefaultAsync(ct);
 

@@ -58,6 +58,19 @@ public static class ShopTexts
         "Your payment of {0} arrived after the reservation ended and the item was sold out, so the money is in your wallet. Use it for another purchase.",
         "Оплата {0} пришла после окончания брони, а товар уже распродан, поэтому деньги зачислены в кошелёк. Их можно потратить на другую покупку.");
 
+    public static readonly Localized Underpaid = new(
+        "💸 Your payment brought {0}, short of the price {1} by {2}. The money is in your wallet (balance {3}): top up the difference and press Confirm before {4} UTC, while the reservation holds.",
+        "💸 Ваш платёж принёс {0}, это на {2} меньше цены {1}. Деньги на кошельке (баланс {3}): пополните разницу и нажмите «Подтвердить» до {4} UTC, пока действует бронь.");
+    public static readonly Localized UnderpaidKept = new(
+        "💸 Your payment brought {0}, less than the price {1}, and the reservation has ended, so the money is in your wallet. Use it for another purchase.",
+        "💸 Ваш платёж принёс {0}, меньше цены {1}, а бронь закончилась, поэтому деньги зачислены в кошелёк. Их можно потратить на другую покупку.");
+    public static readonly Localized Overpaid = new("ℹ️ You paid {0} more than the price; the extra is in your wallet.", "ℹ️ Вы заплатили на {0} больше цены; излишек зачислен в кошелёк.");
+    public static readonly Localized ExtraPayment = new(
+        "ℹ️ Another {0} arrived for a reservation that is already paid (order #{1}); it is in your wallet.",
+        "ℹ️ Ещё {0} пришло за уже оплаченную бронь (заказ №{1}); деньги зачислены в кошелёк.");
+    public static readonly Localized PayCrypto = new("🪙 Pay with {0}", "🪙 Оплатить в {0}");
+    public static readonly Localized CryptoAddressComing = new("🪙 Preparing your {0} address; the rate is held until {1} UTC…", "🪙 Готовим адрес {0}; курс действует до {1} UTC…");
+
     public static readonly Localized OrdersTitle = new("🧾 <b>Your orders</b>", "🧾 <b>Ваши заказы</b>");
     public static readonly Localized NoOrders = new("No orders yet. Open /shop to buy something.", "Заказов пока нет. Откройте /shop.");
     public static readonly Localized ShowDelivery = new("📦 #{0} {1}", "📦 №{0} {1}");
