@@ -304,6 +304,11 @@ public sealed class RaffleOrders(BazaarDb db, ShopTransaction tx, Outbox outbox,
         return null;
     }
 
+    public async Task<DateTime?> HoldEndAsync(Payment payment, CancellationToken ct) =>
+        long.TryParse(payment.PurposeRef, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id)
+            ? await db.RaffleOrders.AsNoTracking().Where(x => x.Id == id && x.UserId == payment.UserId).Select(x => x.ExpiresAt).FirstOrDefaultAsync(ct)
+            : null;
+
     /// <summary>
     /// An online payment for a raffle order completed; runs in the completion's transaction. The money goes to the
     /// wallet under the payment's reference, then the order is paid from it: the order turns PAID and its tickets SOLD.
@@ -507,6 +512,9 @@ internal sealed class RafflePaymentFulfilment(RaffleOrders orders, Ledger ledger
     public PaymentPurpose Purpose => PaymentPurpose.Raffle;
 
     public Task<string?> CheckAvailableAsync(Payment payment, CancellationToken ct) => orders.CheckPayableAsync(payment, ct);
+
+    /// <summary>A crypto quote is held as long as the numbers are (until a proof stops the clock: then the default).</summary>
+    public Task<DateTime?> QuoteUntilAsync(Payment payment, CancellationToken ct) => orders.HoldEndAsync(payment, ct);
 
     public Task<PostResult> FulfilAsync(Payment payment, long amount, string currency, string externalRef, CancellationToken ct) =>
         orders.FulfilPaymentAsync(payment, amount, currency, externalRef, ct);
