@@ -144,18 +144,6 @@ public sealed class Purchase(BazaarDb db, ShopTransaction shopTx, Reservations r
                 unit = await db.StockUnits.AsNoTracking().FirstAsync(u => u.Id == unitId, ct);
             }
 
-            if (r.FinalPrice > 0)
-            {
-                var debit = await ledger.PostAsync(new Posting("purchase", r.Currency,
-                    [new Leg(AccountRef.Wallet(r.UserId), -r.FinalPrice), new Leg(AccountRef.SalesRevenue, r.FinalPrice)])
-                {
-                    ExternalRef = LedgerRef(r.Id), Description = $"{product.Name} (reservation {r.Id})",
-                }, ct);
-                if (debit.Error == PostError.InsufficientFunds) return (new(null, ShopErrors.InsufficientFunds), false);
-                if (debit.Error == PostError.Duplicate) return (new(null, "already_purchased", true), false);
-                if (!debit.Ok) throw new InvalidOperationException($"The purchase posting was refused: {debit.Error}");
-            }
-
             var order = new Order
             {
                 UserId = r.UserId, ProductId = product.Id, ProductName = product.Name, Kind = product.Kind, UnitId = unit?.Id,
@@ -175,6 +163,21 @@ public sealed class Purchase(BazaarDb db, ShopTransaction shopTx, Reservations r
             }
             if (unit is not null)
                 await db.StockUnits.Where(u => u.Id == unit.Id).ExecuteUpdateAsync(s => s.SetProperty(u => u.OrderId, order.Id), ct);
+
+            // The debit comes after the writes that only touch this buyer's rows: every purchase updates the one
+            // sales-revenue ledger row, and on PostgreSQL its lock is held from here to the commit. A refusal rolls all back.
+            if (r.FinalPrice > 0)
+            {
+                var debit = await ledger.PostAsync(new Posting("purchase", r.Currency,
+                    [new Leg(AccountRef.Wallet(r.UserId), -r.FinalPrice), new Leg(AccountRef.SalesRevenue, r.FinalPrice)])
+                {
+                    ExternalRef = LedgerRef(r.Id), Description = $"{product.Name} (reservation {r.Id})",
+                }, ct);
+                if (!debit.Ok) db.Entry(order).State = EntityState.Detached;
+                if (debit.Error == PostError.InsufficientFunds) return (new(null, ShopErrors.InsufficientFunds), false);
+                if (debit.Error == PostError.Duplicate) return (new(null, "already_purchased", true), false);
+                if (!debit.Ok) throw new InvalidOperationException($"The purchase posting was refused: {debit.Error}");
+            }
 
             Entitlement? grant = null;
             if (product.Kind == ProductKind.Subscription) grant = await entitlements.GrantAsync(order, product, ct);
