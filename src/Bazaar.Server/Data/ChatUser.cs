@@ -8,6 +8,11 @@ public static class ChatChannel
     public const string Telegram = "telegram";
     public const string WhatsApp = "whatsapp";
     public const string Sandbox = "sandbox";
+    /// <summary>The sandbox page playing a WhatsApp contact: WhatsApp's conversation and constraints, delivered to the page.</summary>
+    public const string SandboxWhatsApp = "sandbox_whatsapp";
+
+    /// <summary>WhatsApp's rules apply (no number grid, no Stars, reply buttons ≤ 3, lists ≤ 10), real or in the sandbox.</summary>
+    public static bool IsWhatsApp(string channel) => channel is WhatsApp or SandboxWhatsApp;
 }
 
 /// <summary>A customer as seen through one chat channel (a Telegram account or a WhatsApp number).</summary>

@@ -149,7 +149,7 @@ public sealed class CryptoWatcher(BazaarDb db, PaymentService payments, RateServ
         var result = await payments.CompleteAsync(payment.Id, null, null, null, new Completion(
             CreditAmount: value, ExternalRef: $"crypto:{transfer.Coin}:{transfer.Txid}:{transfer.Vout}", AllowAlreadyCompleted: true,
             // An order's fulfilment tells the user what became of the money (order, or wallet); a top-up says "credited".
-            Notice: payment.Purpose == PaymentPurpose.Order ? null
+            Notice: payment.Purpose is PaymentPurpose.Order or PaymentPurpose.Raffle ? null
                 : t => string.Format(t.CryptoCredited, Currencies.Format(transfer.AmountSats, coinCurrency), Currencies.Format(value, payment.Currency)),
             InTransaction: c => db.CryptoTransfers.Where(t => t.Id == transfer.Id && t.CreditedAt == null)
                 .ExecuteUpdateAsync(s => s.SetProperty(t => t.CreditedAt, now).SetProperty(t => t.CreditedAmount, value), c)), ct);

@@ -20,6 +20,7 @@ public enum PaymentPurpose
     [JsonStringEnumMemberName("wallet_topup")] WalletTopup,
     [JsonStringEnumMemberName("order")] Order,
     [JsonStringEnumMemberName("tariff")] Tariff,
+    [JsonStringEnumMemberName("raffle")] Raffle,
 }
 
 public enum PaymentStatus
@@ -77,7 +78,7 @@ public sealed class Payment
     public long UserId { get; set; }
     public PaymentMethod Method { get; set; }
     public PaymentPurpose Purpose { get; set; }
-    /// <summary>The order or tariff id the payment is for; empty for a wallet top-up.</summary>
+    /// <summary>The order, tariff or raffle order id the payment is for; empty for a wallet top-up.</summary>
     public string? PurposeRef { get; set; }
     public long Amount { get; set; }
     public required string Currency { get; set; }

@@ -37,6 +37,7 @@ public sealed class PaymentCreator(BazaarDb db, IOptions<PaymentsOptions> option
         {
             PaymentPurpose.WalletTopup => $"Wallet top-up {Currencies.Format(p.Amount, p.Currency)}",
             PaymentPurpose.Tariff => $"Check credits, tariff #{p.PurposeRef}",
+            PaymentPurpose.Raffle => $"Raffle tickets, order #{p.PurposeRef}",
             _ => $"Payment #{p.PurposeRef}",
         };
 
@@ -47,7 +48,7 @@ public sealed class PaymentCreator(BazaarDb db, IOptions<PaymentsOptions> option
             return Fail(400, "unknown_method", "Method must be one of manual_bank, manual_blik, btc, ltc, stars, stripe, robokassa.");
         var purpose = PaymentPurpose.WalletTopup;
         if (r.Purpose is not null && !TryParsePurpose(r.Purpose, out purpose))
-            return Fail(400, "unknown_purpose", "Purpose must be wallet_topup, order or tariff.");
+            return Fail(400, "unknown_purpose", "Purpose must be wallet_topup, order, tariff or raffle.");
         if (payments.FulfilmentFor(purpose) is null)
             return Fail(422, "purpose_not_supported", $"Payments for {r.Purpose} are not available yet.");
         if (!options.Value.IsEnabled(method))
@@ -197,6 +198,7 @@ public sealed class PaymentCreator(BazaarDb db, IOptions<PaymentsOptions> option
             "wallet_topup" or "wallettopup" => PaymentPurpose.WalletTopup,
             "order" => PaymentPurpose.Order,
             "tariff" => PaymentPurpose.Tariff,
+            "raffle" => PaymentPurpose.Raffle,
             _ => (PaymentPurpose)(-1),
         };
         return Enum.IsDefined(purpose);

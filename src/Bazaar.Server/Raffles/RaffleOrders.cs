@@ -2,7 +2,9 @@ using Bazaar.Server.Channels;
 using Bazaar.Server.Conversations;
 using Bazaar.Server.Data;
 using Bazaar.Server.Jobs;
+using Bazaar.Server.Payments;
 using Bazaar.Server.Shop;
+using Bazaar.Server.Wallet;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -25,11 +27,14 @@ public static class RaffleErrors
     public const string ProofTooLarge = "proof_too_large";
     public const string ProofType = "proof_type_not_allowed";
     public const string TicketsLocked = "tickets_in_use";
+    /// <summary>An online payment's amount or currency is not the order's.</summary>
+    public const string PriceMismatch = "price_mismatch";
 
     public static int HttpStatus(string code) => code switch
     {
         RaffleNotFound or OrderNotFound => 404,
         BadPick or OutOfRange or TooMany => 400,
+        PriceMismatch => 422,
         ProofTooLarge => 413,
         ProofType => 415,
         _ => 409,
@@ -66,7 +71,7 @@ public static class TicketQueries
 /// conditional UPDATE (never read-then-write) in the order's transaction, all or nothing; on PostgreSQL the rows are
 /// locked in number order (exact picks) or with SKIP LOCKED (random picks), on SQLite the one write gate serializes.
 /// </summary>
-public sealed class RaffleOrders(BazaarDb db, ShopTransaction tx, Outbox outbox, IOptions<RafflesOptions> options,
+public sealed class RaffleOrders(BazaarDb db, ShopTransaction tx, Outbox outbox, Ledger ledger, IOptions<RafflesOptions> options,
     IHostEnvironment env, TimeProvider clock)
 {
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
@@ -280,6 +285,120 @@ public sealed class RaffleOrders(BazaarDb db, ShopTransaction tx, Outbox outbox,
             return null;
         }, ct);
 
+    // Paying online (the raffle purpose of the payment model)
+
+    public static string SaleRef(long orderId) => $"raffle:order:{orderId}";
+
+    /// <summary>
+    /// Null when the order can be paid online now at exactly this price (payment creation and Stars' pre-checkout),
+    /// else the error code: an order whose hold has lapsed is not quoted again, the customer picks anew.
+    /// </summary>
+    public async Task<string?> CheckPayableAsync(Payment payment, CancellationToken ct)
+    {
+        if (!long.TryParse(payment.PurposeRef, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id))
+            return RaffleErrors.OrderNotFound;
+        var o = await db.RaffleOrders.AsNoTracking().FirstOrDefaultAsync(x => x.Id == id && x.UserId == payment.UserId, ct);
+        if (o is null) return RaffleErrors.OrderNotFound;
+        if (!RaffleOrderStatus.IsLive(o.Status) || Lapsed(o, Now)) return RaffleErrors.IllegalTransition;
+        if (o.Amount != payment.Amount || !string.Equals(o.Currency, payment.Currency, StringComparison.OrdinalIgnoreCase)) return RaffleErrors.PriceMismatch;
+        return null;
+    }
+
+    public async Task<DateTime?> HoldEndAsync(Payment payment, CancellationToken ct) =>
+        long.TryParse(payment.PurposeRef, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id)
+            ? await db.RaffleOrders.AsNoTracking().Where(x => x.Id == id && x.UserId == payment.UserId).Select(x => x.ExpiresAt).FirstOrDefaultAsync(ct)
+            : null;
+
+    /// <summary>
+    /// An online payment for a raffle order completed; runs in the completion's transaction. The money goes to the
+    /// wallet under the payment's reference, then the order is paid from it: the order turns PAID and its tickets SOLD.
+    /// A payment that arrives after the hold lapsed (or the job expired the order) still buys the same numbers when all
+    /// of them are free and the raffle is on sale. Otherwise (numbers taken meanwhile, order cancelled or already paid,
+    /// raffle closed) the money stays in the wallet and the customer is told: exactly one of the two.
+    /// </summary>
+    public async Task<PostResult> FulfilPaymentAsync(Payment payment, long amount, string currency, string externalRef, CancellationToken ct)
+    {
+        var credit = await ledger.PostAsync(new Posting("deposit", currency,
+            [new Leg(AccountRef.DepositsClearing(payment.Method.WireName()), -amount), new Leg(AccountRef.Wallet(payment.UserId), amount)])
+        {
+            ExternalRef = externalRef, Description = $"Payment #{payment.Id} ({payment.Method.WireName()}) for raffle order {payment.PurposeRef}",
+        }, ct);
+        if (!credit.Ok) return credit;
+
+        var o = long.TryParse(payment.PurposeRef, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id)
+            ? await db.RaffleOrders.AsNoTracking().FirstOrDefaultAsync(x => x.Id == id && x.UserId == payment.UserId, ct) : null;
+        var paid = o is not null && amount >= o.Amount && string.Equals(o.Currency, currency, StringComparison.OrdinalIgnoreCase)
+                   && await PayFromWalletAsync(o, payment, ct);
+        if (!paid)
+        {
+            if (o is not null) await NotifyKeptAsync(o, amount, currency, ct);
+            else await NotifyUserAsync(payment.UserId, RaffleTexts.PaymentKeptNoOrder, Currencies.Format(amount, currency), ct);
+        }
+        return credit;
+    }
+
+    /// <summary>The sale from the wallet, all or nothing (a savepoint): order PAID, the numbers SOLD, the price debited once.</summary>
+    private Task<bool> PayFromWalletAsync(RaffleOrder o, Payment payment, CancellationToken ct) =>
+        tx.RunAsync(async () =>
+        {
+            var now = Now;
+            var method = payment.Method.WireName();
+            var inTime = RaffleOrderStatus.IsLive(o.Status) && !Lapsed(o, now);
+            if (!inTime)
+            {
+                // Late: only the very numbers, and only while the raffle still sells.
+                var active = await db.Raffles.AnyAsync(r => r.Id == o.RaffleId && r.Status == RaffleStatus.Active, ct);
+                if (!active) return (false, false);
+            }
+            // The order row first: a racing expiry job or operator waits on it (PostgreSQL) and then finds it PAID.
+            var n = await db.RaffleOrders
+                .Where(x => x.Id == o.Id && (x.Status == RaffleOrderStatus.Draft || x.Status == RaffleOrderStatus.PendingPayment || x.Status == RaffleOrderStatus.Expired))
+                .ExecuteUpdateAsync(s => s.SetProperty(x => x.Status, RaffleOrderStatus.Paid).SetProperty(x => x.PaidAt, now)
+                    .SetProperty(x => x.ConfirmedAt, x => x.ConfirmedAt ?? now).SetProperty(x => x.ExpiresAt, (DateTime?)null)
+                    .SetProperty(x => x.ClosedAt, (DateTime?)null).SetProperty(x => x.PaidWith, method).SetProperty(x => x.PaymentId, payment.Id), ct);
+            if (n != 1) return (false, false);
+            var numbers = o.Numbers.Split(',', StringSplitOptions.RemoveEmptyEntries)
+                .Select(x => int.Parse(x, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+            // Its own held tickets, or (late) the same numbers if nobody holds them now.
+            var sold = await db.RaffleTickets
+                .Where(t => t.RaffleId == o.RaffleId && numbers.Contains(t.Number)
+                            && ((t.OrderId == o.Id && t.Status == TicketStatus.Reserved)
+                                || t.Status == TicketStatus.Available
+                                || (t.Status == TicketStatus.Reserved && t.HeldUntil != null && t.HeldUntil <= now)))
+                .ExecuteUpdateAsync(s => s.SetProperty(t => t.Status, TicketStatus.Sold).SetProperty(t => t.OrderId, o.Id)
+                    .SetProperty(t => t.SoldAt, now).SetProperty(t => t.HeldUntil, (DateTime?)null), ct);
+            if (sold != o.TicketCount) return (false, false);
+            var debit = await ledger.PostAsync(new Posting("raffle_purchase", o.Currency,
+                [new Leg(AccountRef.Wallet(o.UserId), -o.Amount), new Leg(AccountRef.SalesRevenue, o.Amount)])
+            {
+                ExternalRef = SaleRef(o.Id), Description = $"Raffle order {o.Id} ({o.TicketCount} tickets), payment #{payment.Id}",
+            }, ct);
+            if (!debit.Ok) return (false, false);
+            await NotifyAsync(o, RaffleTexts.PaymentConfirmed, RaffleTemplates.PaymentConfirmed, ct);
+            await db.SaveChangesAsync(ct);
+            return (true, true);
+        }, ct);
+
+    private async Task NotifyKeptAsync(RaffleOrder o, long amount, string currency, CancellationToken ct)
+    {
+        var user = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == o.UserId, ct);
+        var raffle = await db.Raffles.AsNoTracking().FirstOrDefaultAsync(r => r.Id == o.RaffleId, ct);
+        if (user is null || raffle is null) return;
+        var money = Currencies.Format(amount, currency);
+        var body = string.Format(System.Globalization.CultureInfo.InvariantCulture, RaffleTexts.PaymentKeptInWallet.In(user.LanguageCode), o.Id,
+            RaffleTexts.H(raffle.Title), RaffleTexts.NumberList(raffle, o.Numbers), money);
+        var m = outbox.SendText(new ChatTarget(user.Channel, user.ExternalId, user.Id), body);
+        m.Template = OutboxTemplate.Of(RaffleTemplates.PaymentKeptInWallet, o.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), raffle.Title, money);
+    }
+
+    private async Task NotifyUserAsync(long userId, Localized text, string money, CancellationToken ct)
+    {
+        var user = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == userId, ct);
+        if (user is null) return;
+        outbox.SendText(new ChatTarget(user.Channel, user.ExternalId, user.Id),
+            string.Format(System.Globalization.CultureInfo.InvariantCulture, text.In(user.LanguageCode), money));
+    }
+
     /// <summary>Cancels a live order and frees its tickets; a paid order keeps them. The customer is told when an operator cancels.</summary>
     public Task<RaffleResult> CancelAsync(long orderId, long? byUserId, string? reason, CancellationToken ct) =>
         TransitionAsync(orderId, byUserId, async (o, now) =>
@@ -376,6 +495,7 @@ public static class RaffleTemplates
     public const string PaymentConfirmed = "raffle_payment_confirmed";
     public const string OrderCancelled = "raffle_order_cancelled";
     public const string OrderExpired = "raffle_order_expired";
+    public const string PaymentKeptInWallet = "raffle_payment_in_wallet";
 }
 
 /// <summary>The recurring job <c>raffles.orders-expiry</c>.</summary>
@@ -384,4 +504,30 @@ public sealed class RaffleExpiryJob(RaffleOrders orders) : IJobHandler
     public const string JobType = "raffles.orders-expiry";
 
     public Task HandleAsync(JobContext job, CancellationToken ct) => orders.ReleaseExpiredAsync(ct);
+}
+
+/// <summary>Raffle orders paid online (Stars, Stripe, Robokassa, crypto): the <c>raffle</c> purpose of the payment model.</summary>
+internal sealed class RafflePaymentFulfilment(RaffleOrders orders, Ledger ledger) : IPaymentFulfilment
+{
+    public PaymentPurpose Purpose => PaymentPurpose.Raffle;
+
+    public Task<string?> CheckAvailableAsync(Payment payment, CancellationToken ct) => orders.CheckPayableAsync(payment, ct);
+
+    /// <summary>A crypto quote is held as long as the numbers are (until a proof stops the clock: then the default).</summary>
+    public Task<DateTime?> QuoteUntilAsync(Payment payment, CancellationToken ct) => orders.HoldEndAsync(payment, ct);
+
+    public Task<PostResult> FulfilAsync(Payment payment, long amount, string currency, string externalRef, CancellationToken ct) =>
+        orders.FulfilPaymentAsync(payment, amount, currency, externalRef, ct);
+
+    // As for shop orders: a refund takes the money back from the wallet; sold tickets stay sold, so the refund is
+    // refused by the wallet's balance condition unless the payment was kept there.
+    public Task<PostResult> ReverseAsync(Payment payment, long amount, string currency, string externalRef, CancellationToken ct) =>
+        ledger.PostAsync(new Posting("refund", currency,
+            [new Leg(AccountRef.Wallet(payment.UserId), -amount), new Leg(AccountRef.Refunds, amount)])
+        { ExternalRef = externalRef, Description = $"Refund of raffle payment #{payment.Id}" }, ct);
+
+    public Task<PostResult> UndoReverseAsync(Payment payment, long amount, string currency, string externalRef, CancellationToken ct) =>
+        ledger.PostAsync(new Posting("refund_undo", currency,
+            [new Leg(AccountRef.Refunds, -amount), new Leg(AccountRef.Wallet(payment.UserId), amount)])
+        { ExternalRef = externalRef, Description = $"Refund of raffle payment #{payment.Id} failed at the provider; credit restored" }, ct);
 }

@@ -35,6 +35,16 @@ public static class RaffleTexts
         "💳 Order #{0} ({1}): pay {2} and send a photo or PDF of the receipt here. An operator checks it and confirms your tickets.",
         "💳 Заказ #{0} ({1}): оплатите {2} и пришлите сюда фото или PDF чека. Оператор проверит и подтвердит билеты.",
         "💳 Pedido #{0} ({1}): paga {2} y envía aquí una foto o PDF del comprobante. Un operador lo revisa y confirma tus boletos.");
+    public static readonly Localized OrPayOnline = new("Or pay online with a button below; the tickets are confirmed as soon as the payment arrives.",
+        "Или оплатите онлайн кнопкой ниже — билеты подтвердятся, как только придёт оплата.",
+        "O paga en línea con un botón de abajo; los boletos se confirman en cuanto llega el pago.");
+    public static readonly Localized PayStars = new("⭐ Pay {0} Stars", "⭐ Оплатить {0} Stars", "⭐ Pagar {0} Stars");
+    public static readonly Localized PayCard = new("💳 Card (Stripe)", "💳 Карта (Stripe)", "💳 Tarjeta (Stripe)");
+    public static readonly Localized PayRobokassa = new("💳 Robokassa", "💳 Robokassa", "💳 Robokassa");
+    public static readonly Localized StarsInvoiceSent = new("⭐ The invoice is below. Pay it before your hold ends.", "⭐ Счёт ниже. Оплатите до конца брони.",
+        "⭐ La factura está abajo. Págala antes de que venza tu reserva.");
+    public static readonly Localized LinkComing = new("💳 Preparing your payment link…", "💳 Готовим ссылку на оплату…", "💳 Preparando tu enlace de pago…");
+    public static readonly Localized AlreadyPaid = new("✅ This order is paid already.", "✅ Этот заказ уже оплачен.", "✅ Este pedido ya está pagado.");
     public static readonly Localized ProofReceived = new("📨 Thanks! The receipt for order #{0} is with an operator. Your numbers stay held until they decide.",
         "📨 Спасибо! Чек по заказу #{0} у оператора. Номера держатся за вами до его решения.",
         "📨 ¡Gracias! El comprobante del pedido #{0} está con un operador. Tus números siguen reservados hasta que decida.");
@@ -64,4 +74,11 @@ public static class RaffleTexts
     public static readonly Localized OrderExpired = new("⌛ Order #{0} in <b>{1}</b> expired unpaid; numbers {2} are free again.",
         "⌛ Заказ #{0} в <b>{1}</b> истёк без оплаты; номера {2} освобождены.",
         "⌛ El pedido #{0} en <b>{1}</b> venció sin pago; los números {2} quedan libres.");
+    public static readonly Localized PaymentKeptInWallet = new(
+        "💰 Your payment of {3} for order #{0} in <b>{1}</b> arrived, but the order could no longer take it (numbers {2} were taken, or the order was closed). The money is in your wallet: /wallet.",
+        "💰 Оплата {3} по заказу #{0} в <b>{1}</b> пришла, но заказ уже не мог её принять (номера {2} заняты или заказ закрыт). Деньги на вашем кошельке: /wallet.",
+        "💰 Tu pago de {3} del pedido #{0} en <b>{1}</b> llegó, pero el pedido ya no podía aceptarlo (los números {2} se ocuparon o el pedido se cerró). El dinero está en tu monedero: /wallet.");
+    public static readonly Localized PaymentKeptNoOrder = new("💰 A payment of {0} arrived for a raffle order that does not exist; the money is in your wallet: /wallet.",
+        "💰 Пришла оплата {0} за несуществующий заказ розыгрыша; деньги на вашем кошельке: /wallet.",
+        "💰 Llegó un pago de {0} para un pedido de rifa que no existe; el dinero está en tu monedero: /wallet.");
 }

@@ -2,6 +2,8 @@ using System.Globalization;
 using Bazaar.Server.Channels;
 using Bazaar.Server.Conversations;
 using Bazaar.Server.Data;
+using Bazaar.Server.Jobs;
+using Bazaar.Server.Payments;
 using Bazaar.Server.Wallet;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -15,7 +17,8 @@ namespace Bazaar.Server.Raffles;
 /// Telegram) → CONFIRMING ("confirm" / "cancel") → PAYMENT (a photo or PDF of the receipt). Buttons and typed words
 /// drive the same transitions; anything else gets the help text. Reserving and paying are <see cref="RaffleOrders"/>.
 /// </summary>
-public sealed class RafflesBot(BazaarDb db, RaffleOrders orders, IEnumerable<IChatFileSource> files, IOptions<RafflesOptions> options)
+public sealed class RafflesBot(BazaarDb db, RaffleOrders orders, IEnumerable<IChatFileSource> files, IOptions<RafflesOptions> options,
+    IOptions<PaymentsOptions> payments, PaymentCreator paymentCreator, StarsPayments stars, JobQueue jobs)
 {
     public const string Prefix = "raf:";
     public const string HomeCallback = "raf:l";
@@ -66,6 +69,7 @@ public sealed class RafflesBot(BazaarDb db, RaffleOrders orders, IEnumerable<ICh
             case "rnd": await ReserveAsync(ctx, P(2), TicketPick.Random((int)P(3))); break;
             case "ok": await ConfirmAsync(ctx, P(2)); break;
             case "x": await CancelAsync(ctx, P(2)); break;
+            case "p": await PayOnlineAsync(ctx, P(2), p.Length > 3 ? p[3] : ""); break;
         }
     }
 
@@ -145,7 +149,7 @@ public sealed class RafflesBot(BazaarDb db, RaffleOrders orders, IEnumerable<ICh
             Currencies.Format(r.TicketPrice, r.Currency), r.Format(r.NumberFrom), r.Format(r.NumberTo), counts[TicketStatus.Available],
             r.DrawAt is { } d ? d.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture) : ctx.T(RaffleTexts.NoDrawDate), r.MaxTicketsPerOrder);
         var rows = new List<InlineKeyboardButton[]>();
-        if (ctx.Channel != ChatChannel.WhatsApp)
+        if (!ChatChannel.IsWhatsApp(ctx.Channel))
         {
             var size = Math.Max(5, options.Value.GridPageSize);
             var total = r.NumberTo - r.NumberFrom + 1;
@@ -216,8 +220,72 @@ public sealed class RafflesBot(BazaarDb db, RaffleOrders orders, IEnumerable<ICh
         var o = result.Order!;
         var r = await db.Raffles.AsNoTracking().FirstAsync(x => x.Id == o.RaffleId, ctx.CancellationToken);
         await ctx.SetStepAsync(Payment, new OrderData(o.Id));
-        ctx.Reply(F(ctx, RaffleTexts.PayNow, o.Id, RaffleTexts.NumberList(r, o.Numbers), Currencies.Format(o.Amount, o.Currency)),
-            new InlineKeyboardMarkup([[Btn(ctx.T(RaffleTexts.CancelButton), $"raf:x:{o.Id}")]]));
+        var online = OnlineMethods(ctx, o).ToList();
+        var rows = online.Select(m => new[] { Btn(MethodButton(ctx, m, o), $"raf:p:{o.Id}:{m.WireName()}") }).ToList();
+        rows.Add([Btn(ctx.T(RaffleTexts.CancelButton), $"raf:x:{o.Id}")]);
+        ctx.Reply(F(ctx, RaffleTexts.PayNow, o.Id, RaffleTexts.NumberList(r, o.Numbers), Currencies.Format(o.Amount, o.Currency))
+                  + (online.Count > 0 ? "\n" + ctx.T(RaffleTexts.OrPayOnline) : ""),
+            new InlineKeyboardMarkup(rows));
+    }
+
+    /// <summary>The online methods this order can be paid with here: Stars only in Telegram, Stripe only in two-decimal currencies.</summary>
+    private IEnumerable<PaymentMethod> OnlineMethods(BotContext ctx, RaffleOrder o)
+    {
+        var p = payments.Value;
+        if (p.IsEnabled(PaymentMethod.Stars) && ctx.Channel == ChatChannel.Telegram) yield return PaymentMethod.Stars;
+        if (p.IsEnabled(PaymentMethod.Stripe) && Currencies.Scale(o.Currency) == 2) yield return PaymentMethod.Stripe;
+        if (p.IsEnabled(PaymentMethod.Robokassa)) yield return PaymentMethod.Robokassa;
+    }
+
+    private string MethodButton(BotContext ctx, PaymentMethod m, RaffleOrder o) => m switch
+    {
+        PaymentMethod.Stars => F(ctx, RaffleTexts.PayStars, stars.StarsFor(o.Amount, o.Currency)),
+        PaymentMethod.Stripe => ctx.T(RaffleTexts.PayCard),
+        _ => ctx.T(RaffleTexts.PayRobokassa),
+    };
+
+    /// <summary>
+    /// "Pay online": a payment of purpose raffle for the order's price. No outside call here (this runs in the update's
+    /// transaction): Stars get an invoice through the outbox, Stripe's link comes from the preparation job, Robokassa's
+    /// signed link at once. The numbers stay held as before; the completed payment pays the order (see RaffleOrders).
+    /// </summary>
+    private async Task PayOnlineAsync(BotContext ctx, long orderId, string methodName)
+    {
+        var ct = ctx.CancellationToken;
+        var now = ctx.Now;
+        var o = await db.RaffleOrders.AsNoTracking().FirstOrDefaultAsync(x => x.Id == orderId && x.UserId == ctx.User.Id, ct);
+        if (o is null || !RaffleOrderStatus.IsLive(o.Status) || o.ExpiresAt is { } e && e <= now)
+        {
+            await ctx.ClearStateAsync();
+            ctx.Reply(o?.Status == RaffleOrderStatus.Paid ? ctx.T(RaffleTexts.AlreadyPaid) : ctx.T(RaffleTexts.Expired));
+            return;
+        }
+        if (!PaymentMethods.TryParse(methodName, out var method) || !OnlineMethods(ctx, o).Contains(method))
+        {
+            ctx.Reply(ctx.T(RaffleTexts.Help));
+            return;
+        }
+        var (p, error) = await paymentCreator.CreatePendingAsync(new CreatePaymentRequest(ctx.User.Id, method.WireName(), "raffle",
+            o.Id.ToString(CultureInfo.InvariantCulture), Currencies.ToMajor(o.Amount, o.Currency), o.Currency), ct);
+        if (p is null)
+        {
+            ctx.Reply(F(ctx, RaffleTexts.Problem, RaffleTexts.H(error?.Detail)));
+            return;
+        }
+        var r = await db.Raffles.AsNoTracking().FirstAsync(x => x.Id == o.RaffleId, ct);
+        if (o.ExpiresAt is { } until)
+            await db.Payments.Where(x => x.Id == p.Id).ExecuteUpdateAsync(s => s.SetProperty(x => x.ExpiresAt, until), ct);
+        if (method == PaymentMethod.Stars)
+        {
+            stars.EnqueueInvoice(ctx.Chat, p, r.Title, $"{RaffleTexts.NumberList(r, o.Numbers)} · order {o.Id}");
+            ctx.Reply(ctx.T(RaffleTexts.StarsInvoiceSent));
+        }
+        else if (PaymentCreator.NeedsPreparation(p))
+        {
+            PaymentPreparation.Enqueue(jobs, p, ctx.Chat, ctx.Language);
+            ctx.Reply(ctx.T(RaffleTexts.LinkComing));
+        }
+        else DepositBot.SendPayLink(ctx.Outbox, ctx.Chat, ctx.Language, p, p.PayUrl!);
     }
 
     private async Task CancelAsync(BotContext ctx, long orderId)

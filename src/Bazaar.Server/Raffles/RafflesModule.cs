@@ -11,6 +11,7 @@ public static class RafflesModule
         services.Configure<RafflesOptions>(config.GetSection("Raffles"));
         services.AddScoped<RaffleOrders>();
         services.AddScoped<RafflesBot>();
+        services.AddScoped<Bazaar.Server.Payments.IPaymentFulfilment, RafflePaymentFulfilment>();
         services.AddScoped<IDemoSeed, RafflesDemoSeed>();
         services.AddJobHandler<RaffleExpiryJob>(RaffleExpiryJob.JobType);
         services.AddRecurringJob(RaffleExpiryJob.JobType, TimeSpan.FromMinutes(5), RaffleExpiryJob.JobType);

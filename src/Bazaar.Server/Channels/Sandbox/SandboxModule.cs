@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Bazaar.Server.Channels.Telegram;
+using Bazaar.Server.Channels.WhatsApp;
 using Bazaar.Server.Conversations;
 using Bazaar.Server.Data;
 using Bazaar.Server.Hosting;
@@ -47,8 +48,11 @@ public static class SandboxModule
         g.MapPost("/updates", PostUpdate).WithName("SandboxPostUpdate")
             .WithSummary("Runs a Telegram Update through the pipeline as a sandbox user and returns the bot's replies")
             .Accepts<System.Text.Json.JsonElement>("application/json");
+        g.MapPost("/whatsapp", PostWhatsApp).WithName("SandboxPostWhatsApp")
+            .WithSummary("Runs a WhatsApp Cloud API webhook payload through the pipeline as a sandbox WhatsApp contact and returns the bot's replies")
+            .Accepts<System.Text.Json.JsonElement>("application/json");
         g.MapGet("/messages", GetMessages).WithName("SandboxMessages")
-            .WithSummary("Messages the bot sent to a sandbox chat after a given message id (e.g. from jobs)");
+            .WithSummary("Messages the bot sent to a sandbox chat after a given message id (e.g. from jobs); channel sandbox or sandbox_whatsapp");
         g.MapGet("/files/{outboxId:long}", GetFile).WithName("SandboxFile")
             .WithSummary("The file the bot uploaded with a sandbox message (sendPhoto / sendDocument), with its content type")
             .Produces(StatusCodes.Status200OK, contentType: "application/octet-stream");
@@ -61,13 +65,14 @@ public static class SandboxModule
             : Problems.NotFound("sandbox_disabled", "The sandbox is switched off (Sandbox:Enabled).");
 
     /// <summary>
-    /// A bot message as the page shows it. Text is the text, caption or invoice description; for photos and
+    /// A bot message as the page shows it. For a sandbox WhatsApp contact, WhatsApp is the Graph API body the
+    /// WhatsApp transport would send for its text part (text, reply buttons ≤ 3, or a list ≤ 10 rows). Text is the text, caption or invoice description; for photos and
     /// documents File is where to get the file (the sandbox's files endpoint for uploads, or the http URL the bot
     /// gave), null for a Telegram file id.
     /// </summary>
     public sealed record SandboxMessage(long Id, string Method, string ChatId, int? MessageId, string? Text, JsonElement? ReplyMarkup,
         bool ShowAlert, DateTime CreatedAt, string? Caption = null, bool Photo = false, bool Document = false, string? File = null,
-        string? FileName = null, SandboxInvoice? Invoice = null);
+        string? FileName = null, SandboxInvoice? Invoice = null, [property: System.Text.Json.Serialization.JsonPropertyName("whatsapp")] JsonElement? WhatsApp = null);
     /// <summary>A sendInvoice; TotalAmount is in the currency's smallest units (Stars for XTR).</summary>
     public sealed record SandboxInvoice(string Title, string Description, string Currency, long TotalAmount);
     public sealed record SandboxReply(long InboundId, UpdateStatus Status, IReadOnlyList<SandboxMessage> Messages);
@@ -87,9 +92,41 @@ public static class SandboxModule
         var (update, error) = TelegramWebhook.Parse(ms.GetBuffer().AsSpan(0, (int)ms.Length));
         if (update is null) return Problems.BadRequest("update_invalid", error!);
         if (UpdateInfo.Of(update).Problem is { } odd) return Problems.BadRequest("update_malformed", odd);
-        await inbox.AcceptAsync(InboundItem.Of(ChatChannel.Sandbox, BotId, update, Encoding.UTF8.GetString(ms.ToArray())));
+        return await RunAsync(ChatChannel.Sandbox, update, Encoding.UTF8.GetString(ms.ToArray()), inbox, processor, db, clock, options, ct);
+    }
+
+    /// <summary>
+    /// A WhatsApp contact in the sandbox: the page posts what Meta's webhook would (entry → changes → value → messages,
+    /// contacts), read by the same parser and turned into the same update as the real webhook, on the channel
+    /// sandbox_whatsapp; no signature, since nothing comes from Meta. One message per call.
+    /// </summary>
+    internal static async Task<Results<Ok<SandboxReply>, ProblemHttpResult>> PostWhatsApp(HttpContext http, Inbox inbox, BotPipeline pipeline,
+        UpdateProcessor processor, BazaarDb db, WriteGate gate, TimeProvider clock, IOptions<SandboxOptions> options, CancellationToken ct)
+    {
+        JsonDocument doc;
+        try { doc = await JsonDocument.ParseAsync(http.Request.Body, cancellationToken: ct); }
+        catch (JsonException e) { return Problems.BadRequest("payload_invalid", "The body is not JSON: " + e.Message); }
+        using var _ = doc;
+        var (messages, _) = WhatsAppInbound.Parse(doc.RootElement);
+        if (messages.Count != 1) return Problems.BadRequest("message_count", "Send exactly one message (entry → changes → value → messages).");
+        var m = messages[0];
+        if (m.From.Length is 0 or > 20 || !m.From.All(char.IsAsciiDigit)) return Problems.BadRequest("wa_id_invalid", "from must be the contact's wa_id (digits).");
+        if (!m.WaMessageId.StartsWith("wamid.sandbox", StringComparison.Ordinal) || m.WaMessageId.Length > 128)
+            return Problems.BadRequest("wamid_invalid", "Sandbox message ids start with wamid.sandbox (at most 128 characters).");
+        int id;
+        using (await gate.EnterAsync(ct)) id = await WhatsAppMessageIds.UpdateIdOfAsync(db, m.WaMessageId, clock.GetUtcNow().UtcDateTime, ct);
+        var update = WhatsAppInbound.ToUpdate(m, id, c => pipeline.Routes.FindCommand(c) is { Hidden: false });
+        return await RunAsync(ChatChannel.SandboxWhatsApp, update, JsonSerializer.Serialize(update, global::Telegram.Bot.JsonBotAPI.Options),
+            inbox, processor, db, clock, options, ct);
+    }
+
+    /// <summary>Stores the update in the inbox, helps the processor until it is handled, and delivers its replies to the page.</summary>
+    private static async Task<Results<Ok<SandboxReply>, ProblemHttpResult>> RunAsync(string channel, global::Telegram.Bot.Types.Update update, string payload,
+        Inbox inbox, UpdateProcessor processor, BazaarDb db, TimeProvider clock, IOptions<SandboxOptions> options, CancellationToken ct)
+    {
+        await inbox.AcceptAsync(InboundItem.Of(channel, BotId, update, payload));
         var row = await db.InboundUpdates.AsNoTracking()
-            .Where(u => u.Channel == ChatChannel.Sandbox && u.BotId == BotId && u.UpdateId == update.Id)
+            .Where(u => u.Channel == channel && u.BotId == BotId && u.UpdateId == update.Id)
             .Select(u => new { u.Id, u.Status }).FirstAsync(ct);
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -110,15 +147,17 @@ public static class SandboxModule
         {
             return Problems.Make(504, "Gateway timeout", "sandbox_timeout", $"Update {row.Id} was not processed in time.");
         }
-        var rows = await db.Outbox.Where(m => m.Channel == ChatChannel.Sandbox && m.InboundUpdateId == row.Id).OrderBy(m => m.Id).ToListAsync(ct);
+        var rows = await db.Outbox.Where(m => m.Channel == channel && m.InboundUpdateId == row.Id).OrderBy(m => m.Id).ToListAsync(ct);
         return TypedResults.Ok(new SandboxReply(row.Id, status, await DeliverAsync(db, rows, clock, ct)));
     }
 
     internal static async Task<Results<Ok<List<SandboxMessage>>, ProblemHttpResult>> GetMessages(string chatId, BazaarDb db, TimeProvider clock,
-        CancellationToken ct, long after = 0)
+        CancellationToken ct, long after = 0, string channel = ChatChannel.Sandbox)
     {
         if (string.IsNullOrWhiteSpace(chatId)) return Problems.BadRequest("chat_id_required", "Give the chatId of a sandbox chat.");
-        var rows = await db.Outbox.Where(m => m.Channel == ChatChannel.Sandbox && m.ChatId == chatId && m.Id > after)
+        if (channel is not (ChatChannel.Sandbox or ChatChannel.SandboxWhatsApp))
+            return Problems.BadRequest("channel_invalid", "channel is sandbox (a Telegram user) or sandbox_whatsapp (a WhatsApp contact).");
+        var rows = await db.Outbox.Where(m => m.Channel == channel && m.ChatId == chatId && m.Id > after)
             .OrderBy(m => m.Id).Take(200).ToListAsync(ct);
         return TypedResults.Ok(await DeliverAsync(db, rows, clock, ct));
     }
@@ -129,7 +168,7 @@ public static class SandboxModule
     {
         var file = await (from a in db.OutboxAttachments.AsNoTracking()
                           join m in db.Outbox.AsNoTracking() on a.OutboxMessageId equals m.Id
-                          where m.Id == outboxId && m.Channel == ChatChannel.Sandbox
+                          where m.Id == outboxId && (m.Channel == ChatChannel.Sandbox || m.Channel == ChatChannel.SandboxWhatsApp)
                           orderby a.Id
                           select new { a.Field, a.FileName, a.Content }).FirstOrDefaultAsync(ct);
         if (file is null) return Problems.NotFound("sandbox_file_not_found", $"Sandbox message {outboxId} has no file.");
@@ -197,8 +236,10 @@ public static class SandboxModule
                     .ExecuteUpdateAsync(s => s.SetProperty(x => x.Status, OutboxStatus.Sent).SetProperty(x => x.SentAt, sentAt)
                         .SetProperty(x => x.Result, json).SetProperty(x => x.Attempts, x => x.Attempts + 1), ct);
             }
+            JsonElement? whatsapp = m.Channel == ChatChannel.SandboxWhatsApp && WhatsAppDelivery.TextBody(m.Method, p, m.ChatId) is { } wa
+                ? JsonSerializer.Deserialize<JsonElement>(wa.ToJsonString()) : null;
             list.Add(new SandboxMessage(m.Id, m.Method, m.ChatId, messageId, text, markup,
-                p["show_alert"]?.GetValue<bool>() ?? false, m.CreatedAt, caption, photo, document, file, fileName, invoice));
+                p["show_alert"]?.GetValue<bool>() ?? false, m.CreatedAt, caption, photo, document, file, fileName, invoice, whatsapp));
         }
         return list;
     }

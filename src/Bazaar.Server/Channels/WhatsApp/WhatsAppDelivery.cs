@@ -51,7 +51,7 @@ public sealed partial class WhatsAppDelivery(IHttpClientFactory http, IOptions<W
         switch (message.Method)
         {
             case "sendMessage" or "editMessageText" or "answerCallbackQuery":
-                return await PostAsync(Body(to, p["text"]?.GetValue<string>() ?? "", buttons), ct);
+                return await PostAsync(Body(to, WithLinks(p["text"]?.GetValue<string>() ?? "", p["reply_markup"]), buttons), ct);
             case "sendPhoto" or "sendDocument":
                 var image = message.Method == "sendPhoto";
                 var field = image ? "photo" : "document";
@@ -109,10 +109,34 @@ public sealed partial class WhatsAppDelivery(IHttpClientFactory http, IOptions<W
 
     public sealed record Button(string Id, string Title);
 
-    private static List<Button> Buttons(JsonNode? markup) =>
+    internal static List<Button> Buttons(JsonNode? markup) =>
         (markup?["inline_keyboard"]?.AsArray() ?? []).SelectMany(row => row!.AsArray())
             .Select(b => (Data: b!["callback_data"]?.GetValue<string>(), Text: b["text"]?.GetValue<string>() ?? ""))
             .Where(b => b.Data is not null).Select(b => new Button(b.Data!, b.Text)).ToList();
+
+    /// <summary>
+    /// The Graph API message body this transport sends for a Bot API request's text part (text, reply buttons or a
+    /// list), or null for a request with none (media without buttons, invoices). The sandbox shows WhatsApp replies by it.
+    /// </summary>
+    public static JsonObject? TextBody(string method, JsonNode p, string to)
+    {
+        var buttons = Buttons(p["reply_markup"]);
+        return method switch
+        {
+            "sendMessage" or "editMessageText" => Body(to, WithLinks(p["text"]?.GetValue<string>() ?? "", p["reply_markup"]), buttons),
+            "answerCallbackQuery" when !string.IsNullOrWhiteSpace(p["text"]?.GetValue<string>()) => Body(to, p["text"]!.GetValue<string>(), []),
+            "sendPhoto" or "sendDocument" when buttons.Count > 0 => Body(to, p["caption"]?.GetValue<string>() ?? "👇", buttons),
+            _ => null,
+        };
+    }
+
+    /// <summary>WhatsApp has no URL buttons on free-form messages: a link button (a payment link) goes into the text as "title: url".</summary>
+    internal static string WithLinks(string html, JsonNode? markup)
+    {
+        var links = (markup?["inline_keyboard"]?.AsArray() ?? []).SelectMany(row => row!.AsArray())
+            .Where(b => b?["url"] is not null).Select(b => $"{WebUtility.HtmlEncode(b!["text"]?.GetValue<string>() ?? "")}: {WebUtility.HtmlEncode(b["url"]!.GetValue<string>())}").ToList();
+        return links.Count == 0 ? html : html + "\n\n" + string.Join("\n", links);
+    }
 
     private static string Cut(string s, int max) => s.Length <= max ? s : s[..(max - 1)] + "…";
 

@@ -128,6 +128,42 @@ public sealed class SandboxBrowserTests(SandboxBrowserFactory app) : IClassFixtu
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(RepoRoot(), "TestResults", "sandbox-deposit.png") });
     }
 
+    [Fact]
+    public async Task A_WhatsApp_contact_in_the_sandbox_picks_a_raffle_from_a_list_reserves_with_reply_buttons_and_sends_a_proof()
+    {
+        var raffles = new List<Bazaar.Server.Raffles.Raffle>();
+        for (var i = 0; i < 4; i++) raffles.Add(await Bazaar.Tests.Raffles.RaffleTestData.ActiveAsync(app, 1, 100, price: 2_00));
+        var (playwright, browser, page) = await OpenAsync(app.BaseUrl + "/sandbox");
+        using var _ = playwright;
+        await using var __ = browser;
+        await page.SelectOptionAsync("#channel", "whatsapp");
+        await Assertions.Expect(page.Locator("#wa-hint")).ToBeVisibleAsync();
+        var waId = "34" + Random.Shared.NextInt64(600_000_000, 699_999_999);
+        await page.FillAsync("#uid", waId);
+        await page.FillAsync("#fname", "María");
+        var bot = page.Locator($".log[data-user='{waId}'][data-channel='sandbox_whatsapp'] .msg.bot");
+
+        await Say(page, "raffles");
+        await Assertions.Expect(bot.Last).ToContainTextAsync("Rifas");
+        // Four raffles: a WhatsApp list behind its button, not inline buttons.
+        await bot.Last.Locator(".wa-buttons button", new() { HasText = "Options" }).ClickAsync();
+        await bot.Last.Locator(".wa-list button", new() { HasText = raffles[0].Title }).ClickAsync();
+        await Assertions.Expect(bot.Last).ToContainTextAsync(raffles[0].Title);
+        await Assertions.Expect(bot.Last.Locator(".wa-buttons button")).ToHaveCountAsync(2); // random ×1, ×3: no number grid
+
+        await Say(page, "7, 8");
+        await Assertions.Expect(bot.Last).ToContainTextAsync("007, 008");
+        await Assertions.Expect(bot.Last.Locator("b", new() { HasText = "007, 008" })).ToBeVisibleAsync(); // *bold* rendered
+        await bot.Last.Locator(".wa-buttons button", new() { HasText = "Confirmar" }).ClickAsync();
+        await Assertions.Expect(bot.Last).ToContainTextAsync("comprobante");
+
+        await page.SetInputFilesAsync("#photo", new FilePayload { Name = "receipt.png", MimeType = "image/png", Buffer = CryptoPayments.QrPng("Paid 4.00 USD") });
+        await Assertions.Expect(bot.Last).ToContainTextAsync("¡Gracias!");
+        var order = await app.WithDb(db => db.RaffleOrders.AsNoTracking().SingleAsync(o => o.RaffleId == raffles[0].Id));
+        Assert.Equal(("7,8", "proof"), (order.Numbers, order.PaidWith));
+        Assert.StartsWith("sandbox_whatsapp:sandbox-image-", order.ProofPath);
+    }
+
     private static string RepoRoot()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
