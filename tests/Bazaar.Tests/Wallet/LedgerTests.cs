@@ -52,6 +52,22 @@ public sealed class LedgerTests(AppFactory factory) : IClassFixture<AppFactory>
     }
 
     [Fact]
+    public async Task A_debit_to_exactly_zero_succeeds_and_one_minor_unit_more_is_refused()
+    {
+        var a = await MoneyTestData.CreateUserAsync(factory);
+        await Fund(a.Id, 1_00);
+
+        var exact = await WithLedger(l => l.TransferAsync(AccountRef.Wallet(a.Id), AccountRef.SalesRevenue, 1_00, "USD", "purchase", null, default));
+        Assert.True(exact.Ok);
+        Assert.Equal(0, await MoneyTestData.BalanceAsync(factory, a.Id));
+
+        var more = await WithLedger(l => l.TransferAsync(AccountRef.Wallet(a.Id), AccountRef.SalesRevenue, 1, "USD", "purchase", null, default));
+        Assert.Equal(PostError.InsufficientFunds, more.Error);
+        Assert.Equal(0, await MoneyTestData.BalanceAsync(factory, a.Id));
+        await MoneyTestData.AssertLedgerOkAsync(factory);
+    }
+
+    [Fact]
     public async Task Unbalanced_and_unknown_currency_postings_are_refused()
     {
         var a = await MoneyTestData.CreateUserAsync(factory);
