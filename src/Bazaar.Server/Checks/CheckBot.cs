@@ -36,8 +36,8 @@ public sealed partial class CheckBot(BazaarDb db, CheckCredits credits, CheckQue
     private static InlineKeyboardButton Btn(string text, string data) => InlineKeyboardButton.WithCallbackData(text, data);
     private static string F(BotContext ctx, Localized t, params object?[] args) => string.Format(CultureInfo.InvariantCulture, ctx.T(t), args);
     private static string H(string? s) => WebUtility.HtmlEncode(s ?? "");
-    /// <summary>The live source is not built yet (see the README's roadmap): every check reads an export.</summary>
-    private static bool LiveEnabled => false;
+    /// <summary>With the operator's Instagram session, /check username reads the account live; otherwise it waits for the export.</summary>
+    private bool LiveEnabled => options.Value.Instagram.LiveEnabled;
 
     public async Task OnButtonAsync(BotContext ctx)
     {
@@ -148,6 +148,12 @@ public sealed partial class CheckBot(BazaarDb db, CheckCredits credits, CheckQue
         var m = Username().Match(arg);
         if (!m.Success) { ctx.Reply(ctx.T(CheckTexts.BadUsername)); return; }
         var username = m.Groups[1].Value.ToLowerInvariant();
+        if (LiveEnabled)
+        {
+            // Queued at once; the job does the reading, so the user never waits inside a step.
+            if (await StartAsync(ctx, CheckSource.Live, username, null, null, null)) await ctx.ClearStateAsync();
+            return;
+        }
         await ctx.SetStepAsync(ExportStep, new ExportWait(username));
         ctx.Reply(F(ctx, CheckTexts.SendExport, H(username)));
     }
@@ -183,7 +189,9 @@ public sealed partial class CheckBot(BazaarDb db, CheckCredits credits, CheckQue
             ctx.Reply(ctx.T(CheckTexts.NoCredits), new InlineKeyboardMarkup(Btn(ctx.T(CheckTexts.BuyButton), "chk:buy")));
             return false;
         }
-        ctx.Reply(F(ctx, CheckTexts.Queued, r.Check!.Id, r.Position ?? 1, await credits.BalanceAsync(ctx.User.Id, ct)),
+        var queued = F(ctx, CheckTexts.Queued, r.Check!.Id, r.Position ?? 1, await credits.BalanceAsync(ctx.User.Id, ct));
+        if (source == CheckSource.Live) queued = F(ctx, CheckTexts.LiveQueued, H(target)) + "\n" + queued;
+        ctx.Reply(queued,
             new InlineKeyboardMarkup(Btn(F(ctx, CheckTexts.CancelButton, r.Check.Id), $"chk:x:{r.Check.Id}")));
         return true;
     }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Bazaar.Server.Channels;
 using Bazaar.Server.Conversations;
 using Bazaar.Server.Data;
@@ -11,12 +12,20 @@ namespace Bazaar.Server.Checks;
 /// <summary>Where a check's follow lists come from: the user's export archive, or Instagram itself (live).</summary>
 public interface IFollowSource
 {
+    CheckSource Source { get; }
+
+    /// <summary>
+    /// The check's two lists. Throws <see cref="CheckInputError"/> when retrying cannot help (the check then ends at once,
+    /// its credit back), anything else when it may (the job retries with backoff).
+    /// </summary>
     Task<FollowLists> ReadAsync(Check check, CancellationToken ct);
 }
 
 /// <summary>The export ZIP the user sent, downloaded here in the job (getFile), never in the update handler.</summary>
 public sealed class ExportFollowSource(ITelegramBotClient bot, IOptions<ChecksOptions> options) : IFollowSource
 {
+    public CheckSource Source => CheckSource.Export;
+
     public async Task<FollowLists> ReadAsync(Check check, CancellationToken ct)
     {
         var limits = options.Value.Export;
@@ -42,7 +51,7 @@ public sealed class ExportFollowSource(ITelegramBotClient bot, IOptions<ChecksOp
 /// tells the user how to fix it; any other failure is retried, and when retries run out <see cref="OnFailedAsync"/>
 /// ends it. Either way the credit comes back, once (the ledger reference), and the user is told.
 /// </summary>
-public sealed class CheckJob(BazaarDb db, ExportFollowSource export, Outbox outbox, CheckCredits credits, CheckQueue queue,
+public sealed class CheckJob(BazaarDb db, IEnumerable<IFollowSource> sources, Outbox outbox, CheckCredits credits, CheckQueue queue,
     WriteGate gate, TimeProvider clock, ILogger<CheckJob> log) : JobHandler<CheckJob.Payload>
 {
     public const string JobType = "check";
@@ -59,11 +68,12 @@ public sealed class CheckJob(BazaarDb db, ExportFollowSource export, Outbox outb
         FollowLists lists;
         try
         {
-            lists = await export.ReadAsync(check, ct);
+            // Outside any transaction: the live source may page and wait out rate limits for minutes.
+            lists = await sources.Single(s => s.Source == check.Source).ReadAsync(check, ct);
         }
         catch (CheckInputError e)
         {
-            await FailAsync(check, e.Message, refund: true, ct);
+            await FailAsync(check, e, refund: true, ct);
             return;
         }
         var result = MutualResult.Of(lists);
@@ -102,7 +112,8 @@ public sealed class CheckJob(BazaarDb db, ExportFollowSource export, Outbox outb
         await FailAsync(check, null, refund: true, ct);
     }
 
-    private async Task FailAsync(Check check, string? userReason, bool refund, CancellationToken ct)
+    /// <summary>Ends a queued or running check FAILED, refunds it and tells the user why; <paramref name="error"/> null: the source was down.</summary>
+    private async Task FailAsync(Check check, CheckInputError? error, bool refund, CancellationToken ct)
     {
         // The failure hook runs inside the runner's transaction, which already holds the writer turn.
         var own = db.Database.CurrentTransaction is null;
@@ -110,16 +121,20 @@ public sealed class CheckJob(BazaarDb db, ExportFollowSource export, Outbox outb
         {
             await using var tx = own ? await db.Database.BeginTransactionAsync(ct) : null;
             var now = clock.GetUtcNow().UtcDateTime;
-            var reason = userReason ?? "source_unavailable";
+            var reason = error?.Message ?? "source_unavailable";
             var n = await db.Checks.Where(c => c.Id == check.Id && (c.Status == CheckStatus.Queued || c.Status == CheckStatus.Running))
                 .ExecuteUpdateAsync(s => s.SetProperty(c => c.Status, CheckStatus.Failed).SetProperty(c => c.FinishedAt, now)
                     .SetProperty(c => c.FailureReason, reason.Length > 500 ? reason[..500] : reason).SetProperty(c => c.Refunded, refund), ct);
             if (n == 0) return;
             if (refund) await credits.RefundAsync(check.UserId, check.Id, "the check failed: not the user's fault", ct);
             var lang = await LanguageAsync(check.UserId, ct);
-            var text = userReason is null
-                ? string.Format(CheckTexts.FailedRefunded.In(lang), check.Id)
-                : string.Format(CheckTexts.FailedInput.In(lang), check.Id, System.Net.WebUtility.HtmlEncode(userReason));
+            var target = System.Net.WebUtility.HtmlEncode(check.Target ?? "");
+            var text = error switch
+            {
+                null => string.Format(CheckTexts.FailedRefunded.In(lang), check.Id),
+                { Text: { } t } => string.Format(CheckTexts.FailedLive.In(lang), check.Id, target, string.Format(CultureInfo.InvariantCulture, t.In(lang), target, error.Arg)),
+                _ => string.Format(CheckTexts.FailedInput.In(lang), check.Id, System.Net.WebUtility.HtmlEncode(error.Message)),
+            };
             outbox.SendText(Target(check), text);
             await db.SaveChangesAsync(ct);
             if (tx is not null) await tx.CommitAsync(ct);

@@ -14,9 +14,29 @@ public sealed class ChecksOptions
 
     public sealed class InstagramOptions
     {
-        /// <summary>The operator's Instagram session cookie; the live source is on only when it is set.</summary>
+        /// <summary>The operator's Instagram session cookie (<c>sessionid</c>); the live source is on only when it is set.</summary>
         public string? SessionId { get; set; }
+        /// <summary>Sent as the <c>ds_user_id</c> cookie when set (the session's own account id).</summary>
+        public string? DsUserId { get; set; }
+        /// <summary>Sent as the <c>csrftoken</c> cookie and the X-CSRFToken header when set.</summary>
+        public string? CsrfToken { get; set; }
         public string BaseUrl { get; set; } = "https://www.instagram.com";
+        /// <summary>The X-IG-App-ID Instagram's web app sends; the web API refuses requests without it.</summary>
+        public string AppId { get; set; } = "936619743392459";
+        public string UserAgent { get; set; } = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+        /// <summary>Accounts asked per GraphQL page (Instagram serves at most 50).</summary>
+        public int PageSize { get; set; } = 50;
+        /// <summary>The pause between two requests of one check, so the session is not flagged.</summary>
+        public double PageDelaySeconds { get; set; } = 3;
+        /// <summary>How many times one request is asked again after a rate limit before the attempt gives up.</summary>
+        public int RateLimitRetries { get; set; } = 4;
+        /// <summary>The first wait after a rate limit (doubling each time), unless Instagram sends Retry-After.</summary>
+        public double RateLimitBackoffSeconds { get; set; } = 60;
+        public double RateLimitMaxBackoffSeconds { get; set; } = 900;
+        /// <summary>Followers and following together above which an account is not read live (the export has no limit).</summary>
+        public int MaxAccounts { get; set; } = 20_000;
+
+        public bool LiveEnabled => !string.IsNullOrWhiteSpace(SessionId);
     }
 }
 

@@ -49,7 +49,7 @@ public static class CheckTexts
         "2. <code>/check username</code>{0}\n\nПроверка стоит 1 кредит; у вас <b>{1}</b>.");
     public static readonly Localized LiveOff = new(" (reads the account live; not enabled on this bot, so use the export)",
         " (читает аккаунт напрямую; на этом боте выключено — используйте выгрузку)");
-    public static readonly Localized LiveOn = new(" — I read the public account's lists directly.", " — я прочитаю списки открытого аккаунта напрямую.");
+    public static readonly Localized LiveOn = new(" — I read a public account's lists directly, no file needed.", " — я прочитаю списки открытого аккаунта напрямую, файл не нужен.");
     public static readonly Localized SendExport = new("📦 Now send me the export ZIP of <b>{0}</b> as a file (JSON format).",
         "📦 Теперь пришлите ZIP-выгрузку аккаунта <b>{0}</b> файлом (формат JSON).");
     public static readonly Localized BadUsername = new("That is not an Instagram username. Try <code>/check username</code>.",
@@ -78,6 +78,23 @@ public static class CheckTexts
         "⚠️ Проверку #{0} не удалось выполнить: источник недоступен. Кредит возвращён; попробуйте позже.");
     public static readonly Localized FailedInput = new("⚠️ Check #{0} could not read your file: {1}\nYour credit has been refunded.",
         "⚠️ Проверка #{0} не смогла прочитать файл: {1}\nКредит возвращён.");
+
+    public static readonly Localized LiveQueued = new("🔎 Reading <b>@{0}</b> live.", "🔎 Читаю <b>@{0}</b> напрямую.");
+    public static readonly Localized FailedLive = new("⚠️ Check #{0} of <b>@{1}</b> could not be done: {2}\nYour credit has been refunded.",
+        "⚠️ Проверку #{0} аккаунта <b>@{1}</b> выполнить не удалось: {2}\nКредит возвращён.");
+    // The live source's reasons ({0} the account, {1} the limit): what went wrong and what to do instead.
+    public static readonly Localized LivePrivate = new("@{0} is a private account, so its lists can't be read. Make it public for a while, or send your export ZIP (/check).",
+        "@{0} — закрытый аккаунт, его списки прочитать нельзя. Откройте его на время или пришлите ZIP-выгрузку (/check).");
+    public static readonly Localized LiveNotFound = new("there is no Instagram account @{0}. Check the spelling and try <code>/check username</code> again.",
+        "аккаунта Instagram @{0} нет. Проверьте написание и повторите <code>/check username</code>.");
+    public static readonly Localized LiveTooLarge = new("@{0} has more than {1} followers and following together, too many to read live. Send your export ZIP instead (/check).",
+        "у @{0} больше {1} подписчиков и подписок вместе — слишком много для чтения напрямую. Пришлите ZIP-выгрузку (/check).");
+    public static readonly Localized LiveUnavailable = new("reading accounts live is unavailable right now. Send your export ZIP instead (/check), or try again later.",
+        "чтение аккаунтов напрямую сейчас недоступно. Пришлите ZIP-выгрузку (/check) или попробуйте позже.");
+    public static readonly Localized LiveSourceOff = new("reading accounts live is not enabled on this bot. Send your export ZIP instead (/check).",
+        "чтение аккаунтов напрямую на этом боте выключено. Пришлите ZIP-выгрузку (/check).");
+    public static readonly Localized LiveNoTarget = new("no account was given. Use <code>/check username</code>.",
+        "не указан аккаунт. Используйте <code>/check username</code>.");
 
     public static string Summary(Check c, string lang) => lang == Languages.Russian
         ? $"✅ Проверка #{c.Id} готова{(c.Target is null ? "" : $" ({System.Net.WebUtility.HtmlEncode(c.Target)})")}\n" +

@@ -24,14 +24,14 @@ public static partial class ChecksApi
     {
         var api = app.MapGroup("/api/v1/checks").RequireAuthorization(AdminModule.Policy).WithTags("Checks");
         api.MapPost("/", Start).WithName("StartCheck")
-            .WithSummary("Queue a check for a user (spends one credit): a target username, read live, or an export ZIP's Telegram file id");
+            .WithSummary("Queue a check for a user (spends one credit): an export ZIP's Telegram file id, or only a target username to read it live (422 live_source_off when live reading is not configured)");
         api.MapGet("/{id:long}", Get).WithName("GetCheck").WithSummary("A check's status, place in the queue and result summary");
         api.MapGet("/{id:long}/report.xlsx", Report).WithName("GetCheckReport").WithSummary("The XLSX report of a completed check");
         return app;
     }
 
     internal static async Task<Results<Created<CheckView>, ProblemHttpResult>> Start(StartCheckRequest r, BazaarDb db, CheckQueue queue,
-        CancellationToken ct)
+        IOptions<ChecksOptions> options, CancellationToken ct)
     {
         string? target = null;
         if (!string.IsNullOrWhiteSpace(r.Target))
@@ -40,17 +40,20 @@ public static partial class ChecksApi
             if (!m.Success) return Problems.BadRequest("invalid_target", "The target must be an Instagram username (letters, digits, dots, underscores; up to 30).");
             target = m.Groups[1].Value.ToLowerInvariant();
         }
+        var source = CheckSource.Export;
         if (string.IsNullOrWhiteSpace(r.FileId))
         {
             if (target is null) return Problems.BadRequest("target_required", "Give a target username, or the fileId of an export ZIP the user sent.");
-            // The live source is not built yet (README roadmap): a check reads the user's export.
-            return Problems.Unprocessable("live_source_off", "Reading accounts live is not available; pass the fileId of the user's export ZIP.");
+            // Without the operator's Instagram session only the user's export can be read.
+            if (!options.Value.Instagram.LiveEnabled)
+                return Problems.Unprocessable("live_source_off", "Reading accounts live is not enabled (Checks:Instagram:SessionId); pass the fileId of the user's export ZIP.");
+            source = CheckSource.Live;
         }
         else if (r.FileId.Length > 256) return Problems.BadRequest("invalid_file_id", "fileId is a Telegram file id of at most 256 characters.");
         var user = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == r.UserId, ct);
         if (user is null) return Problems.NotFound("user_not_found", $"There is no chat user {r.UserId}.");
 
-        var result = await queue.StartAsync(user.Id, new ChatTarget(user.Channel, user.ExternalId, user.Id), CheckSource.Export, target, r.FileId, null, null, ct);
+        var result = await queue.StartAsync(user.Id, new ChatTarget(user.Channel, user.ExternalId, user.Id), source, target, source == CheckSource.Live ? null : r.FileId, null, null, ct);
         if (!result.Ok) return Problems.Make(402, "Payment required", CheckQueue.NoCredits, "The user has no check credits left; they can buy some with /buy.");
         return TypedResults.Created($"/api/v1/checks/{result.Check!.Id}", View(result.Check, result.Position));
     }

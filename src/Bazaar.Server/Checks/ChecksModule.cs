@@ -19,7 +19,15 @@ public static class ChecksModule
         services.AddScoped<IPaymentFulfilment, TariffPaymentFulfilment>();
         services.Configure<ChecksOptions>(config.GetSection("Checks"));
         services.AddScoped<CheckQueue>();
-        services.AddScoped<ExportFollowSource>();
+        services.AddScoped<IFollowSource, ExportFollowSource>();
+        // One instance per job run: it paces that check's requests.
+        services.AddScoped<IFollowSource, LiveFollowSource>();
+        // Redirects stay visible: Instagram sends a logged-out session to its login page.
+        services.AddHttpClient(LiveFollowSource.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(30))
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            {
+                AllowAutoRedirect = false, UseCookies = false, AutomaticDecompression = System.Net.DecompressionMethods.All,
+            });
         services.AddScoped<CheckBot>();
         services.AddJobHandler<CheckJob>(CheckJob.JobType);
         // One check at a time with a pause between starts, unless the operator says otherwise.

@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Bazaar.Server.Conversations;
 
 namespace Bazaar.Server.Checks;
 
@@ -10,10 +11,16 @@ public sealed record FollowAccount(string Username, string? FullName, string Pro
 /// <summary>An account's followers and the accounts it follows.</summary>
 public sealed record FollowLists(IReadOnlyList<FollowAccount> Followers, IReadOnlyList<FollowAccount> Following);
 
-/// <summary>A check refused for a reason that is the user's (a wrong file, a broken archive): the code and the words for them.</summary>
-public sealed class CheckInputError(string code, string message) : Exception(message)
+/// <summary>
+/// A check that retrying cannot help (a wrong file, a private or unknown account, the live source off or logged out):
+/// it ends FAILED at once with its credit back. <see cref="Exception.Message"/> is the English reason kept on the check;
+/// <see cref="Text"/>, when set, is what the user is told in their language ({0} the account, {1} <see cref="Arg"/>).
+/// </summary>
+public sealed class CheckInputError(string code, string message, Localized? text = null, object? arg = null) : Exception(message)
 {
     public string Code { get; } = code;
+    public Localized? Text { get; } = text;
+    public object? Arg { get; } = arg;
 }
 
 public sealed class ExportLimits
