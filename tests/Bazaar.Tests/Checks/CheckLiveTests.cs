@@ -208,7 +208,25 @@ public sealed class CheckLiveTests(LiveChecksAppFactory app) : IClassFixture<Liv
         Assert.Equal((CheckStatus.Failed, true), (done.Status, done.Refunded));
         Assert.Equal([401], RequestsFor(early).Select(r => r.Answer));
         Assert.Equal((JobStatus.Completed, 1), ((await JobOf(check)).Status, (await JobOf(check)).Attempts));
-        Assert.Contains(await app.TextsFor(tg), t => t.Contains("live is unavailable right now") && t.Contains("export ZIP"));
+        Assert.Contains(await app.TextsFor(tg), t => t.Contains($"Check #{check.Id} of") && t.Contains("live is unavailable right now") && t.Contains("export ZIP"));
+        Assert.Equal(1, await app.CreditBalance(userId));
+
+        // Logged out in the middle: the profile is read, then GraphQL redirects to the login page.
+        var late = app.Instagram.Add(Name("late"), Names("e", 3), Names("e", 3));
+        var second = await StartInBot(tg, userId, late.Username);
+        app.Instagram.ListsLoggedOut = true;
+        try
+        {
+            await app.RunUntilEnded(1, second.Id);
+        }
+        finally
+        {
+            app.Instagram.ListsLoggedOut = false;
+        }
+        Assert.Equal((CheckStatus.Failed, true), ((await Reload(second.Id)).Status, (await Reload(second.Id)).Refunded));
+        Assert.Equal([200, 302], RequestsFor(late).Select(r => r.Answer));
+        Assert.Equal((JobStatus.Completed, 1), ((await JobOf(second)).Status, (await JobOf(second)).Attempts));
+        Assert.Contains(await app.TextsFor(tg), t => t.Contains($"Check #{second.Id} of") && t.Contains("live is unavailable right now"));
         Assert.Equal(1, await app.CreditBalance(userId));
     }
 

@@ -55,6 +55,8 @@ public sealed class FakeInstagramApi : IAsyncDisposable
     public int MaxInFlight => Volatile.Read(ref _maxInFlight);
     /// <summary>While true, the session counts as logged out.</summary>
     public volatile bool SessionExpired;
+    /// <summary>While true, the session is logged out for the GraphQL lists only (it expires in the middle of a check).</summary>
+    public volatile bool ListsLoggedOut;
     /// <summary>While true, every request is rate-limited.</summary>
     public volatile bool AlwaysRateLimited;
     /// <summary>While true, a list page says there is more but hands back the cursor it was asked with.</summary>
@@ -154,7 +156,7 @@ public sealed class FakeInstagramApi : IAsyncDisposable
             // The web API refuses clients that are not its own web app.
             if (request.AppIdHeader != AppId)
                 return Record(request, 400, Results.Content("""{"message":"useragent mismatch","status":"fail"}""", "application/json", statusCode: 400));
-            var loggedIn = !SessionExpired && request.Cookie is { } c && c.Split(';').Select(p => p.Trim()).Contains($"sessionid={SessionId}");
+            var loggedIn = !SessionExpired && !(ListsLoggedOut && kind != "profile") && request.Cookie is { } c && c.Split(';').Select(p => p.Trim()).Contains($"sessionid={SessionId}");
             if (!loggedIn)
             {
                 if (kind == "profile")
