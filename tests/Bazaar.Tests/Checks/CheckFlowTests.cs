@@ -93,6 +93,18 @@ public sealed class CheckFlowTests(ChecksAppFactory app) : IClassFixture<ChecksA
     }
 
     [Fact]
+    public async Task Without_the_live_source_check_username_asks_for_the_export_and_queues_nothing()
+    {
+        var (tg, userId) = await UserWithCredits(1);
+        await app.Send(Updates.Text(tg, "/check"));
+        Assert.Contains("not enabled on this bot", (await app.TextsFor(tg)).Last());
+        await app.Send(Updates.Text(tg, "/check @Some.Account"));
+        Assert.Contains("Now send me the export ZIP of <b>some.account</b>", (await app.TextsFor(tg)).Last());
+        Assert.Equal(0, await app.WithDb(db => db.Checks.CountAsync(c => c.UserId == userId)));
+        Assert.Equal(1, await app.CreditBalance(userId));
+    }
+
+    [Fact]
     public async Task At_zero_credits_the_bot_says_so_and_offers_buy()
     {
         var (tg, userId) = await UserWithCredits(0, "ru");
