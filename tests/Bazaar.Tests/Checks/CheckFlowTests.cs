@@ -102,6 +102,9 @@ public sealed class CheckFlowTests(ChecksAppFactory app) : IClassFixture<ChecksA
         Assert.Contains("Now send me the export ZIP of <b>some.account</b>", (await app.TextsFor(tg)).Last());
         Assert.Equal(0, await app.WithDb(db => db.Checks.CountAsync(c => c.UserId == userId)));
         Assert.Equal(1, await app.CreditBalance(userId));
+        // /help names both ways.
+        await app.Send(Updates.Text(tg, "/help"));
+        Assert.Contains("/check username, or send your export ZIP", (await app.TextsFor(tg)).Last());
     }
 
     [Fact]
