@@ -70,7 +70,8 @@ public sealed class BotContext(string channel, long inboundId, Update update, Up
     {
         if (_stateLoaded) return _state;
         _stateLoaded = true;
-        var s = await Db.ConversationStates.FindAsync([Channel, Chat.ChatId], CancellationToken);
+        var s = Db.ChangeTracker.Entries<ConversationState>().FirstOrDefault(e => e.Entity.Channel == Channel && e.Entity.ChatId == Chat.ChatId)?.Entity
+            ?? await LoadStateAsync();
         if (s is not null && s.ExpiresAt <= Now)
         {
             Db.ConversationStates.Remove(s);
@@ -78,6 +79,25 @@ public sealed class BotContext(string channel, long inboundId, Update update, Up
         }
         _state = s;
         return _state;
+    }
+
+    // Most messages ask, so this is one prepared statement; the row found is tracked like a query's result.
+    private async Task<ConversationState?> LoadStateAsync()
+    {
+        var cmd = Db.HotCommand("""
+            SELECT "Step", "Data", "UpdatedAt", "ExpiresAt" FROM conversation_states WHERE "Channel" = @c AND "ChatId" = @chat
+            """, "@c", "@chat");
+        cmd.Parameters[0].Value = Channel;
+        cmd.Parameters[1].Value = Chat.ChatId;
+        await using var r = await cmd.ExecuteReaderAsync(CancellationToken);
+        if (!await r.ReadAsync(CancellationToken)) return null;
+        var s = new ConversationState
+        {
+            Channel = Channel, ChatId = Chat.ChatId, Step = r.GetString(0), Data = r.IsDBNull(1) ? null : r.GetString(1),
+            UpdatedAt = DateTime.SpecifyKind(r.GetDateTime(2), DateTimeKind.Utc), ExpiresAt = DateTime.SpecifyKind(r.GetDateTime(3), DateTimeKind.Utc),
+        };
+        Db.ConversationStates.Attach(s);
+        return s;
     }
 
     public async Task SetStepAsync(string step, object? data = null)

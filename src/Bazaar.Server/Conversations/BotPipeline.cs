@@ -53,30 +53,21 @@ public sealed class BotPipeline
         }
         var now = ctx.Now;
         // One atomic upsert (two updates of one user in two chats may run at once), read back as a tracked entity.
-        var conn = ctx.Db.Database.GetDbConnection();
-        await using var cmd = conn.CreateCommand();
-        cmd.Transaction = ctx.Db.Database.CurrentTransaction?.GetDbTransaction();
-        cmd.CommandText = """
-            INSERT INTO users ("Channel", "ExternalId", "Username", "FirstName", "LastName", "LanguageCode", "CreatedAt", "LastSeenAt", "IsBlocked")
-            VALUES (@c, @x, @u, @f, @l, @lang, @now, @now, @blocked)
-            ON CONFLICT ("Channel", "ExternalId") DO UPDATE SET
-              "Username" = excluded."Username", "FirstName" = excluded."FirstName", "LastName" = excluded."LastName",
-              "LanguageCode" = excluded."LanguageCode", "LastSeenAt" = excluded."LastSeenAt"
-            RETURNING "Id", "CreatedAt", "IsBlocked", "BlockedAt"
-            """;
+        var cmd = ctx.Db.HotCommand(UpsertUserSql, "@c", "@x", "@u", "@f", "@l", "@lang", "@now", "@blocked");
         var user = new ChatUser
         {
             Channel = ctx.Channel, ExternalId = from.Id.ToString(), Username = Cut(from.Username, 64), FirstName = Cut(from.FirstName, 128) ?? "",
             LastName = Cut(from.LastName, 128), LanguageCode = Languages.FromCode(from.LanguageCode), LastSeenAt = now,
         };
-        SqlParams.Add(cmd, "@c", user.Channel);
-        SqlParams.Add(cmd, "@x", user.ExternalId);
-        SqlParams.Add(cmd, "@u", user.Username);
-        SqlParams.Add(cmd, "@f", user.FirstName);
-        SqlParams.Add(cmd, "@l", user.LastName);
-        SqlParams.Add(cmd, "@lang", user.LanguageCode);
-        SqlParams.Add(cmd, "@now", now);
-        SqlParams.Add(cmd, "@blocked", false);
+        var ps = cmd.Parameters;
+        ps[0].Value = user.Channel;
+        ps[1].Value = user.ExternalId;
+        ps[2].Value = Db(user.Username);
+        ps[3].Value = user.FirstName;
+        ps[4].Value = Db(user.LastName);
+        ps[5].Value = user.LanguageCode;
+        ps[6].Value = now;
+        ps[7].Value = false;
         await using (var r = await cmd.ExecuteReaderAsync(ctx.CancellationToken))
         {
             await r.ReadAsync(ctx.CancellationToken);
@@ -92,6 +83,23 @@ public sealed class BotPipeline
         ctx.Chat = new ChatTarget(ctx.Channel, ctx.Info.ChatId ?? from.Id.ToString(), ctx.User.Id);
         await next();
     }
+
+    private const string UpsertUserSql = """
+        INSERT INTO users ("Channel", "ExternalId", "Username", "FirstName", "LastName", "LanguageCode", "CreatedAt", "LastSeenAt", "IsBlocked")
+        VALUES (@c, @x, @u, @f, @l, @lang, @now, @now, @blocked)
+        ON CONFLICT ("Channel", "ExternalId") DO UPDATE SET
+          "Username" = excluded."Username", "FirstName" = excluded."FirstName", "LastName" = excluded."LastName",
+          "LanguageCode" = excluded."LanguageCode", "LastSeenAt" = excluded."LastSeenAt"
+        RETURNING "Id", "CreatedAt", "IsBlocked", "BlockedAt"
+        """;
+
+    private const string RateLimitSql = """
+        INSERT INTO rate_limits ("Channel", "UserId", "WindowStart", "Count") VALUES (@c, @u, @now, 1)
+        ON CONFLICT ("Channel", "UserId") DO UPDATE SET
+          "Count" = CASE WHEN rate_limits."WindowStart" > @cutoff THEN rate_limits."Count" + 1 ELSE 1 END,
+          "WindowStart" = CASE WHEN rate_limits."WindowStart" > @cutoff THEN rate_limits."WindowStart" ELSE @now END
+        RETURNING "Count", "WindowStart"
+        """;
 
     private static object Db(string? s) => (object?)s ?? DBNull.Value;
     private static string? Cut(string? s, int max) => s is null || s.Length <= max ? s : s[..max];
@@ -142,20 +150,11 @@ public sealed class BotPipeline
         }
         var nowMs = ctx.Clock.GetUtcNow().ToUnixTimeMilliseconds();
         const long window = 60_000;
-        var conn = ctx.Db.Database.GetDbConnection();
-        await using var cmd = conn.CreateCommand();
-        cmd.Transaction = ctx.Db.Database.CurrentTransaction?.GetDbTransaction();
-        cmd.CommandText = """
-            INSERT INTO rate_limits ("Channel", "UserId", "WindowStart", "Count") VALUES (@c, @u, @now, 1)
-            ON CONFLICT ("Channel", "UserId") DO UPDATE SET
-              "Count" = CASE WHEN rate_limits."WindowStart" > @cutoff THEN rate_limits."Count" + 1 ELSE 1 END,
-              "WindowStart" = CASE WHEN rate_limits."WindowStart" > @cutoff THEN rate_limits."WindowStart" ELSE @now END
-            RETURNING "Count", "WindowStart"
-            """;
-        SqlParams.Add(cmd, "@c", ctx.Channel);
-        SqlParams.Add(cmd, "@u", ctx.User.ExternalId);
-        SqlParams.Add(cmd, "@now", nowMs);
-        SqlParams.Add(cmd, "@cutoff", nowMs - window);
+        var cmd = ctx.Db.HotCommand(RateLimitSql, "@c", "@u", "@now", "@cutoff");
+        cmd.Parameters[0].Value = ctx.Channel;
+        cmd.Parameters[1].Value = ctx.User.ExternalId;
+        cmd.Parameters[2].Value = nowMs;
+        cmd.Parameters[3].Value = nowMs - window;
         int count;
         long start;
         await using (var r = await cmd.ExecuteReaderAsync(ctx.CancellationToken))

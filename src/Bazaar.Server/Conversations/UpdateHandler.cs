@@ -44,7 +44,7 @@ public sealed class UpdateHandler(BotPipeline pipeline, IOptions<ConversationOpt
         var started = clock.GetTimestamp();
         db.ChangeTracker.Clear();
         // The previous update's savepoint is released together with this one's creation: one round trip.
-        await ExecuteAsync(tx, releasePrevious ? "RELEASE SAVEPOINT u; SAVEPOINT u" : "SAVEPOINT u", ct);
+        await db.HotCommand(releasePrevious ? "RELEASE SAVEPOINT u; SAVEPOINT u" : "SAVEPOINT u").ExecuteNonQueryAsync(ct);
         var update = c.Update;
         if (update is null)
         {
@@ -65,7 +65,7 @@ public sealed class UpdateHandler(BotPipeline pipeline, IOptions<ConversationOpt
         }
         catch (Exception ex) when (!ct.IsCancellationRequested)
         {
-            await ExecuteAsync(tx, "ROLLBACK TO SAVEPOINT u", ct);
+            await db.HotCommand("ROLLBACK TO SAVEPOINT u").ExecuteNonQueryAsync(ct);
             db.ChangeTracker.Clear();
             log.LogWarning(ex, "Update {Id} ({Channel} {UpdateId}) failed", c.Id, c.Channel, c.UpdateId);
             return new UpdateOutcome(c.Id, UpdateStatus.Failed, ElapsedMs(started), Truncate(ex.ToString(), 2000));

@@ -23,7 +23,7 @@ internal static class UserBans
 {
     public static async Task Middleware(BotContext ctx, Func<Task> next)
     {
-        if (!ctx.IsAdmin && await ctx.Db.UserBans.AsNoTracking().AnyAsync(b => b.UserId == ctx.User.Id, ctx.CancellationToken))
+        if (!ctx.IsAdmin && await IsBannedAsync(ctx))
         {
             if (ctx.CallbackData is not null) ctx.AnswerCallback(ctx.T(DashboardTexts.Banned), alert: true);
             else if (ctx.IsPrivateChat && ctx.Message is not null) ctx.Reply(ctx.T(DashboardTexts.Banned));
@@ -31,5 +31,13 @@ internal static class UserBans
             return;
         }
         await next();
+    }
+
+    // Every update asks, so it is one prepared statement rather than a LINQ query.
+    private static async Task<bool> IsBannedAsync(BotContext ctx)
+    {
+        var cmd = ctx.Db.HotCommand("""SELECT 1 FROM user_bans WHERE "UserId" = @u""", "@u");
+        cmd.Parameters[0].Value = ctx.User.Id;
+        return await cmd.ExecuteScalarAsync(ctx.CancellationToken) is not null and not DBNull;
     }
 }

@@ -1,4 +1,6 @@
+using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace Bazaar.Server.Data;
 
@@ -12,6 +14,53 @@ public abstract partial class BazaarDb(DbContextOptions options) : DbContext(opt
     public DbSet<ChatUser> Users => Set<ChatUser>();
 
     public bool IsPostgres => Database.ProviderName == "Npgsql.EntityFrameworkCore.PostgreSQL";
+
+    private Dictionary<string, DbCommand>? _hot;
+
+    /// <summary>
+    /// A command for hand-written SQL on the per-update hot path, kept for the life of this context (one batch of
+    /// updates): SQLite prepares a command's statement once and reuses it, so a batch pays for the parse once instead
+    /// of once per update. The parameters are created on the first call, in the order named; set them by index.
+    /// It runs in the context's current transaction.
+    /// </summary>
+    public DbCommand HotCommand(string sql, params ReadOnlySpan<string> parameters)
+    {
+        _hot ??= new Dictionary<string, DbCommand>(StringComparer.Ordinal);
+        if (!_hot.TryGetValue(sql, out var cmd))
+        {
+            cmd = Database.GetDbConnection().CreateCommand();
+            cmd.CommandText = sql;
+            foreach (var name in parameters)
+            {
+                var p = cmd.CreateParameter();
+                p.ParameterName = name;
+                p.Value = DBNull.Value;
+                cmd.Parameters.Add(p);
+            }
+            _hot[sql] = cmd;
+        }
+        cmd.Transaction = Database.CurrentTransaction?.GetDbTransaction();
+        return cmd;
+    }
+
+    public override void Dispose()
+    {
+        DisposeHot();
+        base.Dispose();
+    }
+
+    public override ValueTask DisposeAsync()
+    {
+        DisposeHot();
+        return base.DisposeAsync();
+    }
+
+    private void DisposeHot()
+    {
+        if (_hot is null) return;
+        foreach (var cmd in _hot.Values) cmd.Dispose();
+        _hot = null;
+    }
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
