@@ -29,7 +29,7 @@ public sealed class ExportFollowSource(ITelegramBotClient bot, IOptions<ChecksOp
     public async Task<FollowLists> ReadAsync(Check check, CancellationToken ct)
     {
         var limits = options.Value.Export;
-        if (check.FileId is null) throw new CheckInputError("no_file", "This check has no export archive to read.");
+        if (check.FileId is null) throw new CheckInputError("no_file", "This check has no export archive to read.", CheckTexts.ExportNoFile);
         // A sandbox upload carries a synthetic file id, its bytes stay in the browser: the sandbox reads the generated sample.
         if (check.Channel == ChatChannel.Sandbox)
         {
@@ -132,7 +132,9 @@ public sealed class CheckJob(BazaarDb db, IEnumerable<IFollowSource> sources, Ou
             var text = error switch
             {
                 null => string.Format(CheckTexts.FailedRefunded.In(lang), check.Id),
-                { Text: { } t } => string.Format(CheckTexts.FailedLive.In(lang), check.Id, target, string.Format(CultureInfo.InvariantCulture, t.In(lang), target, error.Arg)),
+                { Text: { } t } when check.Source == CheckSource.Live =>
+                    string.Format(CheckTexts.FailedLive.In(lang), check.Id, target, Reason(t, lang, target, error.Arg)),
+                { Text: { } t } => string.Format(CheckTexts.FailedInput.In(lang), check.Id, Reason(t, lang, target, error.Arg)),
                 _ => string.Format(CheckTexts.FailedInput.In(lang), check.Id, System.Net.WebUtility.HtmlEncode(error.Message)),
             };
             outbox.SendText(Target(check), text);
@@ -140,6 +142,10 @@ public sealed class CheckJob(BazaarDb db, IEnumerable<IFollowSource> sources, Ou
             if (tx is not null) await tx.CommitAsync(ct);
         }
     }
+
+    /// <summary>A reason in the user's language: {0} the account, {1} the error's value (a limit, a file name), encoded.</summary>
+    private static string Reason(Conversations.Localized text, string lang, string target, object? arg) =>
+        string.Format(CultureInfo.InvariantCulture, text.In(lang), target, System.Net.WebUtility.HtmlEncode(Convert.ToString(arg, CultureInfo.InvariantCulture) ?? ""));
 
     private async Task NotifyDoneAsync(Check c, IReadOnlyList<CheckAccount> accounts, CancellationToken ct)
     {

@@ -79,6 +79,25 @@ public static class CheckTexts
     public static readonly Localized FailedInput = new("⚠️ Check #{0} could not read your file: {1}\nYour credit has been refunded.",
         "⚠️ Проверка #{0} не смогла прочитать файл: {1}\nКредит возвращён.");
 
+    // The export's reasons ({1} a limit or a file name).
+    public static readonly Localized ExportNotAnExport = new(
+        "this is not an Instagram export with followers_1.json and following.json. In Instagram: Settings → Accounts Center → " +
+        "Your information and permissions → Download your information → <i>Followers and following</i>, format <b>JSON</b>. Then send me the ZIP.",
+        "это не выгрузка Instagram с followers_1.json и following.json. В Instagram: Настройки → Центр аккаунтов → " +
+        "Ваша информация и разрешения → Скачать информацию → <i>Подписчики и подписки</i>, формат <b>JSON</b>. Затем пришлите ZIP.");
+    public static readonly Localized ExportTooLarge = new("the archive is larger than {1} MB. Export only \"Followers and following\" in JSON format.",
+        "архив больше {1} МБ. Выгрузите только «Подписчики и подписки» в формате JSON.");
+    public static readonly Localized ExportTooManyEntries = new("the archive holds more than {1} files. Export only \"Followers and following\".",
+        "в архиве больше {1} файлов. Выгрузите только «Подписчики и подписки».");
+    public static readonly Localized ExportTraversal = new("the archive contains a file with an unsafe path, so it was refused. Send the ZIP exactly as Instagram made it.",
+        "в архиве есть файл с небезопасным путём, поэтому он отклонён. Пришлите ZIP в том виде, в каком его сделал Instagram.");
+    public static readonly Localized ExportBomb = new("the archive unpacks to far more than an Instagram export would, so it was refused.",
+        "архив распаковывается в гораздо больший объём, чем выгрузка Instagram, поэтому он отклонён.");
+    public static readonly Localized ExportBadJson = new("{1} in the archive is not valid JSON. Request the export in JSON format (not HTML).",
+        "{1} в архиве — не JSON. Запросите выгрузку в формате JSON (не HTML).");
+    public static readonly Localized ExportNoFile = new("this check has no export archive to read. Send the ZIP with /check.",
+        "у этой проверки нет архива. Пришлите ZIP через /check.");
+
     public static readonly Localized LiveQueued = new("🔎 Reading <b>@{0}</b> live.", "🔎 Читаю <b>@{0}</b> напрямую.");
     public static readonly Localized FailedLive = new("⚠️ Check #{0} of <b>@{1}</b> could not be done: {2}\nYour credit has been refunded.",
         "⚠️ Проверку #{0} аккаунта <b>@{1}</b> выполнить не удалось: {2}\nКредит возвращён.");

@@ -49,14 +49,16 @@ public static partial class InstagramExport
     public static FollowLists Read(Stream zip, long length, ExportLimits limits)
     {
         if (length > limits.MaxArchiveBytes)
-            throw new CheckInputError("archive_too_large", $"The archive is larger than {limits.MaxArchiveBytes / (1024 * 1024)} MB. Export only \"Followers and following\" in JSON format.");
+            throw new CheckInputError("archive_too_large", $"The archive is larger than {limits.MaxArchiveBytes / (1024 * 1024)} MB. Export only \"Followers and following\" in JSON format.",
+                CheckTexts.ExportTooLarge, limits.MaxArchiveBytes / (1024 * 1024));
         ZipArchive archive;
         try { archive = new ZipArchive(zip, ZipArchiveMode.Read, leaveOpen: true); }
         catch (InvalidDataException) { throw NotAnExport("not_a_zip"); }
         using (archive)
         {
             if (archive.Entries.Count > limits.MaxEntries)
-                throw new CheckInputError("too_many_entries", $"The archive holds more than {limits.MaxEntries} files. Export only \"Followers and following\".");
+                throw new CheckInputError("too_many_entries", $"The archive holds more than {limits.MaxEntries} files. Export only \"Followers and following\".",
+                    CheckTexts.ExportTooManyEntries, limits.MaxEntries);
             var followers = new List<FollowAccount>();
             var following = new List<FollowAccount>();
             var sawFollowers = false;
@@ -65,7 +67,8 @@ public static partial class InstagramExport
             foreach (var entry in archive.Entries)
             {
                 if (IsTraversal(entry.FullName))
-                    throw new CheckInputError("path_traversal", "The archive contains a file with an unsafe path, so it was refused. Send the ZIP exactly as Instagram made it.");
+                    throw new CheckInputError("path_traversal", "The archive contains a file with an unsafe path, so it was refused. Send the ZIP exactly as Instagram made it.",
+                        CheckTexts.ExportTraversal);
                 var name = entry.Name;
                 var isFollowers = FollowersName().IsMatch(name);
                 var isFollowing = name.Equals("following.json", StringComparison.OrdinalIgnoreCase);
@@ -80,7 +83,8 @@ public static partial class InstagramExport
                 }
                 catch (JsonException)
                 {
-                    throw new CheckInputError("bad_json", $"{name} in the archive is not valid JSON. Request the export in JSON format (not HTML).");
+                    throw new CheckInputError("bad_json", $"{name} in the archive is not valid JSON. Request the export in JSON format (not HTML).",
+                        CheckTexts.ExportBadJson, name);
                 }
                 if (isFollowers) sawFollowers = true; else sawFollowing = true;
             }
@@ -91,10 +95,11 @@ public static partial class InstagramExport
 
     private static CheckInputError NotAnExport(string code) => new(code,
         "This is not an Instagram export with followers_1.json and following.json. In Instagram: Settings → Accounts Center → " +
-        "Your information and permissions → Download your information → Followers and following, format JSON. Then send me the ZIP.");
+        "Your information and permissions → Download your information → Followers and following, format JSON. Then send me the ZIP.",
+        CheckTexts.ExportNotAnExport);
 
     private static CheckInputError Bomb() =>
-        new("zip_bomb", "The archive unpacks to far more than an Instagram export would, so it was refused.");
+        new("zip_bomb", "The archive unpacks to far more than an Instagram export would, so it was refused.", CheckTexts.ExportBomb);
 
     /// <summary>Absolute names, drive letters and ".." segments would point outside the archive.</summary>
     internal static bool IsTraversal(string fullName)

@@ -212,8 +212,11 @@ public sealed class LiveFollowSource(IHttpClientFactory http, IOptions<ChecksOpt
         if (status == HttpStatusCode.TooManyRequests) return (Answer.RateLimited, null);
         // Without a valid session Instagram redirects the web API to the login page.
         if ((int)status is >= 300 and < 400)
-            return (location is not null && location.Contains("/accounts/login", StringComparison.OrdinalIgnoreCase) || location?.Contains("/challenge", StringComparison.OrdinalIgnoreCase) == true
-                ? Answer.LoginRequired : Answer.Failed, null);
+        {
+            var toLogin = location is not null && (location.Contains("/accounts/login", StringComparison.OrdinalIgnoreCase) ||
+                location.Contains("/challenge", StringComparison.OrdinalIgnoreCase));
+            return (toLogin ? Answer.LoginRequired : Answer.Failed, null);
+        }
         JsonDocument? doc = null;
         try { doc = body.Length == 0 ? null : JsonDocument.Parse(body); }
         catch (JsonException) { }

@@ -227,6 +227,18 @@ public sealed class CheckFlowTests(ChecksAppFactory app) : IClassFixture<ChecksA
         Assert.Equal(1, await app.WithDb(db => db.Checks.CountAsync(c => c.UserId == userId)));
     }
 
+    [Fact]
+    public async Task A_wrong_file_is_explained_in_the_users_language()
+    {
+        var (tg, userId) = await UserWithCredits(1, "ru");
+        var fileId = "wrong-ru-" + Guid.NewGuid().ToString("N");
+        app.Bot.AddFile(fileId, CheckTestData.Zip(("../../followers_1.json", "[]"), ("following.json", "[]")));
+        await app.Send(Updates.Text(tg, "/check", lang: "ru"), CheckTestData.Document(tg, fileId, lang: "ru"));
+        await RunChecks();
+        Assert.Contains(await app.TextsFor(tg), t => t.Contains("небезопасным путём") && t.Contains("Кредит возвращён"));
+        Assert.Equal(1, await app.CreditBalance(userId));
+    }
+
     private static JsonObject WithMime(JsonObject update, string mime)
     {
         update["message"]!["document"]!["mime_type"] = mime;
