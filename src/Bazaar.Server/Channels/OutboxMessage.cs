@@ -14,6 +14,8 @@ public enum OutboxStatus
     Failed,
     /// <summary>Not sent because the recipient blocked the bot.</summary>
     Dropped,
+    /// <summary>Not sent because it went stale first (a callback answer after seconds, a menu edit after a day); see LastError.</summary>
+    Expired,
 }
 
 /// <summary>Where a message goes: the channel, the chat there, and the chat user when known.</summary>
@@ -38,6 +40,8 @@ public sealed class OutboxMessage
     public bool Urgent { get; set; }
     public OutboxStatus Status { get; set; } = OutboxStatus.Pending;
     public int Attempts { get; set; }
+    /// <summary>When the current run of transient failures began; transient failures are retried for a time window from it.</summary>
+    public DateTime? FailingSince { get; set; }
     public DateTime NextAttemptAt { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime? SentAt { get; set; }
@@ -92,6 +96,8 @@ internal sealed class OutboxMessageMap : IEntityTypeConfiguration<OutboxMessage>
         b.Property(m => m.Status).HasConversion<string>().HasMaxLength(16);
         b.Property(m => m.LastError).HasMaxLength(1000);
         b.HasIndex(m => new { m.Status, m.NextAttemptAt });
+        // The sender reads each queue's head in id order: without it every round scanned the whole backlog.
+        b.HasIndex(m => new { m.Status, m.Urgent, m.Id });
         b.HasIndex(m => new { m.Channel, m.ChatId, m.Id });
         b.HasIndex(m => m.InboundUpdateId);
         b.Property(m => m.LockedBy).HasMaxLength(64);

@@ -14,11 +14,18 @@ public sealed class OutboxOptions
     public int GroupBurst { get; set; } = 3;
     /// <summary>All chats together, per sender process.</summary>
     public int GlobalPerSecond { get; set; } = 30;
-    /// <summary>Attempts (not counting 429s) before a message ends as Failed.</summary>
-    public int MaxAttempts { get; set; } = 5;
+    /// <summary>
+    /// How long transient failures (network errors, timeouts, 5xx) are retried, from the first failure in a row, before
+    /// a message ends as Failed: a Bot API outage of minutes must not lose a reply. 429s never count.
+    /// </summary>
+    public double RetryWindowMinutes { get; set; } = 60;
+    /// <summary>A callback or pre-checkout answer not sent within this many seconds is useless (Telegram refuses it) and expires.</summary>
+    public double AnswerExpirySeconds { get; set; } = 15;
+    /// <summary>An edit of an earlier message (a menu, a keyboard) not sent within this many hours expires; new messages never do.</summary>
+    public double EditExpiryHours { get; set; } = 24;
     /// <summary>The first retry waits about this long; each further one twice as long (with jitter), up to the max.</summary>
     public double RetryBaseSeconds { get; set; } = 2;
-    public double RetryMaxSeconds { get; set; } = 600;
+    public double RetryMaxSeconds { get; set; } = 60;
     /// <summary>How long a claim lasts; a crashed sender's rows are taken over after it.</summary>
     public double LeaseSeconds { get; set; } = 120;
     /// <summary>How often the sender looks for due rows when nothing was enqueued in this process.</summary>

@@ -17,6 +17,7 @@ public sealed class OutboxSender(
     IEnumerable<IOutboxTransport> transports,
     OutboxPacer pacer,
     OutboxSignal signal,
+    Conversations.WriteGate gate,
     TimeProvider clock,
     IOptions<OutboxOptions> options,
     ILogger<OutboxSender> log) : BackgroundService
@@ -64,32 +65,8 @@ public sealed class OutboxSender(
         var now = Now;
         var globalPause = pacer.PausedUntil;
 
-        List<OutboxMessage> due;
-        await using (var scope = scopes.CreateAsyncScope())
-        {
-            var db = scope.ServiceProvider.GetRequiredService<BazaarDb>();
-            // A chat's row is due only when no earlier row of the chat waits (backing off, or claimed by a live sender).
-            var ready = db.Outbox.AsNoTracking()
-                .Where(o => channels.Contains(o.Channel) &&
-                            ((o.Status == OutboxStatus.Pending && o.NextAttemptAt <= now) ||
-                             (o.Status == OutboxStatus.Sending && o.LockedUntil < now)))
-                .Where(o => o.Urgent || !db.Outbox.Any(e =>
-                    e.Channel == o.Channel && e.ChatId == o.ChatId && e.Id < o.Id && !e.Urgent &&
-                    ((e.Status == OutboxStatus.Pending && e.NextAttemptAt > now) ||
-                     (e.Status == OutboxStatus.Sending && e.LockedUntil >= now))));
-            due = await ready.Where(o => o.Urgent).OrderBy(o => o.Id).Take(O.BatchSize).ToListAsync(ct);
-
-            // Then the head of each chat's queue that may send now, a few rows each, so one long queue cannot
-            // fill the batch while other chats wait.
-            var throttled = pacer.ThrottledChats(now);
-            var queued = ready.Where(o => !o.Urgent && !throttled.Contains(o.Channel + ":" + o.ChatId));
-            var perChat = Math.Clamp(Math.Max(O.PrivateChatBurst, O.GroupBurst), 1, O.BatchSize);
-            due.AddRange(await queued.Select(o => new { o.Channel, o.ChatId }).Distinct()
-                .SelectMany(c => queued.Where(o => o.Channel == c.Channel && o.ChatId == c.ChatId).OrderBy(o => o.Id).Take(perChat))
-                .OrderBy(o => o.Id)
-                .Take(O.BatchSize)
-                .ToListAsync(ct));
-        }
+        var due = await DueAsync(channels, now, pacer.GlobalAvailable(now) > 0 && now >= globalPause, ct);
+        due = await ExpireStaleAsync(due, now, ct);
         if (due.Count == 0 || now < globalPause) return new Round(0, 0, due.Count > 0 ? globalPause : null);
 
         // Pick what the limits allow now: urgent rows always, then a prefix of each chat's queue.
@@ -132,6 +109,99 @@ public sealed class OutboxSender(
         return new Round(mine.Count, sent, wakeAt);
     }
 
+    /// <summary>
+    /// The rows that may go now: urgent ones, then (when the global limit has room) the head of each chat's queue in id
+    /// order, a few rows per chat, and rows whose claim lapsed. A chat's row is due only when no earlier row of the chat
+    /// waits (backing off, or claimed by a live sender). Each query walks the (Status, Urgent, Id) index from the oldest
+    /// row and stops at the batch size, so a round costs the same whatever the backlog.
+    /// </summary>
+    private async Task<List<OutboxMessage>> DueAsync(string[] channels, DateTime now, bool paced, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<BazaarDb>();
+        IQueryable<OutboxMessage> Free(IQueryable<OutboxMessage> q) => q.Where(o => channels.Contains(o.Channel) && !db.Outbox.Any(e =>
+            e.Channel == o.Channel && e.ChatId == o.ChatId && e.Id < o.Id && !e.Urgent &&
+            ((e.Status == OutboxStatus.Pending && e.NextAttemptAt > now) ||
+             (e.Status == OutboxStatus.Sending && e.LockedUntil >= now))));
+
+        var due = await Free(db.Outbox.AsNoTracking().Where(o => o.Status == OutboxStatus.Pending && o.Urgent && o.NextAttemptAt <= now))
+            .OrderBy(o => o.Id).Take(O.BatchSize).ToListAsync(ct);
+        // A sender that died left these claimed; few at any time.
+        var lapsed = await Free(db.Outbox.AsNoTracking().Where(o => o.Status == OutboxStatus.Sending && o.LockedUntil < now))
+            .OrderBy(o => o.Id).Take(O.BatchSize).ToListAsync(ct);
+        due.AddRange(lapsed.Where(o => o.Urgent));
+        if (!paced) return due;
+
+        // Then the head of each chat's queue that may send now, a few rows each, so one long queue cannot fill the
+        // batch while other chats wait: a chat that has its few (or is throttled) is left out of the next read.
+        var skip = new HashSet<string>(pacer.ThrottledChats(now));
+        var perChat = Math.Clamp(Math.Max(O.PrivateChatBurst, O.GroupBurst), 1, O.BatchSize);
+        var taken = new Dictionary<string, int>();
+        var heads = new List<OutboxMessage>();
+        void Take(IEnumerable<OutboxMessage> rows)
+        {
+            foreach (var m in rows)
+            {
+                var key = m.Channel + ":" + m.ChatId;
+                if (heads.Count >= O.BatchSize || skip.Contains(key)) continue;
+                var n = taken.GetValueOrDefault(key) + 1;
+                taken[key] = n;
+                heads.Add(m);
+                if (n >= perChat) skip.Add(key);
+            }
+        }
+        Take(lapsed.Where(o => !o.Urgent));
+        var after = 0L;
+        for (var read = 0; read < 4 && heads.Count < O.BatchSize; read++)
+        {
+            var left = skip.ToArray();
+            var window = await Free(db.Outbox.AsNoTracking().Where(o => o.Status == OutboxStatus.Pending && !o.Urgent && o.NextAttemptAt <= now
+                    && o.Id > after && !left.Contains(o.Channel + ":" + o.ChatId)))
+                .OrderBy(o => o.Id).Take(O.BatchSize).ToListAsync(ct);
+            Take(window);
+            if (window.Count < O.BatchSize) break;
+            after = window[^1].Id;
+        }
+        due.AddRange(heads.OrderBy(o => o.Id));
+        return due;
+    }
+
+    /// <summary>
+    /// A callback or pre-checkout answer is useless after seconds (Telegram refuses it), and an edit of a menu after a
+    /// day only confuses: those expire with a reason instead of being sent. New messages and notifications never expire.
+    /// </summary>
+    private async Task<List<OutboxMessage>> ExpireStaleAsync(List<OutboxMessage> due, DateTime now, CancellationToken ct)
+    {
+        var stale = due.Where(m => ExpiryOf(m.Method) is { } limit && now - m.CreatedAt > limit).ToList();
+        if (stale.Count == 0) return due;
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<BazaarDb>();
+        foreach (var m in stale)
+        {
+            var reason = $"Expired unsent: a {m.Method} older than {Describe(ExpiryOf(m.Method)!.Value)} would be refused or out of date.";
+            using (await gate.EnterAsync(CancellationToken.None))
+            {
+                await db.Outbox.Where(o => o.Id == m.Id && (o.Status == OutboxStatus.Pending || (o.Status == OutboxStatus.Sending && o.LockedUntil < now)))
+                    .ExecuteUpdateAsync(u => u
+                        .SetProperty(o => o.Status, OutboxStatus.Expired)
+                        .SetProperty(o => o.LastError, reason)
+                        .SetProperty(o => o.LockedBy, (string?)null)
+                        .SetProperty(o => o.LockedUntil, (DateTime?)null), CancellationToken.None);
+            }
+            log.LogInformation("Outbox {Id} ({Method}) expired unsent", m.Id, m.Method);
+        }
+        return due.Except(stale).ToList();
+    }
+
+    private TimeSpan? ExpiryOf(string method) => method switch
+    {
+        "answerCallbackQuery" or "answerPreCheckoutQuery" or "answerInlineQuery" => TimeSpan.FromSeconds(O.AnswerExpirySeconds),
+        "editMessageText" or "editMessageReplyMarkup" or "editMessageCaption" or "editMessageMedia" => TimeSpan.FromHours(O.EditExpiryHours),
+        _ => null,
+    };
+
+    private static string Describe(TimeSpan t) => t.TotalHours >= 1 ? $"{t.TotalHours:0.#} h" : $"{t.TotalSeconds:0} s";
+
     /// <summary>Claims the rows that are still free, then gives back any that would overtake an earlier row of their chat held by someone else.</summary>
     private async Task<List<OutboxMessage>> ClaimAsync(List<OutboxMessage> picked, string claim, DateTime now, CancellationToken ct)
     {
@@ -139,6 +209,8 @@ public sealed class OutboxSender(
         var db = scope.ServiceProvider.GetRequiredService<BazaarDb>();
         var ids = picked.Select(m => m.Id).ToArray();
         var until = now.AddSeconds(O.LeaseSeconds);
+        // SQLite's writers take turns through the gate rather than sleeping in its busy handler.
+        using var turn = await gate.EnterAsync(ct);
         int claimed;
         if (db.IsPostgres)
         {
@@ -186,12 +258,15 @@ public sealed class OutboxSender(
         return await db.Outbox.AsNoTracking().Where(o => o.LockedBy == claim).OrderBy(o => o.Id).ToListAsync(ct);
     }
 
-    private static Task<int> ReleaseAsync(BazaarDb db, IReadOnlyCollection<long> ids, string claim, CancellationToken ct) =>
-        db.Outbox.Where(o => ids.Contains(o.Id) && o.LockedBy == claim && o.Status == OutboxStatus.Sending)
+    private async Task<int> ReleaseAsync(BazaarDb db, IReadOnlyCollection<long> ids, string claim, CancellationToken ct)
+    {
+        using var turn = await gate.EnterAsync(ct);
+        return await db.Outbox.Where(o => ids.Contains(o.Id) && o.LockedBy == claim && o.Status == OutboxStatus.Sending)
             .ExecuteUpdateAsync(s => s
                 .SetProperty(o => o.Status, OutboxStatus.Pending)
                 .SetProperty(o => o.LockedBy, (string?)null)
                 .SetProperty(o => o.LockedUntil, (DateTime?)null), ct);
+    }
 
     private async Task<int> RunLaneAsync(IReadOnlyList<OutboxMessage> lane, string claim, CancellationToken ct)
     {
@@ -209,8 +284,12 @@ public sealed class OutboxSender(
             }
             // Renew the lease right before the call, so a slow lane never sends a row another sender has taken over.
             var leaseUntil = Now.AddSeconds(O.LeaseSeconds);
-            var stillMine = await db.Outbox.Where(o => o.Id == m.Id && o.LockedBy == claim && o.Status == OutboxStatus.Sending)
-                .ExecuteUpdateAsync(s => s.SetProperty(o => o.LockedUntil, leaseUntil), CancellationToken.None);
+            int stillMine;
+            using (await gate.EnterAsync(CancellationToken.None))
+            {
+                stillMine = await db.Outbox.Where(o => o.Id == m.Id && o.LockedBy == claim && o.Status == OutboxStatus.Sending)
+                    .ExecuteUpdateAsync(s => s.SetProperty(o => o.LockedUntil, leaseUntil), CancellationToken.None);
+            }
             if (stillMine == 0)
             {
                 await ReleaseAsync(db, rest, claim, CancellationToken.None);
@@ -241,6 +320,7 @@ public sealed class OutboxSender(
     /// <summary>Stores the outcome; false when the rest of the chat's queue must wait.</summary>
     private async Task<bool> RecordAsync(BazaarDb db, OutboxMessage m, string claim, Delivery outcome, CancellationToken ct)
     {
+        using var turn = await gate.EnterAsync(CancellationToken.None);
         var now = Now;
         var row = db.Outbox.Where(o => o.Id == m.Id && o.LockedBy == claim);
         switch (outcome)
@@ -254,6 +334,7 @@ public sealed class OutboxSender(
                     .SetProperty(o => o.DeliveryStatus, s.ExternalId == null ? null : "sent")
                     .SetProperty(o => o.DeliveryUpdatedAt, s.ExternalId == null ? null : now)
                     .SetProperty(o => o.Attempts, o => o.Attempts + 1)
+                    .SetProperty(o => o.FailingSince, (DateTime?)null)
                     .SetProperty(o => o.LockedBy, (string?)null)
                     .SetProperty(o => o.LockedUntil, (DateTime?)null), CancellationToken.None);
                 await db.OutboxAttachments.Where(a => a.OutboxMessageId == m.Id).ExecuteDeleteAsync(CancellationToken.None);
@@ -300,9 +381,11 @@ public sealed class OutboxSender(
 
             case Delivery.Transient t:
                 var attempts = m.Attempts + 1;
-                if (attempts >= O.MaxAttempts)
+                var since = m.FailingSince ?? now;
+                if (now - since >= TimeSpan.FromMinutes(O.RetryWindowMinutes))
                 {
-                    log.LogWarning("Outbox {Id} ({Method}) failed after {Attempts} attempts: {Error}", m.Id, m.Method, attempts, t.Error);
+                    log.LogWarning("Outbox {Id} ({Method}) failed: still failing after {Minutes} min and {Attempts} attempts: {Error}",
+                        m.Id, m.Method, O.RetryWindowMinutes, attempts, t.Error);
                     await row.ExecuteUpdateAsync(u => u
                         .SetProperty(o => o.Status, OutboxStatus.Failed)
                         .SetProperty(o => o.Attempts, attempts)
@@ -315,6 +398,7 @@ public sealed class OutboxSender(
                 await row.ExecuteUpdateAsync(u => u
                     .SetProperty(o => o.Status, OutboxStatus.Pending)
                     .SetProperty(o => o.Attempts, attempts)
+                    .SetProperty(o => o.FailingSince, since)
                     .SetProperty(o => o.NextAttemptAt, next)
                     .SetProperty(o => o.LastError, Trim(t.Error))
                     .SetProperty(o => o.LockedBy, (string?)null)
@@ -343,7 +427,8 @@ public sealed class OutboxSender(
                 .SetProperty(o => o.LockedUntil, (DateTime?)null), CancellationToken.None);
     }
 
-    /// <summary>Exponential, with ±25% jitter so that many failed rows do not come back at the same instant.</summary>
+    /// <summary>Exponential up to a cap (an outage is retried every minute or so), with ±25% jitter so that many failed
+    /// rows do not come back at the same instant.</summary>
     private TimeSpan Backoff(int attempts)
     {
         var seconds = Math.Min(O.RetryMaxSeconds, O.RetryBaseSeconds * Math.Pow(2, attempts - 1));
@@ -352,7 +437,7 @@ public sealed class OutboxSender(
 
     private static string Trim(string s) => s.Length <= 1000 ? s : s[..1000];
 
-    /// <summary>Deletes finished rows (sent, failed, dropped) older than Outbox:RetentionDays, in batches.</summary>
+    /// <summary>Deletes finished rows (sent, failed, dropped, expired) older than Outbox:RetentionDays, in batches.</summary>
     public async Task<int> CleanUpAsync(CancellationToken ct)
     {
         var cutoff = Now.AddDays(-O.RetentionDays);
@@ -363,7 +448,8 @@ public sealed class OutboxSender(
             var db = scope.ServiceProvider.GetRequiredService<BazaarDb>();
             var ids = await db.Outbox
                 .Where(o => o.CreatedAt < cutoff &&
-                            (o.Status == OutboxStatus.Sent || o.Status == OutboxStatus.Failed || o.Status == OutboxStatus.Dropped))
+                            (o.Status == OutboxStatus.Sent || o.Status == OutboxStatus.Failed || o.Status == OutboxStatus.Dropped ||
+                             o.Status == OutboxStatus.Expired))
                 .OrderBy(o => o.Id).Select(o => o.Id).Take(1000).ToListAsync(ct);
             if (ids.Count == 0) return total;
             await db.OutboxAttachments.Where(a => ids.Contains(a.OutboxMessageId)).ExecuteDeleteAsync(ct);

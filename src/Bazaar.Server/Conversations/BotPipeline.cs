@@ -135,24 +135,51 @@ public sealed class BotPipeline
     }
 
     /// <summary>
-    /// Commands and button presses per user per minute. The counter is one upsert in the update's own
-    /// transaction, so concurrent workers and restarts see the same count; the update that first goes
-    /// over the limit gets the one polite reply of the window.
+    /// Commands per user per minute, and button presses on a limit of their own (a burst per second and a count per
+    /// minute), so browsing never trips the command limit. Each counter is one upsert in the update's own transaction,
+    /// so concurrent workers and restarts see the same count; the update that first goes over a limit gets the one
+    /// polite reply of its window. Plain text is not counted.
     /// </summary>
     private async Task RateLimit(BotContext ctx, Func<Task> next)
     {
-        var counts = ctx.Info.Command is not null || ctx.Update.Type == UpdateType.CallbackQuery;
-        var limit = _options.RateLimit.PerMinute;
-        if (!counts || ctx.IsAdmin || limit <= 0)
+        var o = _options.RateLimit;
+        if (ctx.IsAdmin)
         {
             await next();
             return;
         }
+        var userId = ctx.User.ExternalId;
+        Over? over = null;
+        if (ctx.Update.Type == UpdateType.CallbackQuery)
+        {
+            // Presses are keyed apart from commands ("b:" and "b1:" prefixes) in the same table.
+            over = await CountAsync(ctx, "b1:" + userId, 1_000, o.ButtonsPerSecond) ?? await CountAsync(ctx, "b:" + userId, 60_000, o.ButtonsPerMinute);
+        }
+        else if (ctx.Info.Command is not null)
+        {
+            over = await CountAsync(ctx, userId, 60_000, o.PerMinute);
+        }
+        if (over is null)
+        {
+            await next();
+            return;
+        }
+        ctx.Status = UpdateStatus.RateLimited;
+        var text = string.Format(ctx.T(ConversationTexts.SlowDown), over.Value.Seconds);
+        if (ctx.Update.CallbackQuery is not null) ctx.AnswerCallback(over.Value.First ? text : null);
+        else if (over.Value.First) ctx.Reply(text);
+    }
+
+    private readonly record struct Over(bool First, int Seconds);
+
+    /// <summary>Counts one event in the key's fixed window; says whether it went over the limit (null when not, or no limit).</summary>
+    private static async Task<Over?> CountAsync(BotContext ctx, string key, long window, int limit)
+    {
+        if (limit <= 0) return null;
         var nowMs = ctx.Clock.GetUtcNow().ToUnixTimeMilliseconds();
-        const long window = 60_000;
         var cmd = ctx.Db.HotCommand(RateLimitSql, "@c", "@u", "@now", "@cutoff");
         cmd.Parameters[0].Value = ctx.Channel;
-        cmd.Parameters[1].Value = ctx.User.ExternalId;
+        cmd.Parameters[1].Value = key;
         cmd.Parameters[2].Value = nowMs;
         cmd.Parameters[3].Value = nowMs - window;
         int count;
@@ -163,17 +190,8 @@ public sealed class BotPipeline
             count = Convert.ToInt32(r.GetValue(0));
             start = Convert.ToInt64(r.GetValue(1));
         }
-        if (count <= limit)
-        {
-            await next();
-            return;
-        }
-        ctx.Status = UpdateStatus.RateLimited;
-        var first = count == limit + 1;
-        var seconds = Math.Max(1, (int)Math.Ceiling((start + window - nowMs) / 1000.0));
-        var text = string.Format(ctx.T(ConversationTexts.SlowDown), seconds);
-        if (ctx.Update.CallbackQuery is not null) ctx.AnswerCallback(first ? text : null);
-        else if (first) ctx.Reply(text);
+        if (count <= limit) return null;
+        return new Over(count == limit + 1, Math.Max(1, (int)Math.Ceiling((start + window - nowMs) / 1000.0)));
     }
 
     private async Task Route(BotContext ctx)

@@ -12,8 +12,11 @@ public sealed class ConversationOptions
 
 public sealed class RateLimitOptions
 {
-    /// <summary>Commands (and button presses) per user per minute; admins are exempt.</summary>
+    /// <summary>Commands per user per minute; admins are exempt.</summary>
     public int PerMinute { get; set; } = 10;
+    /// <summary>Button presses have their own limit, a short burst that browsing a catalog never reaches.</summary>
+    public int ButtonsPerSecond { get; set; } = 5;
+    public int ButtonsPerMinute { get; set; } = 60;
 }
 
 public sealed class ProcessorOptions

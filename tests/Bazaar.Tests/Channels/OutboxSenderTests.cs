@@ -154,7 +154,8 @@ public sealed class OutboxSenderTests
     [Fact]
     public async Task A_429_waits_retry_after_for_that_chat_without_counting_as_a_failure()
     {
-        await using var h = await OutboxAppHost.StartAsync(("Outbox:MaxAttempts", "1"));
+        // With no retry window a transient failure would fail the row at once: a 429 must not count as one.
+        await using var h = await OutboxAppHost.StartAsync(("Outbox:RetryWindowMinutes", "0"));
         h.Api.FailNextFor("1001", 429, "Too Many Requests: retry after 5", retryAfter: 5, times: 2);
         var ids = await h.Texts("1001", "m1", "m2");
         await h.Texts("1002", "other");
@@ -268,9 +269,11 @@ public sealed class OutboxSenderTests
     }
 
     [Fact]
-    public async Task A_500_retries_with_growing_backoff_and_fails_at_the_bound()
+    public async Task A_500_retries_with_growing_backoff_and_fails_when_the_retry_window_has_passed()
     {
-        await using var h = await OutboxAppHost.StartAsync(("Outbox:MaxAttempts", "3"), ("Outbox:RetryBaseSeconds", "10"));
+        // Window 20 s: the second failure (~10 s in) is retried, the third (22.5 to 37.5 s in) ends it.
+        await using var h = await OutboxAppHost.StartAsync(("Outbox:RetryWindowMinutes", (20 / 60.0).ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("Outbox:RetryBaseSeconds", "10"));
         h.Api.FailNextFor("1001", 500, "Internal Server Error", times: 100);
         var ids = await h.Texts("1001", "m1", "m2");
 
@@ -303,6 +306,82 @@ public sealed class OutboxSenderTests
         h.Advance(TimeSpan.FromDays(1));
         await h.RunOnce();
         Assert.Equal(3, h.SentTexts("1001").Count(t => t == "m1"));
+    }
+
+    [Fact]
+    public async Task A_ten_minute_Bot_API_outage_loses_no_message()
+    {
+        await using var h = await OutboxAppHost.StartAsync();
+        var credit = await h.Texts("1001", "25 USD has been added to your wallet");
+        var others = await h.Texts("1002", "o1", "o2");
+        h.Api.FailEverything(502, "Bad Gateway");
+
+        // Ten minutes of 502s, the sender trying whenever a row is due.
+        var end = h.Now.AddMinutes(10);
+        while (h.Now < end)
+        {
+            await h.RunOnce();
+            h.Advance(TimeSpan.FromSeconds(5));
+        }
+        var during = await h.Row(credit[0]);
+        Assert.Equal(OutboxStatus.Pending, during.Status);
+        Assert.True(during.Attempts > 5, $"only {during.Attempts} attempts in 10 minutes");
+        var triedDuring = h.SentTexts("1001").Count;
+
+        h.Api.Recover();
+        // Backoff is capped, so within about a minute of the end of the outage everything is out, in order, once.
+        for (var i = 0; i < 30; i++)
+        {
+            await h.RunOnce();
+            h.Advance(TimeSpan.FromSeconds(5));
+        }
+        // One call after the outage delivered it, and nothing was sent twice.
+        Assert.Equal(triedDuring + 1, h.SentTexts("1001").Count);
+        Assert.Equal(["o1", "o2"], h.SentTexts("1002").Distinct());
+        foreach (var id in credit.Concat(others))
+        {
+            var row = await h.Row(id);
+            Assert.Equal(OutboxStatus.Sent, row.Status);
+            Assert.Null(row.FailingSince);
+        }
+    }
+
+    [Fact]
+    public async Task Stale_callback_answers_and_menu_edits_expire_with_a_reason_but_notifications_never_do()
+    {
+        // A retry window longer than the test, so nothing ends as Failed on the way.
+        await using var h = await OutboxAppHost.StartAsync(("Outbox:RetryWindowMinutes", "3000"));
+        h.Api.FailEverything(502, "Bad Gateway");
+        var ids = await h.Enqueue(o =>
+        [
+            o.AnswerCallback(OutboxAppHost.Chat("1001"), "cbq-1", "Added"),
+            o.EditText(OutboxAppHost.Chat("1002"), 7, "menu"),
+            o.SendText(OutboxAppHost.Chat("1003"), "your order has shipped"),
+        ]);
+        await h.RunOnce();
+
+        // 16 s later the answer is useless: it expires, the others keep waiting.
+        h.Advance(TimeSpan.FromSeconds(16));
+        h.Api.Recover();
+        h.Api.FailNextFor("1002", 502, "Bad Gateway", times: 1000);
+        h.Api.FailNextFor("1003", 502, "Bad Gateway", times: 1000);
+        var answersTried = h.Api.CallsOf("answerCallbackQuery").Count();
+        await h.RunOnce();
+        var answer = await h.Row(ids[0]);
+        Assert.Equal(OutboxStatus.Expired, answer.Status);
+        Assert.Contains("answerCallbackQuery", answer.LastError);
+        Assert.Equal(answersTried, h.Api.CallsOf("answerCallbackQuery").Count());
+
+        // Past a day the edit expires too; the notification is still waiting for the Bot API.
+        for (var i = 0; i < 26; i++)
+        {
+            h.Advance(TimeSpan.FromHours(1));
+            await h.RunOnce();
+        }
+        var edit = await h.Row(ids[1]);
+        Assert.Equal(OutboxStatus.Expired, edit.Status);
+        Assert.Contains("editMessageText", edit.LastError);
+        Assert.Equal(OutboxStatus.Pending, (await h.Row(ids[2])).Status);
     }
 
     [Fact]

@@ -41,6 +41,66 @@ public sealed class RateLimitTests : IAsyncLifetime
         Assert.Equal("echo:again", (await _app.TextsFor(user)).Last());
     }
 
+    private Task<List<string?>> CallbackAnswersFor(long user) => _app.WithDb(db => db.Outbox.AsNoTracking()
+        .Where(m => m.ChatId == user.ToString() && m.Method == "answerCallbackQuery").OrderBy(m => m.Id)
+        .Select(m => m.Payload).ToListAsync()).ContinueWith(t => t.Result.Select(p =>
+            System.Text.Json.Nodes.JsonNode.Parse(p!)!["text"]?.GetValue<string>()).ToList());
+
+    [Fact]
+    public async Task Browsing_with_buttons_never_uses_up_the_command_limit()
+    {
+        var user = Updates.NewUserId();
+        // 50 presses in 50 s and 10 commands in the same minute: a normal browse, all handled.
+        for (var i = 0; i < 50; i++)
+        {
+            await _app.Post(Updates.Callback(user, $"test:{i}"));
+            if (i % 5 == 0) await _app.Post(Updates.Text(user, $"/echo {i}"));
+            await _app.ProcessAll();
+            _app.Clock.Advance(TimeSpan.FromSeconds(1));
+        }
+        Assert.All(await StatusesOf(user), s => Assert.Equal(UpdateStatus.Processed, s));
+        Assert.Equal(60, (await StatusesOf(user)).Count);
+    }
+
+    [Fact]
+    public async Task A_burst_of_button_presses_is_limited_per_second_with_one_slow_down_answer()
+    {
+        var user = Updates.NewUserId();
+        for (var i = 0; i < 8; i++) await _app.Post(Updates.Callback(user, $"test:{i}"));
+        await _app.ProcessAll();
+
+        var statuses = await StatusesOf(user);
+        Assert.Equal(Enumerable.Repeat(UpdateStatus.Processed, 5).Concat(Enumerable.Repeat(UpdateStatus.RateLimited, 3)), statuses);
+        // Every press is answered (or the button spins); the first one over the limit says why.
+        var answers = await CallbackAnswersFor(user);
+        Assert.Equal(8, answers.Count);
+        Assert.Equal(Enumerable.Repeat<string?>("pressed", 5), answers.Take(5));
+        Assert.StartsWith("You're going a bit fast", answers[5]);
+        Assert.Equal([null, null], answers.Skip(6));
+
+        // A second later presses work again.
+        _app.Clock.Advance(TimeSpan.FromSeconds(1));
+        await _app.Send(Updates.Callback(user, "test:again"));
+        Assert.Equal(UpdateStatus.Processed, (await StatusesOf(user)).Last());
+    }
+
+    [Fact]
+    public async Task Button_presses_are_also_limited_per_minute()
+    {
+        var user = Updates.NewUserId();
+        _app.Clock.Advance(TimeSpan.FromSeconds(1));
+        for (var i = 0; i < 13; i++)
+        {
+            for (var j = 0; j < 5; j++) await _app.Post(Updates.Callback(user, $"test:{i}.{j}"));
+            await _app.ProcessAll();
+            _app.Clock.Advance(TimeSpan.FromSeconds(1.5));
+        }
+        var statuses = await StatusesOf(user);
+        Assert.Equal(65, statuses.Count);
+        Assert.Equal(60, statuses.Count(s => s == UpdateStatus.Processed));
+        Assert.All(statuses.Skip(60), s => Assert.Equal(UpdateStatus.RateLimited, s));
+    }
+
     [Fact]
     public async Task Admins_are_exempt()
     {

@@ -210,4 +210,38 @@ public sealed class LedgerVerifyTests
             await ((IAsyncLifetime)factory).DisposeAsync();
         }
     }
+
+    [Fact]
+    public async Task Verify_reports_a_wallet_forced_negative_even_when_its_entries_add_up()
+    {
+        var factory = new AppFactory();
+        await ((IAsyncLifetime)factory).InitializeAsync();
+        try
+        {
+            var a = await MoneyTestData.CreateUserAsync(factory);
+            using var client = factory.AdminClient();
+            await client.PostJson($"/api/v1/admin/wallets/{a.Id}/adjust", new { amount = 10m, currency = "USD", reason = "seed" });
+            await MoneyTestData.AssertLedgerOkAsync(factory);
+
+            // Turn the credit round by hand: every entry and every cached balance negated, so the books still
+            // balance and match, and only the wallet's sign is wrong.
+            await factory.WithDb(async db =>
+            {
+                await db.LedgerEntries.ExecuteUpdateAsync(s => s.SetProperty(x => x.Amount, x => -x.Amount));
+                await db.LedgerAccounts.ExecuteUpdateAsync(s => s.SetProperty(x => x.Balance, x => -x.Balance));
+            });
+
+            var body = await (await client.GetAsync("/api/v1/admin/ledger/verify")).ReadJson();
+            Assert.False(body.GetProperty("ok").GetBoolean());
+            Assert.Equal(0, body.GetProperty("mismatches").GetArrayLength());
+            Assert.Equal(0, body.GetProperty("unbalanced").GetArrayLength());
+            var negative = Assert.Single(body.GetProperty("negativeWallets").EnumerateArray());
+            Assert.Equal($"wallet:{a.Id}", negative.GetProperty("key").GetString());
+            Assert.Equal(-1000, negative.GetProperty("balance").GetInt64());
+        }
+        finally
+        {
+            await ((IAsyncLifetime)factory).DisposeAsync();
+        }
+    }
 }

@@ -75,7 +75,12 @@ public static class SandboxModule
         string? FileName = null, SandboxInvoice? Invoice = null, [property: System.Text.Json.Serialization.JsonPropertyName("whatsapp")] JsonElement? WhatsApp = null);
     /// <summary>A sendInvoice; TotalAmount is in the currency's smallest units (Stars for XTR).</summary>
     public sealed record SandboxInvoice(string Title, string Description, string Currency, long TotalAmount);
-    public sealed record SandboxReply(long InboundId, UpdateStatus Status, IReadOnlyList<SandboxMessage> Messages);
+    /// <summary>What the bot did with the update; <paramref name="Note"/> explains, for the person trying the bot, what Telegram would not show (a rate-limited update).</summary>
+    public sealed record SandboxReply(long InboundId, UpdateStatus Status, IReadOnlyList<SandboxMessage> Messages, string? Note = null);
+
+    private static string RateLimitedNote(RateLimitOptions o) =>
+        $"Rate-limited: this was not handled. Limits: {o.PerMinute} commands a minute; button presses {o.ButtonsPerSecond} a second " +
+        $"and {o.ButtonsPerMinute} a minute. Wait a moment and try again.";
 
     internal static ContentHttpResult Page()
     {
@@ -85,14 +90,15 @@ public static class SandboxModule
     }
 
     internal static async Task<Results<Ok<SandboxReply>, ProblemHttpResult>> PostUpdate(HttpContext http, Inbox inbox,
-        UpdateProcessor processor, BazaarDb db, TimeProvider clock, IOptions<SandboxOptions> options, CancellationToken ct)
+        UpdateProcessor processor, BazaarDb db, TimeProvider clock, IOptions<SandboxOptions> options,
+        IOptions<ConversationOptions> conversations, CancellationToken ct)
     {
         using var ms = new MemoryStream();
         await http.Request.Body.CopyToAsync(ms, ct);
         var (update, error) = TelegramWebhook.Parse(ms.GetBuffer().AsSpan(0, (int)ms.Length));
         if (update is null) return Problems.BadRequest("update_invalid", error!);
         if (UpdateInfo.Of(update).Problem is { } odd) return Problems.BadRequest("update_malformed", odd);
-        return await RunAsync(ChatChannel.Sandbox, update, Encoding.UTF8.GetString(ms.ToArray()), inbox, processor, db, clock, options, ct);
+        return await RunAsync(ChatChannel.Sandbox, update, Encoding.UTF8.GetString(ms.ToArray()), inbox, processor, db, clock, options, conversations, ct);
     }
 
     /// <summary>
@@ -101,7 +107,8 @@ public static class SandboxModule
     /// sandbox_whatsapp; no signature, since nothing comes from Meta. One message per call.
     /// </summary>
     internal static async Task<Results<Ok<SandboxReply>, ProblemHttpResult>> PostWhatsApp(HttpContext http, Inbox inbox, BotPipeline pipeline,
-        UpdateProcessor processor, BazaarDb db, WriteGate gate, TimeProvider clock, IOptions<SandboxOptions> options, CancellationToken ct)
+        UpdateProcessor processor, BazaarDb db, WriteGate gate, TimeProvider clock, IOptions<SandboxOptions> options,
+        IOptions<ConversationOptions> conversations, CancellationToken ct)
     {
         JsonDocument doc;
         try { doc = await JsonDocument.ParseAsync(http.Request.Body, cancellationToken: ct); }
@@ -117,12 +124,13 @@ public static class SandboxModule
         using (await gate.EnterAsync(ct)) id = await WhatsAppMessageIds.UpdateIdOfAsync(db, m.WaMessageId, clock.GetUtcNow().UtcDateTime, ct);
         var update = WhatsAppInbound.ToUpdate(m, id, c => pipeline.Routes.FindCommand(c) is { Hidden: false });
         return await RunAsync(ChatChannel.SandboxWhatsApp, update, JsonSerializer.Serialize(update, global::Telegram.Bot.JsonBotAPI.Options),
-            inbox, processor, db, clock, options, ct);
+            inbox, processor, db, clock, options, conversations, ct);
     }
 
     /// <summary>Stores the update in the inbox, helps the processor until it is handled, and delivers its replies to the page.</summary>
     private static async Task<Results<Ok<SandboxReply>, ProblemHttpResult>> RunAsync(string channel, global::Telegram.Bot.Types.Update update, string payload,
-        Inbox inbox, UpdateProcessor processor, BazaarDb db, TimeProvider clock, IOptions<SandboxOptions> options, CancellationToken ct)
+        Inbox inbox, UpdateProcessor processor, BazaarDb db, TimeProvider clock, IOptions<SandboxOptions> options,
+        IOptions<ConversationOptions> conversations, CancellationToken ct)
     {
         await inbox.AcceptAsync(InboundItem.Of(channel, BotId, update, payload));
         var row = await db.InboundUpdates.AsNoTracking()
@@ -148,7 +156,8 @@ public static class SandboxModule
             return Problems.Make(504, "Gateway timeout", "sandbox_timeout", $"Update {row.Id} was not processed in time.");
         }
         var rows = await db.Outbox.Where(m => m.Channel == channel && m.InboundUpdateId == row.Id).OrderBy(m => m.Id).ToListAsync(ct);
-        return TypedResults.Ok(new SandboxReply(row.Id, status, await DeliverAsync(db, rows, clock, ct)));
+        return TypedResults.Ok(new SandboxReply(row.Id, status, await DeliverAsync(db, rows, clock, ct),
+            status == UpdateStatus.RateLimited ? RateLimitedNote(conversations.Value.RateLimit) : null));
     }
 
     internal static async Task<Results<Ok<List<SandboxMessage>>, ProblemHttpResult>> GetMessages(string chatId, BazaarDb db, TimeProvider clock,

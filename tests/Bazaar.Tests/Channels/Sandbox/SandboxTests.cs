@@ -32,6 +32,27 @@ public sealed class SandboxTests(SandboxAppFactory app) : IClassFixture<SandboxA
     private static object Text(long user, string text) => JsonSerializer.Deserialize<object>(Updates.Text(user, text).ToJsonString())!;
 
     [Fact]
+    public async Task Every_rate_limited_update_carries_a_note_for_the_page_not_just_the_first()
+    {
+        var user = Updates.NewUserId();
+        for (var i = 0; i < 10; i++)
+        {
+            var ok = await Post(Text(user, "/help"));
+            Assert.Equal("Processed", ok.GetProperty("status").GetString());
+            Assert.Equal(JsonValueKind.Null, ok.GetProperty("note").ValueKind);
+        }
+        // The 11th gets the one "slow down" reply, the 12th gets nothing from the bot: both are explained.
+        foreach (var expectReply in new[] { true, false })
+        {
+            var limited = await Post(Text(user, "/help"));
+            Assert.Equal("RateLimited", limited.GetProperty("status").GetString());
+            Assert.Equal(expectReply ? 1 : 0, limited.GetProperty("messages").GetArrayLength());
+            Assert.Contains("Rate-limited", limited.GetProperty("note").GetString());
+            Assert.Contains("10 commands a minute", limited.GetProperty("note").GetString());
+        }
+    }
+
+    [Fact]
     public async Task A_start_message_round_trips_through_the_pipeline_and_a_button_edits_the_reply_in_place()
     {
         var user = Updates.NewUserId();

@@ -181,6 +181,9 @@ namespace Bazaar.Server.Data.Migrations.Postgres
                         .HasMaxLength(128)
                         .HasColumnType("character varying(128)");
 
+                    b.Property<DateTime?>("FailingSince")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<long?>("InboundUpdateId")
                         .HasColumnType("bigint");
 
@@ -239,6 +242,8 @@ namespace Bazaar.Server.Data.Migrations.Postgres
                     b.HasIndex("Status", "NextAttemptAt");
 
                     b.HasIndex("Channel", "ChatId", "Id");
+
+                    b.HasIndex("Status", "Urgent", "Id");
 
                     b.ToTable("outbox", (string)null);
                 });

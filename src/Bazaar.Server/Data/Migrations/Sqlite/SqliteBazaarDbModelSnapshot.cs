@@ -168,6 +168,9 @@ namespace Bazaar.Server.Data.Migrations.Sqlite
                         .HasMaxLength(128)
                         .HasColumnType("TEXT");
 
+                    b.Property<DateTime?>("FailingSince")
+                        .HasColumnType("TEXT");
+
                     b.Property<long?>("InboundUpdateId")
                         .HasColumnType("INTEGER");
 
@@ -226,6 +229,8 @@ namespace Bazaar.Server.Data.Migrations.Sqlite
                     b.HasIndex("Status", "NextAttemptAt");
 
                     b.HasIndex("Channel", "ChatId", "Id");
+
+                    b.HasIndex("Status", "Urgent", "Id");
 
                     b.ToTable("outbox", (string)null);
                 });
