@@ -59,7 +59,8 @@ public sealed class ShopBotTests(ShopAppFactory factory) : IClassFixture<ShopApp
         Assert.Contains("In stock: 1", caption);
         Assert.Contains($"shop:l:{district}:{category}:1:r", ShopTestData.Buttons(card.ToJsonString())); // Back
 
-        // Buy without money: the hold and the top-up button.
+        // Buy without money: the hold and the top-up button. A person reads the card first (buttons are limited to 5/s).
+        factory.Clock.Advance(TimeSpan.FromSeconds(1.1));
         await factory.Send(Updates.Callback(user, ShopBot.BuyPrefix + product.Id));
         var reservation = await factory.WithDb(db => db.Reservations.AsNoTracking().SingleAsync(r => r.ProductId == product.Id));
         var held = await Last(user, "sendMessage");
@@ -71,6 +72,7 @@ public sealed class ShopBotTests(ShopAppFactory factory) : IClassFixture<ShopApp
 
         var chatUser = await factory.WithDb(db => db.Users.AsNoTracking().SingleAsync(u => u.ExternalId == user.ToString()));
         await ShopTestData.FundAsync(factory, chatUser.Id, 15_00);
+        factory.Clock.Advance(TimeSpan.FromSeconds(1.1));
         await factory.Send(Updates.Callback(user, $"shop:ok:{reservation.Id}"));
 
         var outbox = await factory.OutboxFor(user);
