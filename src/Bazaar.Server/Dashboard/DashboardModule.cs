@@ -60,6 +60,32 @@ public static class DashboardModule
         any.MapGet("/shop/orders", ShopPages.Orders);
         any.MapPost("/shop/orders/{id:long}/resend", ShopPages.Resend);
 
+        any.MapGet("/raffles", RafflesPages.List);
+        manage.MapPost("/raffles", RafflesPages.Create);
+        manage.MapPost("/raffles/bulk", RafflesPages.Bulk);
+        any.MapGet("/raffles/{id:long}", RafflesPages.Show);
+        manage.MapPost("/raffles/{id:long}", RafflesPages.Update);
+        manage.MapPost("/raffles/{id:long}/draw", RafflesPages.Draw);
+        any.MapGet("/raffles/orders", RafflesPages.Orders);
+        any.MapGet("/raffles/orders/{id:long}/proof", RafflesPages.Proof);
+        any.MapPost("/raffles/orders/{id:long}/confirm", RafflesPages.Confirm);
+        any.MapPost("/raffles/orders/{id:long}/cancel", RafflesPages.Cancel);
+        any.MapPost("/raffles/orders/bulk", RafflesPages.BulkOrders);
+
+        any.MapGet("/giveaways", GiveawaysPages.List);
+        manage.MapPost("/giveaways", GiveawaysPages.Create);
+        any.MapGet("/giveaways/{id:long}", GiveawaysPages.Show);
+        manage.MapPost("/giveaways/{id:long}", GiveawaysPages.Update);
+        manage.MapPost("/giveaways/{id:long}/publish", GiveawaysPages.Publish);
+        manage.MapPost("/giveaways/{id:long}/draw", GiveawaysPages.Draw);
+
+        any.MapGet("/checks", ChecksPages.Show);
+        manage.MapPost("/checks/tariffs", ChecksPages.CreateTariff);
+        manage.MapPost("/checks/tariffs/{id:long}", ChecksPages.UpdateTariff);
+        manage.MapPost("/checks/{id:long}/cancel", ChecksPages.Cancel);
+        manage.MapPost("/checks/{id:long}/retry", ChecksPages.Retry);
+        any.MapGet("/checks/{id:long}/report.xlsx", ChecksPages.Report);
+
         any.MapGet("/users", UsersPages.List);
         any.MapGet("/users/{id:long}", UsersPages.Profile);
         owner.MapPost("/users/{id:long}/adjust", UsersPages.Adjust);

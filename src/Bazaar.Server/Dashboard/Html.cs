@@ -45,8 +45,8 @@ internal static class Html
         var s = (status ?? "").ToUpperInvariant();
         var kind = s switch
         {
-            "COMPLETED" or "DONE" or "SENT" or "OK" or "ACTIVE" or "REFUNDED" or "PAID" or "PUBLISHED" or "DRAWN" or "AVAILABLE" => "ok",
-            "PENDING" or "QUEUED" or "PROCESSING" or "REFUNDING" or "RECEIVED" or "RETRY" or "PENDING_PAYMENT" or "RESERVED" or "DRAFT" or "CLOSED" => "warn",
+            "COMPLETED" or "DONE" or "SENT" or "OK" or "ACTIVE" or "REFUNDED" or "PAID" or "PUBLISHED" or "DRAWN" or "AVAILABLE" or "DELIVERED" => "ok",
+            "PENDING" or "QUEUED" or "PROCESSING" or "REFUNDING" or "RECEIVED" or "RETRY" or "PENDING_PAYMENT" or "RESERVED" or "DRAFT" or "CLOSED" or "RUNNING" => "warn",
             "FAILED" or "DEAD" or "ERROR" or "DISABLED" or "BLOCKED" or "LOCKED" or "SOLD OUT" or "CANCELLED" or "EXPIRED" or "INACTIVE" => "bad",
             _ => "muted",
         };
@@ -75,6 +75,9 @@ internal static class Html
         new("overview", "/admin", "Overview", DashboardAuth.Any),
         new("payments", "/admin/payments", "Payments", DashboardAuth.Any),
         new("shop", "/admin/shop", "Shop", DashboardAuth.Any),
+        new("raffles", "/admin/raffles", "Raffles", DashboardAuth.Any),
+        new("giveaways", "/admin/giveaways", "Giveaways", DashboardAuth.Any),
+        new("checks", "/admin/checks", "Checks", DashboardAuth.Any),
         new("users", "/admin/users", "Users", DashboardAuth.Any),
         new("events", "/admin/events", "Event log", DashboardAuth.Any),
         new("jobs", "/admin/jobs", "Jobs", DashboardAuth.Any),

@@ -133,7 +133,7 @@ internal static class PaymentsPages
         }
     }
 
-    private static IResult Placeholder(string text) => Results.Content($"""
+    internal static IResult Placeholder(string text) => Results.Content($"""
         <svg xmlns="http://www.w3.org/2000/svg" width="360" height="120" viewBox="0 0 360 120"><rect width="360" height="120" rx="8" fill="#8884"/>
         <foreignObject x="10" y="10" width="340" height="100"><div xmlns="http://www.w3.org/1999/xhtml" style="font:14px sans-serif;color:#888">{E(text)}</div></foreignObject></svg>
         """, "image/svg+xml");

@@ -6,6 +6,7 @@ using Bazaar.Server.Hosting;
 using Bazaar.Server.Payments;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Bazaar.Tests.Dashboard;
 
@@ -21,6 +22,15 @@ public class DashboardAppFactory : BotAppFactory
         With("Payments:Manual:Instructions:Bank", "Transfer {amount} with the title {reference}.");
         With("Dashboard:LockoutFailures", "5");
         With("Dashboard:LockoutMinutes", "15");
+        With("Raffles:ProofFolder", ProofFolder);
+    }
+
+    public string ProofFolder { get; } = Path.Combine(Path.GetTempPath(), "bazaar-dash-proofs-" + Guid.NewGuid().ToString("N"));
+
+    public async Task<T> In<T>(Func<IServiceProvider, Task<T>> work)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        return await work(scope.ServiceProvider);
     }
 
     public override async Task InitializeAsync()

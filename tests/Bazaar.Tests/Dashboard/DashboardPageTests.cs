@@ -33,6 +33,29 @@ public sealed class DashboardPageTests(DashboardAppFactory app) : IClassFixture<
         ("POST", "/admin/shop/products/999999/units/999999/delete", [O, M]),
         ("GET", "/admin/shop/orders", [O, M, S]),
         ("POST", "/admin/shop/orders/999999/resend", [O, M, S]),
+        ("GET", "/admin/raffles", [O, M, S]),
+        ("POST", "/admin/raffles", [O, M]),
+        ("POST", "/admin/raffles/bulk", [O, M]),
+        ("GET", "/admin/raffles/999999", [O, M, S]),
+        ("POST", "/admin/raffles/999999", [O, M]),
+        ("POST", "/admin/raffles/999999/draw", [O, M]),
+        ("GET", "/admin/raffles/orders", [O, M, S]),
+        ("GET", "/admin/raffles/orders/999999/proof", [O, M, S]),
+        ("POST", "/admin/raffles/orders/999999/confirm", [O, M, S]),
+        ("POST", "/admin/raffles/orders/999999/cancel", [O, M, S]),
+        ("POST", "/admin/raffles/orders/bulk", [O, M, S]),
+        ("GET", "/admin/giveaways", [O, M, S]),
+        ("POST", "/admin/giveaways", [O, M]),
+        ("GET", "/admin/giveaways/999999", [O, M, S]),
+        ("POST", "/admin/giveaways/999999", [O, M]),
+        ("POST", "/admin/giveaways/999999/publish", [O, M]),
+        ("POST", "/admin/giveaways/999999/draw", [O, M]),
+        ("GET", "/admin/checks", [O, M, S]),
+        ("POST", "/admin/checks/tariffs", [O, M]),
+        ("POST", "/admin/checks/tariffs/999999", [O, M]),
+        ("POST", "/admin/checks/999999/cancel", [O, M]),
+        ("POST", "/admin/checks/999999/retry", [O, M]),
+        ("GET", "/admin/checks/999999/report.xlsx", [O, M, S]),
         ("GET", "/admin/users", [O, M, S]),
         ("GET", "/admin/users/999999", [O, M, S]),
         ("POST", "/admin/users/999999/adjust", [O]),
@@ -160,6 +183,10 @@ public sealed class DashboardPageTests(DashboardAppFactory app) : IClassFixture<
     [InlineData("/admin/shop")]
     [InlineData("/admin/shop/products/new")]
     [InlineData("/admin/shop/orders")]
+    [InlineData("/admin/raffles")]
+    [InlineData("/admin/raffles/orders")]
+    [InlineData("/admin/giveaways")]
+    [InlineData("/admin/checks")]
     [InlineData("/admin/events")]
     [InlineData("/admin/jobs")]
     [InlineData("/admin/outbox")]
