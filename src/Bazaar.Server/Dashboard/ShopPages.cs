@@ -19,6 +19,7 @@ internal static class ShopPages
 {
     public const int PageSize = 25;
     public const long MaxPhotoBytes = 5 * 1024 * 1024;
+    public const long MaxKeyFileBytes = 16 * 1024 * 1024;
     private static readonly string[] PhotoTypes = ["image/png", "image/jpeg", "image/webp", "image/gif"];
 
     private static string Cur(IOptions<ShopOptions> o) => Currencies.Normalize(o.Value.Currency);
@@ -335,7 +336,7 @@ internal static class ShopPages
         var text = new StringBuilder(f["keys"].ToString());
         if (f.Files.GetFile("file") is { Length: > 0 } file)
         {
-            if (file.Length > 2 * 1024 * 1024) return RedirectWith(http, self, "The key file is at most 2 MB.", error: true);
+            if (file.Length > MaxKeyFileBytes) return RedirectWith(http, self, "The key file is at most 16 MB.", error: true);
             using var reader = new StreamReader(file.OpenReadStream());
             text.Append('\n').Append(await reader.ReadToEndAsync(ct));
         }

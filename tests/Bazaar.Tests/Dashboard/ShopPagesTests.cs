@@ -190,4 +190,16 @@ public sealed class ShopPagesTests(DashboardAppFactory app) : IClassFixture<Dash
         r = await DashboardTestData.PostForm(c, "/admin/shop/orders/99999999/resend");
         Assert.Equal("!There is no order 99999999.", await DashboardTestData.FlashOrError(c, r));
     }
+
+    [Fact]
+    public async Task A_photo_of_several_megabytes_is_accepted_although_the_default_body_limit_is_one()
+    {
+        var c = await app.SignedIn(OperatorRoles.Manager);
+        var name = "Big photo " + Guid.NewGuid().ToString("N")[..6];
+        var big = new byte[3 * 1024 * 1024];
+        CryptoPayments.QrPng("x").CopyTo(big, 0);
+        var r = await DashboardTestData.PostMultipart(c, "/admin/shop/products", new() { ["name"] = name, ["kind"] = ProductKind.Digital, ["price"] = "1" },
+            ("photo", "big.png", "image/png", big));
+        Assert.Equal($"Product \"{name}\" created.", await DashboardTestData.FlashOrError(c, r));
+    }
 }
