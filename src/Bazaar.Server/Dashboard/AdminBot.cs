@@ -13,7 +13,7 @@ namespace Bazaar.Server.Dashboard;
 /// /admin in the bot for the operators in Admin:TelegramIds: a menu of the daily work, each entry calling the feature's
 /// own admin handler (pending deposits are Payments' /deposits). Everyone else gets the ordinary unknown-command reply.
 /// </summary>
-public sealed class AdminBot(BazaarDb db, BotPipeline pipeline, TimeProvider clock, IOptions<ShopCurrencyOptions> shop)
+public sealed class AdminBot(BazaarDb db, BotPipeline pipeline, TimeProvider clock, IOptions<ShopCurrencyOptions> shop, IServiceProvider services)
 {
     public const string Prefix = "admin:";
 
@@ -37,8 +37,15 @@ public sealed class AdminBot(BazaarDb db, BotPipeline pipeline, TimeProvider clo
     private static InlineKeyboardMarkup Menu(BotContext ctx) => new(new[]
     {
         new[] { InlineKeyboardButton.WithCallbackData(ctx.T(DashboardTexts.PendingDeposits), Prefix + "deposits") },
+        new[] { InlineKeyboardButton.WithCallbackData(ctx.T(DashboardTexts.PendingRaffleOrders), Prefix + "raffles") },
         new[] { InlineKeyboardButton.WithCallbackData(ctx.T(DashboardTexts.QuickStats), Prefix + "stats") },
+        new[] { InlineKeyboardButton.WithCallbackData(ctx.T(DashboardTexts.ProductDiscount), Prefix + "discount") },
+        new[] { InlineKeyboardButton.WithCallbackData(ctx.T(DashboardTexts.GiveawayDraw), Prefix + "giveaways") },
     });
+
+    private static InlineKeyboardButton Btn(string text, string data) => InlineKeyboardButton.WithCallbackData(text, data);
+
+    private InlineKeyboardButton BackButton(BotContext ctx) => Btn(ctx.T(DashboardTexts.Back), Prefix + "menu");
 
     public async Task ButtonAsync(BotContext ctx)
     {
@@ -49,19 +56,102 @@ public sealed class AdminBot(BazaarDb db, BotPipeline pipeline, TimeProvider clo
             return;
         }
         ctx.AnswerCallback();
-        switch (ctx.CallbackData![Prefix.Length..])
+        var action = ctx.CallbackData![Prefix.Length..];
+        switch (action)
         {
             case "deposits":
                 await DepositBot.ListPending(ctx);
                 break;
             case "stats":
-                ctx.EditOrReply(await StatsAsync(ctx.Language, ctx.CancellationToken),
-                    new InlineKeyboardMarkup(InlineKeyboardButton.WithCallbackData(ctx.T(DashboardTexts.Back), Prefix + "menu")));
+                ctx.EditOrReply(await StatsAsync(ctx.Language, ctx.CancellationToken), new InlineKeyboardMarkup(BackButton(ctx)));
+                break;
+            case "discount":
+                // The shop's own /set_discount flow: pick a product, then type the percent.
+                await services.GetRequiredService<Shop.ShopBot>().SetDiscountAsync(ctx);
+                break;
+            case "raffles":
+                await RaffleOrdersAsync(ctx);
+                break;
+            case "giveaways":
+                await GiveawaysAsync(ctx);
                 break;
             default:
-                ctx.EditOrReply(ctx.T(DashboardTexts.AdminMenu), Menu(ctx));
+                if (action.StartsWith("ro:", StringComparison.Ordinal) || action.StartsWith("rx:", StringComparison.Ordinal))
+                    await RaffleOrderAsync(ctx, action[..2] == "ro", action[3..]);
+                else if (action.StartsWith("gq:", StringComparison.Ordinal)) await AskDrawAsync(ctx, action[3..]);
+                else if (action.StartsWith("gd:", StringComparison.Ordinal)) await DrawAsync(ctx, action[3..]);
+                else ctx.EditOrReply(ctx.T(DashboardTexts.AdminMenu), Menu(ctx));
                 break;
         }
+    }
+
+    private static long Id(string s) => long.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : 0;
+
+    private string F(BotContext ctx, Localized t, params object?[] args) => string.Format(CultureInfo.InvariantCulture, ctx.T(t), args);
+
+    /// <summary>Raffle orders waiting for the money, with confirm and cancel buttons that call the raffles' own order service.</summary>
+    private async Task RaffleOrdersAsync(BotContext ctx)
+    {
+        var ct = ctx.CancellationToken;
+        var orders = await (from o in db.RaffleOrders.AsNoTracking()
+                            join r in db.Raffles.AsNoTracking() on o.RaffleId equals r.Id
+                            where o.Status == Raffles.RaffleOrderStatus.PendingPayment
+                            orderby o.Id
+                            select new { o, r }).Take(10).ToListAsync(ct);
+        if (orders.Count == 0)
+        {
+            ctx.EditOrReply(ctx.T(DashboardTexts.NoPendingRaffleOrders), new InlineKeyboardMarkup(BackButton(ctx)));
+            return;
+        }
+        var lines = orders.Select(x => F(ctx, DashboardTexts.RaffleOrderLine, x.o.Id, ConversationTexts.Html(x.r.Title),
+            string.Join(", ", x.o.Numbers.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(n => x.r.Format(int.Parse(n, CultureInfo.InvariantCulture)))),
+            Currencies.Format(x.o.Amount, x.o.Currency), x.o.ProofPath is null ? "" : ctx.T(DashboardTexts.WithProof)));
+        var rows = orders.Select(x => new[] { Btn($"✅ #{x.o.Id}", $"{Prefix}ro:{x.o.Id}"), Btn($"❌ #{x.o.Id}", $"{Prefix}rx:{x.o.Id}") })
+            .Append([BackButton(ctx)]);
+        ctx.EditOrReply(ctx.T(DashboardTexts.PendingRaffleOrdersTitle) + "\n" + string.Join("\n", lines), new InlineKeyboardMarkup(rows));
+    }
+
+    private async Task RaffleOrderAsync(BotContext ctx, bool confirm, string idText)
+    {
+        var id = Id(idText);
+        var orders = services.GetRequiredService<Raffles.RaffleOrders>();
+        var r = confirm ? await orders.ConfirmPaymentAsync(id, "manual", null, ctx.CancellationToken) : await orders.CancelAsync(id, null, null, ctx.CancellationToken);
+        ctx.Reply(r.Ok ? F(ctx, confirm ? DashboardTexts.RaffleOrderConfirmed : DashboardTexts.RaffleOrderCancelled, id)
+            : F(ctx, DashboardTexts.RaffleOrderNotChanged, id, ConversationTexts.Html(r.Detail ?? r.Error ?? "")));
+    }
+
+    private async Task GiveawaysAsync(BotContext ctx)
+    {
+        var list = await db.Giveaways.AsNoTracking().Where(g => g.Status == Giveaways.GiveawayStatus.Published && g.ParticipantCount > 0)
+            .OrderBy(g => g.EndsAt).Take(10).ToListAsync(ctx.CancellationToken);
+        if (list.Count == 0)
+        {
+            ctx.EditOrReply(ctx.T(DashboardTexts.NoGiveawayToDraw), new InlineKeyboardMarkup(BackButton(ctx)));
+            return;
+        }
+        var rows = list.Select(g => new[] { Btn($"{g.Title} ({g.ParticipantCount})", $"{Prefix}gq:{g.Id}") }).Append([BackButton(ctx)]);
+        ctx.EditOrReply(ctx.T(DashboardTexts.PickGiveaway), new InlineKeyboardMarkup(rows));
+    }
+
+    private async Task AskDrawAsync(BotContext ctx, string idText)
+    {
+        var g = await db.Giveaways.AsNoTracking().FirstOrDefaultAsync(x => x.Id == Id(idText), ctx.CancellationToken);
+        if (g is null) return;
+        ctx.EditOrReply(F(ctx, DashboardTexts.ConfirmDraw, ConversationTexts.Html(g.Title), g.WinnerCount, g.ParticipantCount),
+            new InlineKeyboardMarkup(new[] { new[] { Btn(ctx.T(DashboardTexts.DrawNow), $"{Prefix}gd:{g.Id}") }, new[] { BackButton(ctx) } }));
+    }
+
+    /// <summary>The giveaways' own draw (the same one the API, the dashboard and the end-of-giveaway job run).</summary>
+    private async Task DrawAsync(BotContext ctx, string idText)
+    {
+        var r = await services.GetRequiredService<Giveaways.WinnerDrawing>().DrawAsync(Id(idText), null, ctx.CancellationToken);
+        if (r.Kind is Giveaways.DrawOutcomeKind.Drawn && r.Giveaway is { } g)
+        {
+            var d = Giveaways.WinnerDrawing.Publish(g, r.Draw);
+            ctx.EditOrReply(F(ctx, DashboardTexts.Drawn, ConversationTexts.Html(g.Title), d.Winners.Count, d.ParticipantCount, d.Commitment, d.Seed));
+            return;
+        }
+        ctx.EditOrReply(F(ctx, DashboardTexts.DrawRefused, ConversationTexts.Html(r.Detail ?? r.Kind.ToString())), new InlineKeyboardMarkup(BackButton(ctx)));
     }
 
     public async Task<string> StatsAsync(string language, CancellationToken ct)
