@@ -141,17 +141,23 @@ public sealed class AdminBot(BazaarDb db, BotPipeline pipeline, TimeProvider clo
             new InlineKeyboardMarkup(new[] { new[] { Btn(ctx.T(DashboardTexts.DrawNow), $"{Prefix}gd:{g.Id}") }, new[] { BackButton(ctx) } }));
     }
 
-    /// <summary>The giveaways' own draw (the same one the API, the dashboard and the end-of-giveaway job run).</summary>
+    /// <summary>
+    /// The giveaways' own draw job (the one that runs when a giveaway ends): the draw takes its own transaction, so it
+    /// runs right after this update commits rather than inside it.
+    /// </summary>
     private async Task DrawAsync(BotContext ctx, string idText)
     {
-        var r = await services.GetRequiredService<Giveaways.WinnerDrawing>().DrawAsync(Id(idText), null, ctx.CancellationToken);
-        if (r.Kind is Giveaways.DrawOutcomeKind.Drawn && r.Giveaway is { } g)
+        var ct = ctx.CancellationToken;
+        var g = await db.Giveaways.AsNoTracking().FirstOrDefaultAsync(x => x.Id == Id(idText), ct);
+        if (g is null) return;
+        if (g.Status != Giveaways.GiveawayStatus.Published || g.ParticipantCount == 0)
         {
-            var d = Giveaways.WinnerDrawing.Publish(g, r.Draw);
-            ctx.EditOrReply(F(ctx, DashboardTexts.Drawn, ConversationTexts.Html(g.Title), d.Winners.Count, d.ParticipantCount, d.Commitment, d.Seed));
+            ctx.EditOrReply(F(ctx, DashboardTexts.DrawRefused, g.Status.ToString().ToLowerInvariant()), new InlineKeyboardMarkup(BackButton(ctx)));
             return;
         }
-        ctx.EditOrReply(F(ctx, DashboardTexts.DrawRefused, ConversationTexts.Html(r.Detail ?? r.Kind.ToString())), new InlineKeyboardMarkup(BackButton(ctx)));
+        if (!await db.Jobs.AnyAsync(j => j.IdempotencyKey == Giveaways.DrawJob.KeyFor(g.Id), ct))
+            Giveaways.DrawJob.Enqueue(services.GetRequiredService<Jobs.JobQueue>(), g.Id);
+        ctx.EditOrReply(F(ctx, DashboardTexts.Drawing, ConversationTexts.Html(g.Title), g.Commitment, g.Id));
     }
 
     public async Task<string> StatsAsync(string language, CancellationToken ct)

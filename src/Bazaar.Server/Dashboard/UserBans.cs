@@ -30,8 +30,9 @@ public static class DashboardTexts
     public static readonly Localized ConfirmDraw = new("Draw <b>{0}</b> now? {1} winner(s) among {2} participants. This cannot be undone.",
         "Провести <b>{0}</b> сейчас? Победителей: {1}, участников: {2}. Отменить будет нельзя.");
     public static readonly Localized DrawNow = new("🎲 Yes, draw now", "🎲 Да, провести");
-    public static readonly Localized Drawn = new("🎉 <b>{0}</b> is drawn: {1} winner(s) among {2} participants; they are being told.\nCommitment: <code>{3}</code>\nSeed: <code>{4}</code>",
-        "🎉 Розыгрыш <b>{0}</b> проведён: победителей {1} из {2} участников, им отправляются сообщения.\nКоммит: <code>{3}</code>\nСид: <code>{4}</code>");
+    public static readonly Localized Drawing = new(
+        "🎲 <b>{0}</b> is being drawn now; the winners are told as soon as it is done.\nCommitment: <code>{1}</code>\nThe seed, the winners and the data to verify them: /api/v1/giveaways/{2}/draw",
+        "🎲 Розыгрыш <b>{0}</b> проводится; победители получат сообщения, как только он завершится.\nКоммит: <code>{1}</code>\nСид, победители и данные для проверки: /api/v1/giveaways/{2}/draw");
     public static readonly Localized DrawRefused = new("The giveaway was not drawn: {0}", "Розыгрыш не проведён: {0}");
     public static readonly Localized Stats = new(
         "📊 <b>Today</b> (UTC)\nNew users: {0}\nDeposits: {1} ({2})\n\n<b>Waiting</b>\nDeposits to approve: {3}\nFailed jobs: {4}\nFailed deliveries: {5}",

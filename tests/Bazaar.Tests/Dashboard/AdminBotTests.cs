@@ -59,8 +59,9 @@ public sealed class AdminBotTests(DashboardAppFactory app) : IClassFixture<Dashb
         var orders = app.Services.CreateScope().ServiceProvider.GetRequiredService<RaffleOrders>();
         var o = (await orders.ReserveAsync(u.Id, raffle.Id, TicketPick.Exact([5, 6]), default)).Order!;
         Assert.True((await orders.ConfirmSelectionAsync(u.Id, o.Id, default)).Ok);
-        var o2 = (await orders.ReserveAsync(u.Id, raffle.Id, TicketPick.Exact([9]), default)).Order!;
-        Assert.True((await orders.ConfirmSelectionAsync(u.Id, o2.Id, default)).Ok);
+        var u2 = await app.UserAsync("Oleg");
+        var o2 = (await orders.ReserveAsync(u2.Id, raffle.Id, TicketPick.Exact([9]), default)).Order!;
+        Assert.True((await orders.ConfirmSelectionAsync(u2.Id, o2.Id, default)).Ok);
 
         await Press(Admin, "admin:raffles");
         var list = await Last(Admin);
@@ -92,7 +93,7 @@ public sealed class AdminBotTests(DashboardAppFactory app) : IClassFixture<Dashb
     }
 
     [Fact]
-    public async Task A_giveaway_is_drawn_after_a_confirmation_showing_the_commitment_and_seed()
+    public async Task A_giveaway_is_drawn_by_its_own_draw_job_after_a_confirmation_showing_the_commitment()
     {
         var now = app.Clock.GetUtcNow().UtcDateTime;
         var g = GiveawayApi.New(new GiveawayApi.GiveawayRequest("Bot draw " + Guid.NewGuid().ToString("N")[..4], "", "A prize", 1, now.AddMinutes(-5), now.AddDays(1)), now);
@@ -114,10 +115,14 @@ public sealed class AdminBotTests(DashboardAppFactory app) : IClassFixture<Dashb
         Assert.Contains("1 winner(s) among 3 participants", await Last(Admin));
         Assert.Equal(GiveawayStatus.Published, await app.WithDb(db => db.Giveaways.Where(x => x.Id == g.Id).Select(x => x.Status).SingleAsync())); // asked, not drawn
         await Press(Admin, $"admin:gd:{g.Id}");
+        Assert.Contains(g.Commitment, await Last(Admin));
+        await Press(Admin, $"admin:gd:{g.Id}"); // pressed twice: one draw job
+        Assert.Equal(1, await app.WithDb(db => db.Jobs.CountAsync(j => j.IdempotencyKey == DrawJob.KeyFor(g.Id))));
+        var runner = app.Services.GetRequiredService<Bazaar.Server.Jobs.JobRunner>();
+        while (await runner.RunOnceAsync("test-worker", default) is not null) { }
         var drawn = await app.WithDb(db => db.Giveaways.AsNoTracking().SingleAsync(x => x.Id == g.Id));
         Assert.Equal(GiveawayStatus.Drawn, drawn.Status);
-        var text = await Last(Admin);
-        Assert.Contains(drawn.Commitment, text);
-        Assert.Contains(drawn.SeedHex, text);
+        Assert.Equal(drawn.Commitment, FairDraw.Commitment(Convert.FromHexString(drawn.SeedHex)));
+        Assert.Equal(1, await app.WithDb(db => db.GiveawayWinners.CountAsync(w => w.GiveawayId == g.Id)));
     }
 }
