@@ -48,6 +48,18 @@ public static class DashboardModule
         manage.MapPost("/payments/{id:long}/refund", PaymentsPages.Refund);
         any.MapGet("/ledger", PaymentsPages.Ledger);
 
+        any.MapGet("/shop", ShopPages.Products);
+        manage.MapPost("/shop/bulk", ShopPages.Bulk);
+        manage.MapGet("/shop/products/new", ShopPages.New);
+        manage.MapPost("/shop/products", ShopPages.Save);
+        any.MapGet("/shop/products/{id:long}", ShopPages.Edit);
+        manage.MapPost("/shop/products/{id:long}", ShopPages.Update);
+        manage.MapPost("/shop/products/{id:long}/units", ShopPages.AddUnits);
+        manage.MapPost("/shop/products/{id:long}/keys", ShopPages.ImportKeys);
+        manage.MapPost("/shop/products/{id:long}/units/{unitId:long}/delete", ShopPages.DeleteUnit);
+        any.MapGet("/shop/orders", ShopPages.Orders);
+        any.MapPost("/shop/orders/{id:long}/resend", ShopPages.Resend);
+
         any.MapGet("/users", UsersPages.List);
         any.MapGet("/users/{id:long}", UsersPages.Profile);
         owner.MapPost("/users/{id:long}/adjust", UsersPages.Adjust);

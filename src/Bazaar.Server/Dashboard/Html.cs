@@ -45,9 +45,9 @@ internal static class Html
         var s = (status ?? "").ToUpperInvariant();
         var kind = s switch
         {
-            "COMPLETED" or "DONE" or "SENT" or "OK" or "ACTIVE" or "REFUNDED" => "ok",
-            "PENDING" or "QUEUED" or "PROCESSING" or "REFUNDING" or "RECEIVED" or "RETRY" => "warn",
-            "FAILED" or "DEAD" or "ERROR" or "DISABLED" or "BLOCKED" or "LOCKED" => "bad",
+            "COMPLETED" or "DONE" or "SENT" or "OK" or "ACTIVE" or "REFUNDED" or "PAID" or "PUBLISHED" or "DRAWN" or "AVAILABLE" => "ok",
+            "PENDING" or "QUEUED" or "PROCESSING" or "REFUNDING" or "RECEIVED" or "RETRY" or "PENDING_PAYMENT" or "RESERVED" or "DRAFT" or "CLOSED" => "warn",
+            "FAILED" or "DEAD" or "ERROR" or "DISABLED" or "BLOCKED" or "LOCKED" or "SOLD OUT" or "CANCELLED" or "EXPIRED" or "INACTIVE" => "bad",
             _ => "muted",
         };
         return $"<span class=\"badge badge-{kind}\">{E(s)}</span>";
@@ -74,6 +74,7 @@ internal static class Html
     [
         new("overview", "/admin", "Overview", DashboardAuth.Any),
         new("payments", "/admin/payments", "Payments", DashboardAuth.Any),
+        new("shop", "/admin/shop", "Shop", DashboardAuth.Any),
         new("users", "/admin/users", "Users", DashboardAuth.Any),
         new("events", "/admin/events", "Event log", DashboardAuth.Any),
         new("jobs", "/admin/jobs", "Jobs", DashboardAuth.Any),

@@ -48,6 +48,17 @@ public class DashboardAppFactory : BotAppFactory
         return c;
     }
 
+    /// <summary>A chat user on Telegram with a fresh id.</summary>
+    public Task<ChatUser> UserAsync(string name = "Carol") => WithDb(async db =>
+    {
+        var external = Updates.NewUserId();
+        var u = new ChatUser { Channel = ChatChannel.Telegram, ExternalId = external.ToString(), FirstName = name, Username = $"{name.ToLowerInvariant()}{external}",
+            CreatedAt = Clock.GetUtcNow().UtcDateTime, LastSeenAt = Clock.GetUtcNow().UtcDateTime };
+        db.Users.Add(u);
+        await db.SaveChangesAsync();
+        return u;
+    });
+
     public async Task<(long UserId, long PaymentId)> PendingDepositAsync(long amountMinor = 2500, string channel = ChatChannel.Telegram)
     {
         var external = Updates.NewUserId();
@@ -93,6 +104,38 @@ public static partial class DashboardTestData
         var html = await page.Content.ReadAsStringAsync();
         var values = new Dictionary<string, string>(fields ?? []) { ["__RequestVerificationToken"] = Token(html) };
         return await c.PostAsync(url, new FormUrlEncodedContent(values));
+    }
+
+    /// <summary>Posts a form, repeating a field for each value (e.g. several ids).</summary>
+    public static async Task<HttpResponseMessage> PostFields(HttpClient c, string url, IEnumerable<KeyValuePair<string, string>> fields, string tokenPage = "/admin")
+    {
+        var html = await (await c.GetAsync(tokenPage)).Content.ReadAsStringAsync();
+        return await c.PostAsync(url, new FormUrlEncodedContent(fields.Append(new("__RequestVerificationToken", Token(html)))));
+    }
+
+    /// <summary>Posts a multipart form (file uploads) with the anti-forgery token.</summary>
+    public static async Task<HttpResponseMessage> PostMultipart(HttpClient c, string url, Dictionary<string, string> fields,
+        (string Field, string FileName, string ContentType, byte[] Bytes)? file = null, string tokenPage = "/admin")
+    {
+        var html = await (await c.GetAsync(tokenPage)).Content.ReadAsStringAsync();
+        var content = new MultipartFormDataContent { { new StringContent(Token(html)), "__RequestVerificationToken" } };
+        foreach (var (k, v) in fields) content.Add(new StringContent(v), k);
+        if (file is { } f)
+        {
+            var bytes = new ByteArrayContent(f.Bytes);
+            bytes.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(f.ContentType);
+            content.Add(bytes, f.Field, f.FileName);
+        }
+        return await c.PostAsync(url, content);
+    }
+
+    /// <summary>The flash message shown after a redirect ("!"-prefixed when it is an error).</summary>
+    public static async Task<string> FlashOrError(HttpClient c, HttpResponseMessage redirect)
+    {
+        Assert.Equal(HttpStatusCode.Redirect, redirect.StatusCode);
+        var html = await (await c.GetAsync(redirect.Headers.Location!.ToString())).Content.ReadAsStringAsync();
+        var m = Regex.Match(html, "<div class=\"flash (flash-ok|flash-error)\" role=\"status\">([^<]*)</div>");
+        return (m.Groups[1].Value == "flash-error" ? "!" : "") + WebUtility.HtmlDecode(m.Groups[2].Value);
     }
 
     public static async Task<string> Flash(HttpClient c, HttpResponseMessage redirect)

@@ -22,6 +22,17 @@ public sealed class DashboardPageTests(DashboardAppFactory app) : IClassFixture<
         ("POST", "/admin/deposits/999999/reject", [O, M, S]),
         ("POST", "/admin/payments/999999/refund", [O, M]),
         ("GET", "/admin/ledger", [O, M, S]),
+        ("GET", "/admin/shop", [O, M, S]),
+        ("POST", "/admin/shop/bulk", [O, M]),
+        ("GET", "/admin/shop/products/new", [O, M]),
+        ("POST", "/admin/shop/products", [O, M]),
+        ("GET", "/admin/shop/products/999999", [O, M, S]),
+        ("POST", "/admin/shop/products/999999", [O, M]),
+        ("POST", "/admin/shop/products/999999/units", [O, M]),
+        ("POST", "/admin/shop/products/999999/keys", [O, M]),
+        ("POST", "/admin/shop/products/999999/units/999999/delete", [O, M]),
+        ("GET", "/admin/shop/orders", [O, M, S]),
+        ("POST", "/admin/shop/orders/999999/resend", [O, M, S]),
         ("GET", "/admin/users", [O, M, S]),
         ("GET", "/admin/users/999999", [O, M, S]),
         ("POST", "/admin/users/999999/adjust", [O]),
@@ -129,7 +140,12 @@ public sealed class DashboardPageTests(DashboardAppFactory app) : IClassFixture<
             .Where(e => e.RoutePattern.RawText?.StartsWith("/admin") == true)
             .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? []).Select(m => $"{m} {e.RoutePattern.RawText}"))
             .ToHashSet();
-        static string Pattern(string path) => System.Text.RegularExpressions.Regex.Replace(path, "/999999", "/{id:long}");
+        // The first id in a path is {id:long}, a second one {unitId:long}.
+        static string Pattern(string path)
+        {
+            var parts = path.Split("/999999");
+            return parts.Length switch { 1 => path, 2 => parts[0] + "/{id:long}" + parts[1], _ => parts[0] + "/{id:long}" + parts[1] + "/{unitId:long}" + parts[2] };
+        }
         var covered = Matrix.Select(x => $"{x.Method} {Pattern(x.Path)}").ToHashSet();
         covered.UnionWith(["GET /admin/signin", "POST /admin/signin", "GET /admin/assets/{file}"]);
         covered.Add("GET /admin/"); // the overview's pattern
@@ -141,6 +157,9 @@ public sealed class DashboardPageTests(DashboardAppFactory app) : IClassFixture<
     [InlineData("/admin")]
     [InlineData("/admin/payments")]
     [InlineData("/admin/users")]
+    [InlineData("/admin/shop")]
+    [InlineData("/admin/shop/products/new")]
+    [InlineData("/admin/shop/orders")]
     [InlineData("/admin/events")]
     [InlineData("/admin/jobs")]
     [InlineData("/admin/outbox")]

@@ -20,6 +20,12 @@
       nav.classList.toggle('open');
       menu.setAttribute('aria-expanded', nav.classList.contains('open'));
     });
+    // "Select all" checkboxes: data-select-all="ids" ticks every checkbox named ids on the page.
+    document.querySelectorAll('input[data-select-all]').forEach(function (all) {
+      all.addEventListener('change', function () {
+        document.querySelectorAll('input[type=checkbox][name="' + all.dataset.selectAll + '"]').forEach(function (c) { c.checked = all.checked; });
+      });
+    });
     drawCharts();
   });
 
