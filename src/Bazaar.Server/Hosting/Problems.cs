@@ -49,3 +49,41 @@ public static class FormReading
         }
     }
 }
+
+/// <summary>
+/// Every ProblemDetails the server writes carries a stable <c>code</c>: the handler's own, or one for its status when
+/// the framework wrote it (unknown route, wrong method, missing key, wrong content type, validation).
+/// </summary>
+internal static class ProblemCodes
+{
+    public static void Fill(ProblemDetailsContext ctx)
+    {
+        var p = ctx.ProblemDetails;
+        if (p.Extensions.ContainsKey("code")) return;
+        var status = p.Status ?? ctx.HttpContext.Response.StatusCode;
+        if (p is HttpValidationProblemDetails)
+        {
+            p.Extensions["code"] = "validation_failed";
+            p.Detail ??= "One or more fields are invalid; see errors.";
+            return;
+        }
+        var (code, detail) = status switch
+        {
+            400 => ("bad_request", "The request is not valid."),
+            401 => ("unauthorized", "This needs an API key: Authorization: Bearer <key>."),
+            403 => ("forbidden", "This key or account may not do that."),
+            404 => ("not_found", $"Nothing is at {ctx.HttpContext.Request.Path} (check the path and its parameters' types)."),
+            405 => ("method_not_allowed", $"{ctx.HttpContext.Request.Method} is not allowed here."),
+            406 => ("not_acceptable", "This endpoint cannot answer in the requested format."),
+            409 => ("conflict", "The request conflicts with the current state."),
+            413 => ("payload_too_large", "The request body is too large for this endpoint."),
+            415 => ("unsupported_media_type", "Send the body as application/json."),
+            422 => ("unprocessable", "The request cannot be carried out as it is."),
+            429 => ("too_many_requests", "Too many requests; slow down."),
+            >= 500 => ("internal_error", "Something went wrong on our side. It has been logged."),
+            _ => ("error_" + status, null),
+        };
+        p.Extensions["code"] = code;
+        p.Detail ??= detail;
+    }
+}

@@ -30,7 +30,8 @@ public static class ShopApi
         admin.MapDelete("/{id:long}", Delete).WithName("DeleteProduct").WithSummary("Delete a product that was never reserved or sold (deactivate it otherwise)");
         admin.MapGet("/{id:long}/units", ListUnits).WithName("ListStockUnits").WithSummary("A product's stock units");
         admin.MapPost("/{id:long}/units", AddUnits).WithName("AddStockUnits").WithSummary("Add stock units: unique items with delivery details, or keys/files");
-        admin.MapPost("/{id:long}/units/import", ImportKeys).WithName("ImportKeys").WithSummary("Import keys in bulk from text, one per line");
+        admin.MapPost("/{id:long}/units/import", ImportKeys).WithName("ImportKeys").WithSummary("Import keys in bulk from text, one per line")
+            .WithBodyLimit(16 * 1024 * 1024); // a stock of a hundred thousand keys fits
         admin.MapDelete("/{id:long}/units/{unitId:long}", DeleteUnit).WithName("DeleteStockUnit").WithSummary("Remove an unsold, unreserved unit");
         app.MapAdminGroup("/discounts", "Shop").MapPost("/bulk", BulkDiscount).WithName("BulkDiscount")
             .WithSummary("Apply one discount to every product matching the filter; returns how many changed");
