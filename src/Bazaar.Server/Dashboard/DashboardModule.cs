@@ -1,3 +1,4 @@
+using Bazaar.Server.Hosting;
 using System.Reflection;
 using Bazaar.Server.Conversations;
 using Microsoft.AspNetCore.Antiforgery;
@@ -51,11 +52,11 @@ public static class DashboardModule
         any.MapGet("/shop", ShopPages.Products);
         manage.MapPost("/shop/bulk", ShopPages.Bulk);
         manage.MapGet("/shop/products/new", ShopPages.New);
-        manage.MapPost("/shop/products", ShopPages.Save);
+        manage.MapPost("/shop/products", ShopPages.Save).WithBodyLimit(ShopPages.MaxPhotoBytes + 64 * 1024);
         any.MapGet("/shop/products/{id:long}", ShopPages.Edit);
-        manage.MapPost("/shop/products/{id:long}", ShopPages.Update);
-        manage.MapPost("/shop/products/{id:long}/units", ShopPages.AddUnits);
-        manage.MapPost("/shop/products/{id:long}/keys", ShopPages.ImportKeys);
+        manage.MapPost("/shop/products/{id:long}", ShopPages.Update).WithBodyLimit(ShopPages.MaxPhotoBytes + 64 * 1024);
+        manage.MapPost("/shop/products/{id:long}/units", ShopPages.AddUnits).WithBodyLimit(ShopPages.MaxPhotoBytes + 64 * 1024);
+        manage.MapPost("/shop/products/{id:long}/keys", ShopPages.ImportKeys).WithBodyLimit(2 * 1024 * 1024 + 64 * 1024);
         manage.MapPost("/shop/products/{id:long}/units/{unitId:long}/delete", ShopPages.DeleteUnit);
         any.MapGet("/shop/orders", ShopPages.Orders);
         any.MapPost("/shop/orders/{id:long}/resend", ShopPages.Resend);

@@ -118,6 +118,19 @@ public sealed class ShopPagesTests(DashboardAppFactory app) : IClassFixture<Dash
     }
 
     [Fact]
+    public async Task A_photo_over_the_default_body_limit_but_within_5_MB_is_accepted()
+    {
+        var c = await app.SignedIn(OperatorRoles.Manager);
+        var name = "Big " + Guid.NewGuid().ToString("N")[..6];
+        var png = CryptoPayments.QrPng("big").Concat(new byte[3 * 1024 * 1024]).ToArray(); // a large camera photo
+        var r = await DashboardTestData.PostMultipart(c, "/admin/shop/products", new()
+        {
+            ["name"] = name, ["kind"] = ProductKind.UniqueItem, ["price"] = "1", ["discountPercent"] = "0",
+        }, ("photo", "big.png", "image/png", png), "/admin/shop/products/new");
+        Assert.Equal($"Product \"{name}\" created.", await DashboardTestData.FlashOrError(c, r));
+    }
+
+    [Fact]
     public async Task Product_errors_come_from_the_shops_validation_and_a_non_picture_is_refused()
     {
         var c = await app.SignedIn(OperatorRoles.Owner);
