@@ -37,15 +37,24 @@ public static class DataModule
         var provider = config["Database:Provider"];
         var parsed = DatabaseProvider.Sqlite;
         if (!string.IsNullOrWhiteSpace(provider) && !Enum.TryParse(provider, ignoreCase: true, out parsed))
+            throw new StartupError($"Database:Provider must be Sqlite or Postgres, not '{provider}'.");
+        var cs = config.GetConnectionString("Bazaar");
+        if (parsed == DatabaseProvider.Postgres && string.IsNullOrWhiteSpace(cs))
+            throw new StartupError("Database:Provider is Postgres but ConnectionStrings:Bazaar is not set " +
+                "(e.g. ConnectionStrings__Bazaar='Host=127.0.0.1;Username=bazaar;Password=...;Database=bazaar').");
+        cs = string.IsNullOrWhiteSpace(cs) ? "Data Source=bazaar.db" : cs;
+        try
         {
-            throw new InvalidOperationException(
-                $"Database:Provider must be Sqlite or Postgres, not '{provider}'.");
+            // Parse now, so a typo stops the server with one line instead of a stack trace at the first query.
+            _ = parsed == DatabaseProvider.Postgres ? new Npgsql.NpgsqlConnectionStringBuilder(cs).Host : new SqliteConnectionStringBuilder(cs).DataSource;
         }
-        return new DatabaseOptions
+        catch (ArgumentException e)
         {
-            Provider = parsed,
-            ConnectionString = config.GetConnectionString("Bazaar") is { Length: > 0 } cs ? cs : "Data Source=bazaar.db",
-        };
+            throw new StartupError($"ConnectionStrings:Bazaar is not a valid {parsed} connection string: {e.Message}");
+        }
+        if (parsed == DatabaseProvider.Postgres && string.IsNullOrWhiteSpace(new Npgsql.NpgsqlConnectionStringBuilder(cs).Host))
+            throw new StartupError("ConnectionStrings:Bazaar for Postgres names no Host.");
+        return new DatabaseOptions { Provider = parsed, ConnectionString = cs };
     }
 
     internal static void ConfigurePostgres(DbContextOptionsBuilder o, string connectionString) =>
@@ -91,3 +100,6 @@ internal sealed class SqliteConnectionTuning : DbConnectionInterceptor
         cmd.ExecuteNonQuery();
     }
 }
+
+/// <summary>A setting that stops the server at start, reported as one line that names the key.</summary>
+public sealed class StartupError(string message) : Exception(message);
