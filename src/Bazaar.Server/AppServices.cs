@@ -13,6 +13,7 @@ using Bazaar.Server.Hosting;
 using Bazaar.Server.Jobs;
 using Bazaar.Server.Payments;
 using Bazaar.Server.Raffles;
+using Bazaar.Server.Referrals;
 using Bazaar.Server.Shop;
 using Bazaar.Server.Wallet;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -46,6 +47,7 @@ public static class AppServices
         services.AddChecks(config);
         services.AddRaffles(config);
         services.AddGiveaways(config);
+        services.AddReferrals(config);
         services.AddDashboard(config);
         // Demo data goes last, after every feature's own start-up seeds.
         services.AddScoped<IStartupSeed, DemoData>();
@@ -75,6 +77,7 @@ public static class AppServices
         app.MapChecksApi();
         app.MapRafflesApi();
         app.MapGiveawaysApi();
+        app.MapReferralsApi();
         app.MapDashboard();
 
         app.MapGet("/", (IServiceProvider sp) => Results.Redirect(SandboxModule.IsEnabled(sp) ? "/sandbox" : "/api-docs")).ExcludeFromDescription();

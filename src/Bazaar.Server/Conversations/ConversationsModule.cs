@@ -36,11 +36,18 @@ public static class ConversationsModule
 
     private static Task Start(BotContext ctx)
     {
+        ShowStart(ctx);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The /start greeting and menu, with an optional line after the greeting (a deep link's welcome).</summary>
+    public static void ShowStart(BotContext ctx, string? extra = null)
+    {
         List<InlineKeyboardButton[]> rows = [[InlineKeyboardButton.WithCallbackData(ctx.T(ConversationTexts.HelpButton), "conv:help")]];
         var menu = ctx.Services.GetRequiredService<BotPipeline>().Routes.Menu;
         rows.AddRange(menu.Chunk(2).Select(row => row.Select(m => InlineKeyboardButton.WithCallbackData(ctx.T(m.Label), m.CallbackData)).ToArray()));
-        ctx.Reply(ConversationTexts.Greeting(ctx.Language, ctx.User.DisplayName), new InlineKeyboardMarkup(rows));
-        return Task.CompletedTask;
+        var greeting = ConversationTexts.Greeting(ctx.Language, ctx.User.DisplayName);
+        ctx.Reply(extra is null ? greeting : greeting + "\n\n" + extra, new InlineKeyboardMarkup(rows));
     }
 
     private static Task Help(BotContext ctx)

@@ -1,5 +1,9 @@
 using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using Bazaar.Server.Channels;
 using Bazaar.Server.Data;
+using Telegram.Bot.Requests;
+using Telegram.Bot.Types.ReplyMarkups;
 using Bazaar.Server.Wallet;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -9,7 +13,7 @@ namespace Bazaar.Server.Payments;
 public enum ProofOutcome { Attached, NotFound, NotManual, NotPending }
 
 /// <summary>Bank and BLIK transfers: a reference code, instructions, proof from the user, an operator's decision.</summary>
-public sealed class ManualTransfers(BazaarDb db, PaymentService payments, IOptions<PaymentsOptions> options, TimeProvider clock)
+public sealed class ManualTransfers(BazaarDb db, PaymentService payments, Outbox outbox, IOptions<PaymentsOptions> options, TimeProvider clock)
 {
     private const string Alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
 
@@ -41,8 +45,61 @@ public sealed class ManualTransfers(BazaarDb db, PaymentService payments, IOptio
         return p is null ? ProofOutcome.NotFound : !p.Method.IsManual() ? ProofOutcome.NotManual : ProofOutcome.NotPending;
     }
 
-    public Task<CompleteResult> ApproveAsync(long paymentId, string by, CancellationToken ct) =>
-        payments.CompleteAsync(paymentId, null, null, by, null, ct);
+    public async Task<CompleteResult> ApproveAsync(long paymentId, string by, CancellationToken ct)
+    {
+        var result = await payments.CompleteAsync(paymentId, null, null, by, null, ct);
+        if (result.Outcome == CompleteOutcome.Completed)
+        {
+            // After the credit has committed: a crash here leaves buttons that answer "no longer pending", nothing worse.
+            await RetireDecisionButtonsAsync(paymentId, ct);
+            await db.SaveChangesAsync(ct);
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// Once a deposit is decided, its Approve / Reject buttons leave every message that shows them: each operator's
+    /// notice and every /deposits list (other deposits' buttons stay). A message not yet sent loses them before it goes.
+    /// </summary>
+    internal async Task RetireDecisionButtonsAsync(long paymentId, CancellationToken ct)
+    {
+        var since = await db.Payments.AsNoTracking().Where(p => p.Id == paymentId).Select(p => p.CreatedAt).FirstAsync(ct);
+        string[] mine = [DepositBot.ApprovePrefix + paymentId, DepositBot.RejectPrefix + paymentId];
+        var needle = $"\"callback_data\":\"{mine[0]}\"";
+        string[] methods = ["sendMessage", "sendPhoto", "sendDocument", "editMessageReplyMarkup"];
+        var rows = await db.Outbox.Where(m => m.CreatedAt >= since && methods.Contains(m.Method) && m.Payload.Contains(needle))
+            .OrderBy(m => m.Id).ToListAsync(ct);
+        var latest = new Dictionary<(string Channel, string Chat, int MessageId), JsonArray>();
+        foreach (var m in rows)
+        {
+            var payload = JsonNode.Parse(m.Payload)!.AsObject();
+            if (payload["reply_markup"]?["inline_keyboard"] is not JsonArray keyboard) continue;
+            int? messageId = m.Method == "editMessageReplyMarkup" ? payload["message_id"]?.GetValue<int>()
+                : m.Status == OutboxStatus.Sent && m.Result is { } r ? JsonNode.Parse(r)?["message_id"]?.GetValue<int>() : null;
+            if (messageId is { } id) latest[(m.Channel, m.ChatId, id)] = keyboard;
+            else if (m.Status == OutboxStatus.Pending && m.LockedBy is null && m.Method != "editMessageReplyMarkup")
+            {
+                var rest = Without(keyboard, mine);
+                if (rest.Count == 0) payload.Remove("reply_markup");
+                else payload["reply_markup"] = new JsonObject { ["inline_keyboard"] = rest };
+                m.Payload = payload.ToJsonString();
+            }
+        }
+        foreach (var ((channel, chat, id), keyboard) in latest)
+        {
+            var rest = Without(keyboard, mine);
+            var markup = new InlineKeyboardMarkup(rest.Select(row => row!.AsArray().Select(b =>
+                InlineKeyboardButton.WithCallbackData(b!["text"]!.GetValue<string>(), b["callback_data"]!.GetValue<string>()))));
+            outbox.Enqueue(new ChatTarget(channel, chat, null), new EditMessageReplyMarkupRequest
+            {
+                ChatId = long.TryParse(chat, out var c) ? c : chat, MessageId = id, ReplyMarkup = markup,
+            });
+        }
+    }
+
+    private static JsonArray Without(JsonArray keyboard, string[] callbacks) =>
+        new(keyboard.Where(row => row is JsonArray buttons && !buttons.Any(b => callbacks.Contains(b?["callback_data"]?.GetValue<string>())))
+            .Select(row => row!.DeepClone()).ToArray());
 
     public async Task<bool> RejectAsync(long paymentId, string reason, string by, CancellationToken ct)
     {
@@ -54,6 +111,7 @@ public sealed class ManualTransfers(BazaarDb db, PaymentService payments, IOptio
         if (n == 0) return false;
         var p = await db.Payments.AsNoTracking().FirstAsync(x => x.Id == paymentId, ct);
         await payments.NotifyAsync(p.UserId, t => string.Format(t.Rejected, p.Reference, System.Net.WebUtility.HtmlEncode(reason)), ct);
+        await RetireDecisionButtonsAsync(paymentId, ct);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         return true;

@@ -24,6 +24,21 @@ public interface IPaymentFulfilment
     Task<PostResult> UndoReverseAsync(Payment payment, long amount, string currency, string externalRef, CancellationToken ct);
 }
 
+/// <summary>
+/// What else happens when any payment completes or is refunded, whatever its method or purpose (a referrer's
+/// commission). Called from the one completion path (<see cref="PaymentService.CompleteAsync"/>) after the
+/// fulfilment succeeded, and from the refund path after the reversal, in the same database transaction.
+/// </summary>
+public interface IPaymentListener
+{
+    /// <param name="externalRef">The completion's ledger reference: one per credit (a second crypto output has its own).</param>
+    Task OnCompletedAsync(Payment payment, long amount, string currency, string externalRef, CancellationToken ct);
+    /// <param name="reversalRef">The refund attempt's ledger reference.</param>
+    Task OnReversedAsync(Payment payment, string reversalRef, CancellationToken ct);
+    /// <summary>The provider refused the refund and <paramref name="reversalRef"/> was undone: restore what it took back.</summary>
+    Task OnReverseUndoneAsync(Payment payment, string reversalRef, CancellationToken ct);
+}
+
 internal sealed class WalletTopupFulfilment(Ledger ledger) : IPaymentFulfilment
 {
     public PaymentPurpose Purpose => PaymentPurpose.WalletTopup;

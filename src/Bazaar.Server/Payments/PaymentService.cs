@@ -22,7 +22,8 @@ public sealed record Completion(long? CreditAmount = null, string? ExternalRef =
 /// The state changes every method shares. Completion is decided by a conditional UPDATE (PENDING -> COMPLETED)
 /// and an optional unique provider event row, never by a read-then-write, so racing callbacks fulfil once.
 /// </summary>
-public sealed class PaymentService(BazaarDb db, Outbox outbox, TimeProvider clock, IEnumerable<IPaymentFulfilment> fulfilments)
+public sealed class PaymentService(BazaarDb db, Outbox outbox, TimeProvider clock, IEnumerable<IPaymentFulfilment> fulfilments,
+    IEnumerable<IPaymentListener> listeners)
 {
     public IPaymentFulfilment? FulfilmentFor(PaymentPurpose purpose) => fulfilments.FirstOrDefault(f => f.Purpose == purpose);
 
@@ -87,6 +88,8 @@ public sealed class PaymentService(BazaarDb db, Outbox outbox, TimeProvider cloc
                     payment.Status, result.Error);
             }
 
+            foreach (var listener in listeners)
+                await listener.OnCompletedAsync(payment, amount, payment.Currency, how.ExternalRef ?? $"payment:{payment.Id}", ct);
             if (how.InTransaction is not null) await how.InTransaction(ct);
             if (how.Notice is not null) await NotifyAsync(payment.UserId, how.Notice, ct);
             else if (payment.Purpose == PaymentPurpose.WalletTopup)
@@ -100,6 +103,18 @@ public sealed class PaymentService(BazaarDb db, Outbox outbox, TimeProvider cloc
             db.ChangeTracker.Clear();
             throw;
         }
+    }
+
+    /// <summary>Tells the listeners that a refund attempt reversed the payment (call in the reversal's transaction).</summary>
+    public async Task ReversedAsync(Payment payment, string reversalRef, CancellationToken ct)
+    {
+        foreach (var listener in listeners) await listener.OnReversedAsync(payment, reversalRef, ct);
+    }
+
+    /// <summary>Tells the listeners that a reversal was undone because the provider refused the refund.</summary>
+    public async Task ReverseUndoneAsync(Payment payment, string reversalRef, CancellationToken ct)
+    {
+        foreach (var listener in listeners) await listener.OnReverseUndoneAsync(payment, reversalRef, ct);
     }
 
     /// <summary>PENDING -> FAILED / CANCELLED / EXPIRED; false when the payment was no longer pending.</summary>

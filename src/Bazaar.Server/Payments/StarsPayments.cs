@@ -107,6 +107,7 @@ public sealed class StarsPayments(BazaarDb db, PaymentService payments, ITelegra
             var reversed = await fulfilment.ReverseAsync(p, p.Amount, p.Currency, RefundRef(paymentId, attempt), ct);
             if (!reversed.Ok)
                 return ((reversed.Error == PostError.InsufficientFunds ? RefundOutcome.InsufficientFunds : RefundOutcome.NotRefundable, 0, 0L), false);
+            await payments.ReversedAsync(p, RefundRef(paymentId, attempt), ct);
             var job = StarsRefundJob.Enqueue(jobs, paymentId, attempt, TimeSpan.FromSeconds(Math.Max(1, options.Value.Stars.RefundRecoverySeconds)));
             await db.SaveChangesAsync(ct);
             return ((RefundOutcome.Refunded, attempt, job.Id), true);
@@ -197,6 +198,7 @@ public sealed class StarsPayments(BazaarDb db, PaymentService payments, ITelegra
             if (n == 0 || await CurrentAttemptAsync(p.Id, ct) != attempt) return (false, false);
             var undone = await payments.FulfilmentFor(p.Purpose)!.UndoReverseAsync(p, p.Amount, p.Currency, RefundRef(p.Id, attempt) + ":undo", ct);
             if (!undone.Ok) throw new InvalidOperationException($"Could not undo the reversal of payment {p.Id}: {undone.Error}");
+            await payments.ReverseUndoneAsync(p, RefundRef(p.Id, attempt), ct);
             return (true, true);
         }, ct);
 

@@ -31,8 +31,8 @@ public sealed class RoutingTests(BotAppFactory app) : IClassFixture<BotAppFactor
     public async Task A_deep_link_goes_to_the_payload_handler_and_plain_start_greets_with_a_button()
     {
         var user = Updates.NewUserId();
-        await app.Send(Updates.Text(user, "/start ref_abc123"));
-        Assert.Equal(["referred:ref_abc123"], await app.TextsFor(user));
+        await app.Send(Updates.Text(user, "/start tst_abc123"));
+        Assert.Equal(["referred:tst_abc123"], await app.TextsFor(user));
 
         var ru = Updates.NewUserId();
         await app.Send(Updates.Text(ru, "/start", lang: "ru-RU", name: "Иван"));

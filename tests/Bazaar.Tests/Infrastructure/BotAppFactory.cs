@@ -116,7 +116,7 @@ public static class TestRoutes
             ctx.Reply("this must never be sent");
             if (ctx.Services.GetRequiredService<TestSwitch>().Fail) throw new InvalidOperationException("handler exploded");
         })
-        .StartPayload("ref_", ctx => { ctx.Reply($"referred:{ctx.Args}"); return Task.CompletedTask; })
+        .StartPayload("tst_", ctx => { ctx.Reply($"referred:{ctx.Args}"); return Task.CompletedTask; })
         .Callback("test:", ctx =>
         {
             ctx.AnswerCallback("pressed");

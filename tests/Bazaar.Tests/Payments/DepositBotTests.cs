@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Net.Http.Json;
+using Bazaar.Server.Channels;
 using Bazaar.Server.Data;
 using Bazaar.Server.Jobs;
 using Bazaar.Tests.Infrastructure;
@@ -308,6 +310,68 @@ public sealed class DepositBotTests(DepositBotAppFactory app) : IClassFixture<De
         var prepared = await PaymentById(p.Id);
         Assert.Equal(PaymentStatus.Pending, prepared.Status);
         Assert.Contains(prepared.PayUrl!, links[0].Payload);
+    }
+
+    private async Task DeliverAll()
+    {
+        var sender = app.Services.GetRequiredService<Bazaar.Server.Channels.OutboxSender>();
+        for (var i = 0; i < 20 && (await app.OutboxFor(Admin)).Any(m => m.Status == OutboxStatus.Pending); i++)
+        {
+            await sender.RunOnceAsync(default);
+            app.Clock.Advance(TimeSpan.FromSeconds(1.1));
+        }
+    }
+
+    private static int MessageIdOf(OutboxMessage m) => JsonNode.Parse(m.Result!)!["message_id"]!.GetValue<int>();
+
+    [Fact]
+    public async Task A_decided_deposit_loses_its_buttons_on_every_notice_and_list_and_other_deposits_keep_theirs()
+    {
+        var (tgA, _, a) = await Deposit("manual_bank", "11");
+        await app.Send(Updates.Photo(tgA));
+        var (tgB, _, b) = await Deposit("manual_bank", "12");
+        await app.Send(Updates.Photo(tgB));
+        app.Clock.Advance(TimeSpan.FromSeconds(1.1));
+        await app.Send(Updates.Text(Admin, "/deposits"));
+        await DeliverAll();
+        var admin = await app.OutboxFor(Admin);
+        var noticeA = admin.Last(m => m.Method == "sendPhoto" && m.Payload.Contains($"deposit:approve:{a.Id}\""));
+        var noticeB = admin.Last(m => m.Method == "sendPhoto" && m.Payload.Contains($"deposit:approve:{b.Id}\""));
+        var list = admin.Last(m => m.Method == "sendMessage" && m.Payload.Contains($"deposit:approve:{a.Id}\""));
+        Assert.All(new[] { noticeA, noticeB, list }, m => Assert.Equal(OutboxStatus.Sent, m.Status));
+
+        using var client = app.AdminClient();
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync($"/api/v1/admin/deposits/{a.Id}/approve", null)).StatusCode);
+        var edits = (await app.OutboxFor(Admin)).Where(m => m.Method == "editMessageReplyMarkup" && m.Id > list.Id).ToList();
+        var onNotice = JsonNode.Parse(Assert.Single(edits, m => JsonNode.Parse(m.Payload)!["message_id"]!.GetValue<int>() == MessageIdOf(noticeA)).Payload)!.AsObject();
+        Assert.Empty(DepositBotAppFactory.Buttons(onNotice));
+        var onList = JsonNode.Parse(Assert.Single(edits, m => JsonNode.Parse(m.Payload)!["message_id"]!.GetValue<int>() == MessageIdOf(list)).Payload)!.AsObject();
+        Assert.DoesNotContain($"deposit:approve:{a.Id}", DepositBotAppFactory.Buttons(onList));
+        Assert.DoesNotContain($"deposit:reject:{a.Id}", DepositBotAppFactory.Buttons(onList));
+        Assert.Contains($"deposit:approve:{b.Id}", DepositBotAppFactory.Buttons(onList));
+        Assert.Equal(2, edits.Count); // B's notice keeps its buttons
+
+        // Rejecting B edits the list again from what it shows now, and B's notice.
+        var before = (await app.OutboxFor(Admin)).Max(m => m.Id);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsJsonAsync($"/api/v1/admin/deposits/{b.Id}/reject", new { reason = "no money came" })).StatusCode);
+        edits = (await app.OutboxFor(Admin)).Where(m => m.Method == "editMessageReplyMarkup" && m.Id > before).ToList();
+        Assert.Contains(edits, m => JsonNode.Parse(m.Payload)!["message_id"]!.GetValue<int>() == MessageIdOf(noticeB));
+        var listAgain = JsonNode.Parse(Assert.Single(edits, m => JsonNode.Parse(m.Payload)!["message_id"]!.GetValue<int>() == MessageIdOf(list)).Payload)!.AsObject();
+        Assert.DoesNotContain(DepositBotAppFactory.Buttons(listAgain), c => c.EndsWith($":{a.Id}") || c.EndsWith($":{b.Id}"));
+    }
+
+    [Fact]
+    public async Task A_notice_not_yet_sent_goes_without_the_buttons_of_a_deposit_already_decided()
+    {
+        var (tg, _, p) = await Deposit("manual_bank", "13");
+        await app.Send(Updates.Photo(tg));
+        var notice = (await app.OutboxFor(Admin)).Last(m => m.Method == "sendPhoto" && m.Payload.Contains($"deposit:approve:{p.Id}\""));
+        Assert.Equal(OutboxStatus.Pending, notice.Status);
+        using var client = app.AdminClient();
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync($"/api/v1/admin/deposits/{p.Id}/approve", null)).StatusCode);
+        var now = (await app.OutboxFor(Admin)).Single(m => m.Id == notice.Id);
+        Assert.Empty(DepositBotAppFactory.Buttons(JsonNode.Parse(now.Payload)!.AsObject()));
+        Assert.Contains($"New manual deposit #{p.Id}", now.Payload);
     }
 
     [Fact]

@@ -58,7 +58,7 @@ public sealed class ManualTransferTests(PaymentsAppFactory factory) : IClassFixt
         Assert.Equal(1, responses.Count(r => r.StatusCode == HttpStatusCode.OK));
         Assert.Equal(11, responses.Count(r => r.StatusCode == HttpStatusCode.Conflict));
         Assert.Equal(40_00, await MoneyTestData.BalanceAsync(factory, user.Id));
-        Assert.Single(await PaymentTestData.TextsToAsync(factory, user.ExternalId));
+        Assert.Single(await PaymentTestData.TextsToAsync(factory, user.ExternalId), t => t.Contains("added to your wallet"));
         await MoneyTestData.AssertLedgerOkAsync(factory);
     }
 

@@ -89,7 +89,7 @@ public sealed class StripeTests(PaymentsAppFactory factory) : IClassFixture<Paym
         var other = EventJson("evt_" + Guid.NewGuid().ToString("N"), "checkout.session.async_payment_succeeded", session, "paid", Now);
         Assert.Equal(HttpStatusCode.OK, (await PostWebhook(other, Sign(other, Now))).StatusCode);
         Assert.Equal(12_34, await MoneyTestData.BalanceAsync(factory, user.Id));
-        Assert.Single(await PaymentTestData.TextsToAsync(factory, user.ExternalId));
+        Assert.Single(await PaymentTestData.TextsToAsync(factory, user.ExternalId), t => t.Contains("added to your wallet"));
         await MoneyTestData.AssertLedgerOkAsync(factory);
     }
 

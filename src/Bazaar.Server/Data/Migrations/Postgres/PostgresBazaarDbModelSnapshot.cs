@@ -1651,6 +1651,126 @@ namespace Bazaar.Server.Data.Migrations.Postgres
                     b.ToTable("raffle_tickets", (string)null);
                 });
 
+            modelBuilder.Entity("Bazaar.Server.Referrals.Referral", b =>
+                {
+                    b.Property<long>("RefereeId")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTime?>("ActivatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime>("LinkedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("LinkedBy")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.Property<long>("ReferrerId")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("RefereeId");
+
+                    b.HasIndex("ReferrerId", "LinkedAt");
+
+                    b.ToTable("referrals", (string)null);
+                });
+
+            modelBuilder.Entity("Bazaar.Server.Referrals.ReferralAward", b =>
+                {
+                    b.Property<long>("UserId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Kind")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<string>("Code")
+                        .HasMaxLength(48)
+                        .HasColumnType("character varying(48)");
+
+                    b.Property<DateTime>("AwardedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("UserId", "Kind", "Code");
+
+                    b.ToTable("referral_awards", (string)null);
+                });
+
+            modelBuilder.Entity("Bazaar.Server.Referrals.ReferralCommission", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<long>("Amount")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Currency")
+                        .IsRequired()
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)");
+
+                    b.Property<long>("PaymentId")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("RefereeId")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("ReferrerId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("ReversalRef")
+                        .HasMaxLength(160)
+                        .HasColumnType("character varying(160)");
+
+                    b.Property<long>("ReversedAmount")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTime?>("ReversedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("SourceRef")
+                        .IsRequired()
+                        .HasMaxLength(160)
+                        .HasColumnType("character varying(160)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CreatedAt");
+
+                    b.HasIndex("PaymentId");
+
+                    b.HasIndex("SourceRef")
+                        .IsUnique();
+
+                    b.HasIndex("ReferrerId", "CreatedAt");
+
+                    b.ToTable("referral_commissions", (string)null);
+                });
+
+            modelBuilder.Entity("Bazaar.Server.Referrals.ReferralProfile", b =>
+                {
+                    b.Property<long>("UserId")
+                        .HasColumnType("bigint");
+
+                    b.Property<bool>("ShowNameInTop")
+                        .HasColumnType("boolean");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("UserId");
+
+                    b.ToTable("referral_profiles", (string)null);
+                });
+
             modelBuilder.Entity("Bazaar.Server.Shop.Category", b =>
                 {
                     b.Property<long>("Id")
@@ -2285,6 +2405,21 @@ namespace Bazaar.Server.Data.Migrations.Postgres
                     b.HasOne("Bazaar.Server.Raffles.Raffle", null)
                         .WithMany()
                         .HasForeignKey("RaffleId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Bazaar.Server.Referrals.Referral", b =>
+                {
+                    b.HasOne("Bazaar.Server.Data.ChatUser", null)
+                        .WithMany()
+                        .HasForeignKey("RefereeId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Bazaar.Server.Data.ChatUser", null)
+                        .WithMany()
+                        .HasForeignKey("ReferrerId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

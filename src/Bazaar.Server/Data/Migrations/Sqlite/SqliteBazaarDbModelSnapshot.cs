@@ -1598,6 +1598,124 @@ namespace Bazaar.Server.Data.Migrations.Sqlite
                     b.ToTable("raffle_tickets", (string)null);
                 });
 
+            modelBuilder.Entity("Bazaar.Server.Referrals.Referral", b =>
+                {
+                    b.Property<long>("RefereeId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("ActivatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("LinkedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LinkedBy")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ReferrerId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("RefereeId");
+
+                    b.HasIndex("ReferrerId", "LinkedAt");
+
+                    b.ToTable("referrals", (string)null);
+                });
+
+            modelBuilder.Entity("Bazaar.Server.Referrals.ReferralAward", b =>
+                {
+                    b.Property<long>("UserId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Kind")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Code")
+                        .HasMaxLength(48)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("AwardedAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("UserId", "Kind", "Code");
+
+                    b.ToTable("referral_awards", (string)null);
+                });
+
+            modelBuilder.Entity("Bazaar.Server.Referrals.ReferralCommission", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Amount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Currency")
+                        .IsRequired()
+                        .HasMaxLength(8)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("PaymentId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("RefereeId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ReferrerId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ReversalRef")
+                        .HasMaxLength(160)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ReversedAmount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("ReversedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SourceRef")
+                        .IsRequired()
+                        .HasMaxLength(160)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CreatedAt");
+
+                    b.HasIndex("PaymentId");
+
+                    b.HasIndex("SourceRef")
+                        .IsUnique();
+
+                    b.HasIndex("ReferrerId", "CreatedAt");
+
+                    b.ToTable("referral_commissions", (string)null);
+                });
+
+            modelBuilder.Entity("Bazaar.Server.Referrals.ReferralProfile", b =>
+                {
+                    b.Property<long>("UserId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("ShowNameInTop")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("UserId");
+
+                    b.ToTable("referral_profiles", (string)null);
+                });
+
             modelBuilder.Entity("Bazaar.Server.Shop.Category", b =>
                 {
                     b.Property<long>("Id")
@@ -2210,6 +2328,21 @@ namespace Bazaar.Server.Data.Migrations.Sqlite
                     b.HasOne("Bazaar.Server.Raffles.Raffle", null)
                         .WithMany()
                         .HasForeignKey("RaffleId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Bazaar.Server.Referrals.Referral", b =>
+                {
+                    b.HasOne("Bazaar.Server.Data.ChatUser", null)
+                        .WithMany()
+                        .HasForeignKey("RefereeId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Bazaar.Server.Data.ChatUser", null)
+                        .WithMany()
+                        .HasForeignKey("ReferrerId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
