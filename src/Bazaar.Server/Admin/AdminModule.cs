@@ -90,12 +90,40 @@ public static class AdminModule
             u.LanguageCode, u.CreatedAt, u.LastSeenAt, u.IsBlocked)), page, pageSize, ct));
     }
 
-    internal static async Task<Results<Ok<ChatUserView>, ProblemHttpResult>> GetUser(long id, BazaarDb db, CancellationToken ct)
+    internal static async Task<Results<Ok<ChatUserView>, ProblemHttpResult>> GetUser(long id, BazaarDb db, CancellationToken ct,
+        string? channel = null)
     {
-        var u = await db.Users.AsNoTracking().FirstOrDefaultAsync(x => x.Id == id, ct);
+        if (ChatUserIds.BadChannel(channel) is { } bad) return bad;
+        var internalId = await ChatUserIds.ResolveAsync(db, id, channel, ct);
+        var u = internalId is null ? null : await db.Users.AsNoTracking().FirstOrDefaultAsync(x => x.Id == internalId, ct);
         return u is null
-            ? Problems.NotFound("user_not_found", $"There is no chat user {id}.")
+            ? ChatUserIds.NotFound(id, channel)
             : TypedResults.Ok(new ChatUserView(u.Id, u.Channel, u.ExternalId, u.Username, u.DisplayName,
                 u.LanguageCode, u.CreatedAt, u.LastSeenAt, u.IsBlocked));
     }
+}
+
+/// <summary>
+/// Admin routes name a chat user by Bazaar's id, or with <c>?channel=telegram</c> (whatsapp, sandbox) by the id that
+/// channel shows the operator: the Telegram user id or the WhatsApp number.
+/// </summary>
+public static class ChatUserIds
+{
+    private static readonly string[] Channels = [ChatChannel.Telegram, ChatChannel.WhatsApp, ChatChannel.Sandbox, ChatChannel.SandboxWhatsApp];
+
+    public static ProblemHttpResult? BadChannel(string? channel) =>
+        string.IsNullOrWhiteSpace(channel) || Channels.Contains(channel.Trim().ToLowerInvariant()) ? null
+            : Problems.BadRequest("invalid_channel", $"channel must be one of {string.Join(", ", Channels)}.");
+
+    public static async Task<long?> ResolveAsync(BazaarDb db, long id, string? channel, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(channel)) return await db.Users.AnyAsync(u => u.Id == id, ct) ? id : null;
+        var ch = channel.Trim().ToLowerInvariant();
+        var external = id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return await db.Users.Where(u => u.Channel == ch && u.ExternalId == external).Select(u => (long?)u.Id).FirstOrDefaultAsync(ct);
+    }
+
+    public static ProblemHttpResult NotFound(long id, string? channel) => string.IsNullOrWhiteSpace(channel)
+        ? Problems.NotFound("user_not_found", $"There is no chat user with Bazaar id {id}. For the id Telegram or WhatsApp shows, add ?channel=telegram (or whatsapp, sandbox).")
+        : Problems.NotFound("user_not_found", $"No {channel.Trim().ToLowerInvariant()} user {id} has talked to the bot yet.");
 }

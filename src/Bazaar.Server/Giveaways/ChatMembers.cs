@@ -11,6 +11,9 @@ namespace Bazaar.Server.Giveaways;
 /// <summary>A required channel the user is not subscribed to.</summary>
 public sealed record MissingChannel(string ChatId, string Title, string? Link, string Status);
 
+/// <summary>What the bot is in a chat: its title and link, and whether it is an admin there (and may post, for channels).</summary>
+public sealed record BotChatStatus(string ChatId, string Title, string? Link, bool IsAdmin, bool CanPost, string Status);
+
 /// <summary>
 /// Asks getChatMember whether a user is subscribed. Calls out, so it runs in jobs and HTTP requests, never inside
 /// an update's transaction. Sandbox users are answered from Giveaways:SandboxChatMembers in the Bot API's own shape.
@@ -49,6 +52,46 @@ public sealed class ChatMembers(ITelegramBotClient bot, IOptions<GiveawayOptions
             if (!IsSubscribed(m)) missing.Add(new MissingChannel(c.ChatId, c.Title, c.Link, StatusOf(m)));
         }
         return missing;
+    }
+
+    /// <summary>
+    /// The bot's own membership of a chat (getChatMember with the bot's id) and the chat's title (getChat). A chat the
+    /// bot cannot see answers 400/403: it is reported as "not_found", not thrown. Sandbox chats answer from
+    /// Giveaways:SandboxChatMembers[chat]["bot"] (default administrator).
+    /// </summary>
+    public async Task<BotChatStatus> BotStatusAsync(string channel, string chatId, CancellationToken ct)
+    {
+        var link = chatId.StartsWith('@') ? "https://t.me/" + chatId[1..] : null;
+        if (channel == ChatChannel.Sandbox)
+        {
+            var s = options.Value.SandboxChatMembers.GetValueOrDefault(chatId)?.GetValueOrDefault("bot") ?? "administrator";
+            var admin = s is "administrator" or "creator";
+            return new BotChatStatus(chatId, chatId, link, admin, admin, s);
+        }
+        var chat = long.TryParse(chatId, out var id) ? new ChatId(id) : new ChatId(chatId);
+        ChatMember m;
+        try
+        {
+            m = await bot.GetChatMember(chat, bot.BotId, ct);
+        }
+        catch (ApiRequestException e) when (e.ErrorCode is 400 or 403)
+        {
+            return new BotChatStatus(chatId, chatId, link, false, false, "not_found");
+        }
+        var title = chatId;
+        var isChannel = false;
+        try
+        {
+            var info = await bot.GetChat(chat, ct);
+            isChannel = info.Type == Telegram.Bot.Types.Enums.ChatType.Channel;
+            title = string.IsNullOrWhiteSpace(info.Title) ? chatId : info.Title;
+            if (info.Username is { Length: > 0 } u) link = "https://t.me/" + u;
+        }
+        catch (ApiRequestException) { } // the title is a nicety; the membership above is what counts
+        var isAdmin = m is ChatMemberOwner or ChatMemberAdministrator;
+        // In a channel an administrator needs can_post_messages to post; in groups the flag is absent.
+        var canPost = m is ChatMemberOwner || m is ChatMemberAdministrator a && (!isChannel || a.CanPostMessages);
+        return new BotChatStatus(chatId, title, link, isAdmin, canPost, StatusOf(m));
     }
 
     public static string StatusOf(ChatMember m) => m switch

@@ -73,6 +73,14 @@ public sealed class GiveawayEntry(BazaarDb db, WriteGate gate, TimeProvider cloc
         }, ct);
     }
 
+    /// <summary>Records when the user's subscriptions were last checked (per user, across giveaways).</summary>
+    public Task RecordSubscriptionCheckAsync(long userId, DateTime at, CancellationToken ct) => InTransactionAsync(async () =>
+    {
+        await TouchRecordAsync(userId, ct);
+        return await db.GiveawayUserRecords.Where(r => r.UserId == userId)
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.LastSubscriptionCheckAt, at), ct);
+    }, ct);
+
     /// <summary>The user's open question, a new one, or a wait after three wrong answers.</summary>
     public async Task<CaptchaResult> AskAsync(long userId, long? giveawayId, CancellationToken ct)
     {

@@ -210,12 +210,7 @@ public sealed class SubscriptionCheckJob(BazaarDb db, GiveawayEntry entry, ChatM
         using (await gate.EnterAsync(ct))
         {
             await using var tx = await db.Database.BeginTransactionAsync(ct);
-            await db.Database.ExecuteSqlAsync($"""
-                INSERT INTO giveaway_user_records ("UserId", "TotalParticipations", "TotalWins") VALUES ({user.Id}, {0}, {0})
-                ON CONFLICT ("UserId") DO NOTHING
-                """, ct);
-            await db.GiveawayUserRecords.Where(r => r.UserId == user.Id)
-                .ExecuteUpdateAsync(s => s.SetProperty(r => r.LastSubscriptionCheckAt, now), ct);
+            await entry.RecordSubscriptionCheckAsync(user.Id, now, ct);
             if (missing.Count > 0)
                 outbox.SendText(job.To, GiveawayBot.NotSubscribedText(job.Language, g, missing), GiveawayBot.CheckAgainKeyboard(job.Language, g, missing));
             else

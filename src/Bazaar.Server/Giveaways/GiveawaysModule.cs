@@ -16,6 +16,8 @@ public static class GiveawaysModule
         services.AddScoped<GiveawayPosts>();
         services.AddScoped<WinnerDrawing>();
         services.AddScoped<GiveawayBot>();
+        services.AddScoped<GiveawayCreation>();
+        services.AddJobHandler<AdminCheckJob>(AdminCheckJob.JobType);
         services.AddScoped<IDemoSeed, GiveawayDemoSeed>();
         services.AddJobHandler<SubscriptionCheckJob>(SubscriptionCheckJob.JobType);
         services.AddJobHandler<DrawJob>(DrawJob.JobType);
@@ -29,6 +31,7 @@ public static class GiveawaysModule
         services.AddJobHandler<WinnerDeliveryJob>(WinnerDeliveryJob.JobType);
         if (scheduled) services.AddRecurringJob(WinnerDeliveryJob.JobType, TimeSpan.FromMinutes(1), WinnerDeliveryJob.JobType);
         services.AddBotRoutes(GiveawayBot.Register);
+        services.AddBotRoutes(GiveawayCreation.Register);
         return services;
     }
 

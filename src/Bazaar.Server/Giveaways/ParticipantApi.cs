@@ -31,6 +31,8 @@ public static class ParticipantApi
         public const string GiveawayClosed = "GIVEAWAY_CLOSED";
         /// <summary>update-delivery-status for a user who did not win (not in the integrator's list; 404).</summary>
         public const string NotAWinner = "NOT_A_WINNER";
+        /// <summary>register / validate-captcha for a user missing a required channel (403, with missing_channels).</summary>
+        public const string NotSubscribed = "NOT_SUBSCRIBED";
     }
 
     public static IEndpointRouteBuilder MapParticipantApi(this IEndpointRouteBuilder app)
@@ -142,7 +144,8 @@ public static class ParticipantApi
         _ => Fail(409, Codes.GiveawayClosed, $"Giveaway {giveawayId} has ended; joining is closed."),
     };
 
-    internal static async Task<IResult> Register(HttpRequest request, BazaarDb db, GiveawayEntry entry, TimeProvider clock, CancellationToken ct)
+    internal static async Task<IResult> Register(HttpRequest request, BazaarDb db, GiveawayEntry entry, ChatMembers members, TimeProvider clock,
+        CancellationToken ct)
     {
         var (r, error) = await ReadAsync<RegisterRequest>(request, ct);
         if (error is not null) return error;
@@ -151,26 +154,65 @@ public static class ParticipantApi
         var g = await entry.FindAsync(r.GiveawayId.Value, ct);
         if (g is null || g.Status == GiveawayStatus.Draft) return Fail(404, Codes.GiveawayNotFound, $"There is no giveaway {r.GiveawayId}.");
         var user = await UserAsync(db, clock, r, ct);
-        var result = await entry.JoinAsync(g.Id, user.Id, null, ct);
-        switch (result.Outcome)
+        // The bot's order: duplicate, closed, captcha, then the subscriptions (getChatMember, outside any transaction).
+        if (await entry.ParticipantAsync(g.Id, user.Id, ct) is { } existing) return Duplicate(existing.Id);
+        if (entry.Closed(g, clock.GetUtcNow().UtcDateTime) is { } closed) return ClosedAnswer(closed, g, g.Id);
+        if (!await entry.HasPassedCaptchaAsync(user.Id, ct)) return await AskCaptchaAsync(entry, g, user, r.UserId.Value, ct);
+        var (failure, result) = await JoinSubscribedAsync(entry, members, clock, g, user, ct);
+        if (failure is not null) return failure;
+        return result!.Outcome switch
         {
-            case JoinOutcome.Joined:
-                return Ok(new RegisterAnswer(true, g.Id, r.UserId.Value, false, null, null, result.ParticipantId, null));
-            case JoinOutcome.AlreadyParticipating:
-                return Results.Json(new { success = false, error = "The user is already participating.", error_code = Codes.DuplicateParticipation,
-                    participant_id = result.ParticipantId }, Json, statusCode: 409);
-            case JoinOutcome.CaptchaRequired:
-                var asked = await entry.AskAsync(user.Id, g.Id, ct);
-                if (asked.Outcome == CaptchaOutcome.CoolingDown)
-                    return Results.Json(new { success = false, error = $"Too many wrong answers; a new question in {asked.WaitSeconds} s.",
-                        error_code = Codes.TooManyAttempts, retry_after_seconds = asked.WaitSeconds }, Json, statusCode: 429);
-                return Ok(new RegisterAnswer(true, g.Id, r.UserId.Value, true, asked.Session!.Question + " = ?", asked.Session.Id, null, asked.AttemptsLeft));
-            default:
-                return ClosedAnswer(result.Outcome, g, g.Id);
-        }
+            JoinOutcome.Joined => Ok(new RegisterAnswer(true, g.Id, r.UserId.Value, false, null, null, result.ParticipantId, null)),
+            JoinOutcome.AlreadyParticipating => Duplicate(result.ParticipantId),
+            JoinOutcome.CaptchaRequired => await AskCaptchaAsync(entry, g, user, r.UserId.Value, ct),
+            _ => ClosedAnswer(result.Outcome, g, g.Id),
+        };
     }
 
-    internal static async Task<IResult> ValidateCaptcha(HttpRequest request, BazaarDb db, GiveawayEntry entry, CancellationToken ct)
+    private static IResult Duplicate(long? participantId) => Results.Json(new { success = false, error = "The user is already participating.",
+        error_code = Codes.DuplicateParticipation, participant_id = participantId }, Json, statusCode: 409);
+
+    private static async Task<IResult> AskCaptchaAsync(GiveawayEntry entry, Giveaway g, ChatUser user, long tgId, CancellationToken ct)
+    {
+        var asked = await entry.AskAsync(user.Id, g.Id, ct);
+        if (asked.Outcome == CaptchaOutcome.CoolingDown)
+            return Results.Json(new { success = false, error = $"Too many wrong answers; a new question in {asked.WaitSeconds} s.",
+                error_code = Codes.TooManyAttempts, retry_after_seconds = asked.WaitSeconds }, Json, statusCode: 429);
+        return Ok(new RegisterAnswer(true, g.Id, tgId, true, asked.Session!.Question + " = ?", asked.Session.Id, null, asked.AttemptsLeft));
+    }
+
+    /// <summary>
+    /// The same subscription rule as joining from the bot: getChatMember for each required channel (outside any
+    /// transaction), the check time recorded, then the join; or 403 NOT_SUBSCRIBED with the missing channels, or 503.
+    /// </summary>
+    private static async Task<(IResult? Failure, JoinResult? Result)> JoinSubscribedAsync(GiveawayEntry entry, ChatMembers members, TimeProvider clock,
+        Giveaway g, ChatUser user, CancellationToken ct)
+    {
+        DateTime? checkedAt = null;
+        if (g.RequiredChannels.Count > 0)
+        {
+            List<MissingChannel> missing;
+            try { missing = await members.MissingAsync(user, g.RequiredChannels, ct); }
+            catch (Exception e) when (e is Telegram.Bot.Exceptions.RequestException or HttpRequestException)
+            {
+                return (Results.Json(new { success = false, error = $"Telegram did not answer getChatMember: {e.Message}", error_code = "TELEGRAM_UNAVAILABLE" },
+                    Json, statusCode: 503), null);
+            }
+            var now = clock.GetUtcNow().UtcDateTime;
+            await entry.RecordSubscriptionCheckAsync(user.Id, now, ct);
+            if (missing.Count > 0)
+                return (Results.Json(new
+                {
+                    success = false, error = "The user is not subscribed to every required channel.", error_code = Codes.NotSubscribed,
+                    missing_channels = missing.Select(m => new MissingChannelView(m.ChatId, m.Title, m.Link, m.Status)).ToList(), checked_at = now,
+                }, Json, statusCode: 403), null);
+            checkedAt = now;
+        }
+        return (null, await entry.JoinAsync(g.Id, user.Id, checkedAt, ct));
+    }
+
+    internal static async Task<IResult> ValidateCaptcha(HttpRequest request, BazaarDb db, GiveawayEntry entry, ChatMembers members, TimeProvider clock,
+        CancellationToken ct)
     {
         var (r, error) = await ReadAsync<CaptchaRequest>(request, ct);
         if (error is not null) return error;
@@ -185,9 +227,16 @@ public static class ParticipantApi
                 long? participantId = null;
                 if (s.GiveawayId is { } gid)
                 {
-                    var joined = await entry.JoinAsync(gid, s.UserId, null, ct);
-                    if (joined.Outcome is not (JoinOutcome.Joined or JoinOutcome.AlreadyParticipating)) return ClosedAnswer(joined.Outcome, joined.Giveaway, gid);
-                    participantId = joined.ParticipantId;
+                    var g = await entry.FindAsync(gid, ct);
+                    if (g is not null && await entry.ParticipantAsync(gid, s.UserId, ct) is { } existing) participantId = existing.Id;
+                    else if (entry.Closed(g, clock.GetUtcNow().UtcDateTime) is { } closed) return ClosedAnswer(closed, g, gid);
+                    else
+                    {
+                        var (failure, joined) = await JoinSubscribedAsync(entry, members, clock, g!, user, ct);
+                        if (failure is not null) return failure;
+                        if (joined!.Outcome is not (JoinOutcome.Joined or JoinOutcome.AlreadyParticipating)) return ClosedAnswer(joined.Outcome, joined.Giveaway, gid);
+                        participantId = joined.ParticipantId;
+                    }
                 }
                 return Ok(new RegisterAnswer(true, s.GiveawayId ?? 0, Tg(user), false, null, s.Id, participantId, null));
             case CaptchaOutcome.WrongAnswer:

@@ -26,9 +26,9 @@ public static class WalletModule
             .WithSummary("Checks every cached balance against the sum of its entries and that every transaction balances");
 
         var wallets = app.MapAdminGroup("/wallets", "Wallet");
-        wallets.MapGet("/{userId:long}", GetWallet).WithName("GetWallet").WithSummary("A user's balances and recent movements");
+        wallets.MapGet("/{userId:long}", GetWallet).WithName("GetWallet").WithSummary("A user's balances and recent movements; the id is Bazaar's, or the channel's with ?channel=telegram (whatsapp, sandbox)");
         wallets.MapPost("/{userId:long}/adjust", Adjust).WithName("AdjustWallet")
-            .WithSummary("Credit (positive) or debit (negative) a wallet with a reason, attributed to the caller");
+            .WithSummary("Credit (positive) or debit (negative) a wallet with a reason, attributed to the caller; ?channel= as for GetWallet");
         return app;
     }
 
@@ -43,11 +43,11 @@ public static class WalletModule
         TypedResults.Ok(await ledger.VerifyAsync(ct));
 
     internal static async Task<Results<Ok<WalletView>, ProblemHttpResult>> GetWallet(long userId, BazaarDb db,
-        CancellationToken ct, int limit = 20)
+        CancellationToken ct, int limit = 20, string? channel = null)
     {
-        if (!await db.Users.AnyAsync(u => u.Id == userId, ct))
-            return Problems.NotFound("user_not_found", $"There is no chat user {userId}.");
-        return TypedResults.Ok(new WalletView(userId, await Balances(db, userId, ct), await Movements(db, userId, Math.Clamp(limit, 1, 200), ct)));
+        if (ChatUserIds.BadChannel(channel) is { } bad) return bad;
+        if (await ChatUserIds.ResolveAsync(db, userId, channel, ct) is not { } id) return ChatUserIds.NotFound(userId, channel);
+        return TypedResults.Ok(new WalletView(id, await Balances(db, id, ct), await Movements(db, id, Math.Clamp(limit, 1, 200), ct)));
     }
 
     public static async Task<List<BalanceView>> Balances(BazaarDb db, long userId, CancellationToken ct)
@@ -73,15 +73,17 @@ public static class WalletModule
     }
 
     internal static async Task<Results<Ok<AdjustResult>, ProblemHttpResult>> Adjust(long userId, AdjustRequest request,
-        BazaarDb db, Ledger ledger, Microsoft.Extensions.Options.IOptions<ShopCurrencyOptions> shop, ClaimsPrincipal user, CancellationToken ct)
+        BazaarDb db, Ledger ledger, Microsoft.Extensions.Options.IOptions<ShopCurrencyOptions> shop, ClaimsPrincipal user, CancellationToken ct,
+        string? channel = null)
     {
+        if (ChatUserIds.BadChannel(channel) is { } bad) return bad;
         if (string.IsNullOrWhiteSpace(request.Reason) || request.Reason.Length > 500)
             return Problems.BadRequest("reason_required", "An adjustment needs a reason of 1 to 500 characters.");
         var currency = Currencies.Normalize(request.Currency ?? shop.Value.Currency);
         if (!Currencies.TryToMinor(request.Amount, currency, out var minor) || minor == 0)
             return Problems.BadRequest("invalid_amount", $"The amount must be non-zero, in a known currency, with at most its number of decimals.");
-        if (!await db.Users.AnyAsync(u => u.Id == userId, ct))
-            return Problems.NotFound("user_not_found", $"There is no chat user {userId}.");
+        if (await ChatUserIds.ResolveAsync(db, userId, channel, ct) is not { } walletOf) return ChatUserIds.NotFound(userId, channel);
+        userId = walletOf;
 
         var by = $"{user.Identity?.Name ?? "unknown"} (key {user.FindFirstValue("api_key_id") ?? "?"})";
         var result = await ledger.PostAsync(new Posting("adjustment", currency,

@@ -181,6 +181,15 @@ public sealed class FakeBotApi : IAsyncDisposable
                     ["status"] = "member",
                     ["user"] = new JsonObject { ["id"] = long.TryParse(call.Parameters["user_id"]?.ToString(), out var uid) ? uid : 0, ["is_bot"] = false, ["first_name"] = "User" },
                 };
+            case "getchat":
+                var asked = call.Parameters["chat_id"]?.ToString() ?? "0";
+                var chat = new JsonObject
+                {
+                    ["id"] = long.TryParse(asked, out var numeric) ? numeric : -1000000000000 - Math.Abs(asked.GetHashCode() % 1000000),
+                    ["type"] = "channel", ["title"] = "Chat " + asked, ["accent_color_id"] = 0, ["max_reaction_count"] = 0,
+                };
+                if (asked.StartsWith('@')) chat["username"] = asked[1..];
+                return chat;
             case "getfile":
                 var fid = call.Parameters["file_id"]?.ToString() ?? "";
                 return _filePaths.TryGetValue(fid, out var fp)

@@ -79,10 +79,21 @@ public sealed class GiveawayAppFactory : BotAppFactory
     public static async Task<JsonObject> Json(HttpResponseMessage r) => JsonNode.Parse(await r.Content.ReadAsStringAsync())!.AsObject();
 
     /// <summary>Makes getChatMember answer a status per user id (Telegram's JSON); others are members.</summary>
-    public void Members(Func<long, string> statusOf) => Bot.AnswerWith("getChatMember", call =>
+    public void Members(Func<long, string> statusOf) => Members((_, uid) => statusOf(uid));
+
+    /// <summary>The bot's own Telegram id (the number before the token's colon): getChatMember with it asks whether the bot is an admin.</summary>
+    public const long BotId = 123456;
+
+    /// <summary>
+    /// Makes getChatMember answer a status per chat and user id (Telegram's JSON); "administrator_no_post" is an
+    /// administrator without can_post_messages.
+    /// </summary>
+    public void Members(Func<string, long, string> statusOf) => Bot.AnswerWith("getChatMember", call =>
     {
         var uid = long.Parse(call.Parameters["user_id"]!.ToString());
-        var status = statusOf(uid);
+        var status = statusOf(call.Parameters["chat_id"]!.ToString(), uid);
+        var noPost = status == "administrator_no_post";
+        if (noPost) status = "administrator";
         var o = new JsonObject
         {
             ["status"] = status == "restricted_left" ? "restricted" : status,
@@ -105,6 +116,7 @@ public sealed class GiveawayAppFactory : BotAppFactory
                          "can_promote_members", "can_change_info", "can_invite_users", "can_post_stories", "can_edit_stories", "can_delete_stories" })
                 o[p] = false;
         }
+        if (status == "administrator") o["can_post_messages"] = !noPost;
         if (status == "creator") o["is_anonymous"] = false;
         return o;
     });

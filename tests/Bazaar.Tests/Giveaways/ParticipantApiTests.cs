@@ -39,6 +39,72 @@ public sealed class ParticipantApiTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PutAsync("/api/participants/update-delivery-status", new StringContent("{}", System.Text.Encoding.UTF8, "application/json"))).StatusCode);
     }
 
+    [Theory]
+    [InlineData("member", true)]
+    [InlineData("administrator", true)]
+    [InlineData("creator", true)]
+    [InlineData("restricted", true)]
+    [InlineData("restricted_left", false)]
+    [InlineData("left", false)]
+    [InlineData("kicked", false)]
+    public async Task Register_checks_the_required_channels_by_the_bots_rules(string status, bool counts)
+    {
+        var g = await app.CreateGiveaway(null, "@news", "-100777");
+        var tg = await app.HumanUser();
+        app.Members((chat, uid) => uid == tg && chat == "-100777" ? status : "member");
+        var r = await Call(HttpMethod.Post, "/api/participants/register", new { giveaway_id = g.Id, user_id = tg });
+        Assert.Equal(2, app.Bot.CallsOf("getChatMember").Count(c => c.Str("user_id") == tg.ToString()));
+        var user = await app.UserOf(tg);
+        var record = await app.WithDb(db => db.GiveawayUserRecords.AsNoTracking().SingleAsync(x => x.UserId == user.Id));
+        Assert.NotNull(record.LastSubscriptionCheckAt);
+        if (counts)
+        {
+            Assert.Equal(HttpStatusCode.OK, r.Status);
+            Assert.Equal((await app.Participants(g.Id)).Single().Id, r.Body["participant_id"]!.GetValue<long>());
+            Assert.NotNull((await app.Participants(g.Id)).Single().SubscriptionCheckedAt);
+            return;
+        }
+        Fails(HttpStatusCode.Forbidden, "NOT_SUBSCRIBED", r);
+        var missing = Assert.Single(r.Body["missing_channels"]!.AsArray())!;
+        Assert.Equal("-100777", missing["chat_id"]!.GetValue<string>());
+        Assert.Equal("https://t.me/-100777", missing["link"]!.GetValue<string>());
+        Assert.NotNull(r.Body["checked_at"]);
+        Assert.Empty(await app.Participants(g.Id));
+
+        // Subscribed meanwhile: registering again joins.
+        app.Members(_ => "member");
+        var again = await Call(HttpMethod.Post, "/api/participants/register", new { giveaway_id = g.Id, user_id = tg });
+        Assert.Equal(HttpStatusCode.OK, again.Status);
+        Assert.Single(await app.Participants(g.Id));
+    }
+
+    [Fact]
+    public async Task After_the_captcha_the_subscriptions_are_checked_before_the_join_and_Telegram_down_is_a_503()
+    {
+        var g = await app.CreateGiveaway(null, "@news");
+        var tg = Updates.NewUserId();
+        var r = await Call(HttpMethod.Post, "/api/participants/register", new { giveaway_id = g.Id, user_id = tg });
+        Assert.True(r.Body["requires_captcha"]!.GetValue<bool>());
+        Assert.Empty(app.Bot.CallsOf("getChatMember")); // the captcha comes first, as in the bot
+        var session = r.Body["session_id"]!.GetValue<string>();
+        app.Members(uid => uid == tg ? "left" : "member");
+        var v = await Call(HttpMethod.Post, "/api/participants/validate-captcha", new { session_id = session, answer = await AnswerOf(session) });
+        Fails(HttpStatusCode.Forbidden, "NOT_SUBSCRIBED", v);
+        Assert.Empty(await app.Participants(g.Id));
+
+        // The captcha stays passed; once subscribed, register joins without a question.
+        app.Bot.FailNext("getChatMember", 502, "Bad Gateway");
+        var down = await Call(HttpMethod.Post, "/api/participants/register", new { giveaway_id = g.Id, user_id = tg });
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, down.Status);
+        Assert.Equal("TELEGRAM_UNAVAILABLE", down.Body["error_code"]!.GetValue<string>());
+        Assert.Empty(await app.Participants(g.Id));
+        app.Members(_ => "member");
+        var joined = await Call(HttpMethod.Post, "/api/participants/register", new { giveaway_id = g.Id, user_id = tg });
+        Assert.Equal(HttpStatusCode.OK, joined.Status);
+        Assert.False(joined.Body["requires_captcha"]!.GetValue<bool>());
+        Assert.Single(await app.Participants(g.Id));
+    }
+
     [Fact]
     public async Task Register_asks_the_captcha_then_validate_captcha_joins_and_a_repeat_is_a_duplicate()
     {

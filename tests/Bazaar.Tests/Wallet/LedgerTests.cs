@@ -142,6 +142,27 @@ public sealed class LedgerTests(AppFactory factory) : IClassFixture<AppFactory>
     }
 
     [Fact]
+    public async Task Admin_wallet_routes_take_the_id_the_channel_shows_with_channel()
+    {
+        var a = await MoneyTestData.CreateUserAsync(factory);
+        using var client = factory.AdminClient();
+        var credit = await client.PostJson($"/api/v1/admin/wallets/{a.ExternalId}/adjust?channel=telegram", new { amount = 7m, currency = "USD", reason = "goodwill" });
+        Assert.Equal(HttpStatusCode.OK, credit.StatusCode);
+        Assert.Equal(7_00, await MoneyTestData.BalanceAsync(factory, a.Id));
+
+        var wallet = await (await client.GetAsync($"/api/v1/admin/wallets/{a.ExternalId}?channel=Telegram")).ReadJson();
+        Assert.Equal(a.Id, wallet.GetProperty("userId").GetInt64());
+        var user = await (await client.GetAsync($"/api/v1/admin/users/{a.ExternalId}?channel=telegram")).ReadJson();
+        Assert.Equal(a.Id, user.GetProperty("id").GetInt64());
+
+        var missing = await (await client.GetAsync("/api/v1/admin/wallets/987654321987")).AssertProblem(404, "user_not_found");
+        Assert.Contains("?channel=telegram", missing.GetProperty("detail").GetString());
+        var missingTg = await (await client.GetAsync("/api/v1/admin/wallets/987654321987?channel=telegram")).AssertProblem(404, "user_not_found");
+        Assert.Contains("No telegram user 987654321987", missingTg.GetProperty("detail").GetString());
+        await (await client.GetAsync($"/api/v1/admin/wallets/{a.ExternalId}?channel=fax")).AssertProblem(400, "invalid_channel");
+    }
+
+    [Fact]
     public async Task An_adjustment_needs_a_reason_and_is_attributed_to_the_caller()
     {
         var a = await MoneyTestData.CreateUserAsync(factory);
