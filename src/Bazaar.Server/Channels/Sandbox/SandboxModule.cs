@@ -53,6 +53,8 @@ public static class SandboxModule
             .Accepts<System.Text.Json.JsonElement>("application/json");
         g.MapGet("/messages", GetMessages).WithName("SandboxMessages")
             .WithSummary("Messages the bot sent to a sandbox chat after a given message id (e.g. from jobs); channel sandbox or sandbox_whatsapp");
+        g.MapGet("/said", GetSaid).WithName("SandboxSaid")
+            .WithSummary("What the sandbox user said (texts, photos, files; the newest 200), so a reloaded page shows both sides");
         g.MapGet("/files/{outboxId:long}", GetFile).WithName("SandboxFile")
             .WithSummary("The file the bot uploaded with a sandbox message (sendPhoto / sendDocument), with its content type")
             .Produces(StatusCodes.Status200OK, contentType: "application/octet-stream");
@@ -72,7 +74,8 @@ public static class SandboxModule
     /// </summary>
     public sealed record SandboxMessage(long Id, string Method, string ChatId, int? MessageId, string? Text, JsonElement? ReplyMarkup,
         bool ShowAlert, DateTime CreatedAt, string? Caption = null, bool Photo = false, bool Document = false, string? File = null,
-        string? FileName = null, SandboxInvoice? Invoice = null, [property: System.Text.Json.Serialization.JsonPropertyName("whatsapp")] JsonElement? WhatsApp = null);
+        string? FileName = null, SandboxInvoice? Invoice = null, [property: System.Text.Json.Serialization.JsonPropertyName("whatsapp")] JsonElement? WhatsApp = null,
+        long? InboundUpdateId = null);
     /// <summary>A sendInvoice; TotalAmount is in the currency's smallest units (Stars for XTR).</summary>
     public sealed record SandboxInvoice(string Title, string Description, string Currency, long TotalAmount);
     /// <summary>What the bot did with the update; <paramref name="Note"/> explains, for the person trying the bot, what Telegram would not show (a rate-limited update).</summary>
@@ -171,6 +174,31 @@ public static class SandboxModule
         return TypedResults.Ok(await DeliverAsync(db, rows, clock, ct));
     }
 
+    /// <summary>One message the sandbox user sent, from the stored inbound update.</summary>
+    public sealed record SandboxSaid(long Id, DateTime At, string? Text, bool Photo = false, string? FileName = null);
+
+    internal static async Task<Results<Ok<List<SandboxSaid>>, ProblemHttpResult>> GetSaid(string chatId, BazaarDb db,
+        CancellationToken ct, string channel = ChatChannel.Sandbox)
+    {
+        if (string.IsNullOrWhiteSpace(chatId)) return Problems.BadRequest("chat_id_required", "Give the chatId of a sandbox chat.");
+        if (channel is not (ChatChannel.Sandbox or ChatChannel.SandboxWhatsApp))
+            return Problems.BadRequest("channel_invalid", "channel is sandbox (a Telegram user) or sandbox_whatsapp (a WhatsApp contact).");
+        var rows = await db.InboundUpdates.AsNoTracking().Where(u => u.Channel == channel && u.ChatId == chatId)
+            .OrderByDescending(u => u.Id).Take(200).Select(u => new { u.Id, u.ReceivedAt, u.Payload }).ToListAsync(ct);
+        var said = new List<SandboxSaid>(rows.Count);
+        foreach (var r in Enumerable.Reverse(rows))
+        {
+            // Button presses are not shown: Telegram shows none either. A file was never uploaded, so only its name is known.
+            if (JsonNode.Parse(r.Payload)?["message"] is not JsonObject m) continue;
+            var text = (m["text"] ?? m["caption"])?.GetValue<string>();
+            var photo = m["photo"] is JsonArray;
+            var file = m["document"]?["file_name"]?.GetValue<string>();
+            if (text is null && !photo && file is null) continue;
+            said.Add(new SandboxSaid(r.Id, r.ReceivedAt, text, photo, file));
+        }
+        return TypedResults.Ok(said);
+    }
+
     private static readonly FileExtensionContentTypeProvider ContentTypes = new();
 
     internal static async Task<Results<FileContentHttpResult, ProblemHttpResult>> GetFile(long outboxId, HttpContext http, BazaarDb db, CancellationToken ct)
@@ -248,7 +276,8 @@ public static class SandboxModule
             JsonElement? whatsapp = m.Channel == ChatChannel.SandboxWhatsApp && WhatsAppDelivery.TextBody(m.Method, p, m.ChatId) is { } wa
                 ? JsonSerializer.Deserialize<JsonElement>(wa.ToJsonString()) : null;
             list.Add(new SandboxMessage(m.Id, m.Method, m.ChatId, messageId, text, markup,
-                p["show_alert"]?.GetValue<bool>() ?? false, m.CreatedAt, caption, photo, document, file, fileName, invoice, whatsapp));
+                p["show_alert"]?.GetValue<bool>() ?? false, m.CreatedAt, caption, photo, document, file, fileName, invoice, whatsapp,
+                m.InboundUpdateId));
         }
         return list;
     }

@@ -78,6 +78,28 @@ public sealed class SandboxBrowserTests(SandboxBrowserFactory app) : IClassFixtu
     }
 
     [Fact]
+    public async Task Reloading_the_page_shows_both_sides_of_the_conversation_in_order()
+    {
+        var (playwright, browser, page) = await OpenAsync(app.BaseUrl + "/sandbox");
+        using var _ = playwright;
+        await using var __ = browser;
+        var user = Updates.NewUserId();
+        await page.FillAsync("#uid", user.ToString());
+        await Say(page, "/start");
+        await Assertions.Expect(Bot(page, user).First).ToContainTextAsync("Hello");
+        await Say(page, "/nope");
+        await Assertions.Expect(Bot(page, user).Nth(1)).ToContainTextAsync("I don't know the command /nope.");
+
+        await page.ReloadAsync();
+        await page.FillAsync("#uid", user.ToString());
+        var log = page.Locator($".log[data-user='{user}'] .msg");
+        await Assertions.Expect(log).ToHaveCountAsync(4);
+        Assert.Equal(["me", "bot", "me", "bot"], await log.EvaluateAllAsync<string[]>("els => els.map(e => e.classList.contains('me') ? 'me' : 'bot')"));
+        await Assertions.Expect(log.Nth(0)).ToHaveTextAsync("/start");
+        await Assertions.Expect(log.Nth(2)).ToHaveTextAsync("/nope");
+    }
+
+    [Fact]
     public async Task A_manual_deposit_with_a_photo_proof_is_approved_by_the_operator_and_the_customer_sees_the_credit()
     {
         const long customer = 1001;

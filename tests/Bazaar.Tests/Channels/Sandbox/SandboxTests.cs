@@ -83,6 +83,20 @@ public sealed class SandboxTests(SandboxAppFactory app) : IClassFixture<SandboxA
     }
 
     [Fact]
+    public async Task The_user_side_is_listed_from_the_stored_updates_without_button_presses_or_other_chats()
+    {
+        var user = Updates.NewUserId();
+        await Post(Text(user, "/start"));
+        await Post(Text(Updates.NewUserId(), "someone else"));
+        await Post(Text(user, "hello <there>"));
+        var said = await (await app.CreateClient().GetAsync($"/api/v1/sandbox/said?chatId={user}")).ReadJson();
+        Assert.Equal(["/start", "hello <there>"], said.EnumerateArray().Select(x => x.GetProperty("text").GetString()!).ToArray());
+        await (await app.CreateClient().GetAsync($"/api/v1/sandbox/said?chatId={user}&channel=telegram")).AssertProblem(400, "channel_invalid");
+        var whatsapp = await (await app.CreateClient().GetAsync($"/api/v1/sandbox/said?chatId={user}&channel=sandbox_whatsapp")).ReadJson();
+        Assert.Equal(0, whatsapp.GetArrayLength());
+    }
+
+    [Fact]
     public async Task Messages_enqueued_later_are_delivered_through_the_messages_listing()
     {
         var user = Updates.NewUserId();
