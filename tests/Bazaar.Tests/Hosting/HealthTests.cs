@@ -39,6 +39,24 @@ public sealed class HealthTests(AppFactory app) : IClassFixture<AppFactory>
     }
 
     [Fact]
+    public async Task OpenApi_declares_each_operations_problem_responses()
+    {
+        var doc = await (await app.CreateClient().GetAsync("/openapi/v1.json")).ReadJson();
+        Assert.Equal("object", doc.GetProperty("components").GetProperty("schemas").GetProperty("ProblemDetails").GetProperty("type").GetString());
+        var adjust = doc.GetProperty("paths").GetProperty("/api/v1/admin/wallets/{userId}/adjust").GetProperty("post").GetProperty("responses");
+        foreach (var status in new[] { "400", "401", "403", "404", "409", "422", "413" })
+        {
+            var schema = adjust.GetProperty(status).GetProperty("content").GetProperty("application/problem+json").GetProperty("schema");
+            Assert.Equal("#/components/schemas/ProblemDetails", schema.GetProperty("$ref").GetString());
+        }
+        Assert.True(adjust.TryGetProperty("200", out _));
+        var list = doc.GetProperty("paths").GetProperty("/api/v1/admin/api-keys").GetProperty("get").GetProperty("responses");
+        Assert.True(list.TryGetProperty("401", out _));
+        Assert.False(list.TryGetProperty("404", out _)); // no id in the path
+        Assert.False(list.TryGetProperty("409", out _));
+    }
+
+    [Fact]
     public async Task Api_docs_page_is_served()
     {
         var r = await app.CreateClient().GetAsync("/api-docs");
