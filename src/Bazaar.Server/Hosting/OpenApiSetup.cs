@@ -119,7 +119,14 @@ public static class OpenApiSetup
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapScalarApiReference("/api-docs", o => o
             .WithTitle("Bazaar API")
-            .WithOpenApiRoutePattern("/openapi/{documentName}.json"));
+            .WithOpenApiRoutePattern("/openapi/{documentName}.json")
+            // Fully local: the bundle is served from this server, with no web fonts, AI agent, MCP, telemetry or
+            // "Deploy" developer toolbar, none of which an operator's private API should call out to.
+            .DisableDefaultFonts()
+            .DisableAgent()
+            .DisableMcp()
+            .DisableTelemetry()
+            .HideDeveloperTools());
         return app;
     }
 }

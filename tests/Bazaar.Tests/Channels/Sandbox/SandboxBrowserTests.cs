@@ -78,6 +78,22 @@ public sealed class SandboxBrowserTests(SandboxBrowserFactory app) : IClassFixtu
     }
 
     [Fact]
+    public async Task The_api_docs_page_loads_everything_from_this_server_and_shows_no_deploy_or_ai_buttons()
+    {
+        var (playwright, browser, page) = await OpenAsync("about:blank");
+        using var _ = playwright;
+        await using var __ = browser;
+        var elsewhere = new System.Collections.Concurrent.ConcurrentBag<string>();
+        page.Request += (_, r) => { if (!r.Url.StartsWith(app.BaseUrl, StringComparison.Ordinal) && !r.Url.StartsWith("data:", StringComparison.Ordinal)) elsewhere.Add(r.Url); };
+        await page.GotoAsync(app.BaseUrl + "/api-docs");
+        await Assertions.Expect(page.GetByText("Bazaar API").First).ToBeVisibleAsync(new() { Timeout = 20_000 });
+        await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+        Assert.Empty(elsewhere);
+        Assert.Equal(0, await page.GetByText("Ask AI").CountAsync());
+        Assert.Equal(0, await page.GetByRole(AriaRole.Button, new() { Name = "Deploy" }).CountAsync());
+    }
+
+    [Fact]
     public async Task Reloading_the_page_shows_both_sides_of_the_conversation_in_order()
     {
         var (playwright, browser, page) = await OpenAsync(app.BaseUrl + "/sandbox");
