@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Bazaar.Server.Admin;
+using Bazaar.Server.Broadcasts;
 using Bazaar.Server.Channels;
 using Bazaar.Server.Checks;
 using Bazaar.Server.Channels.Sandbox;
@@ -48,6 +49,7 @@ public static class AppServices
         services.AddRaffles(config);
         services.AddGiveaways(config);
         services.AddReferrals(config);
+        services.AddBroadcasts(config);
         services.AddDashboard(config);
         // Demo data goes last, after every feature's own start-up seeds.
         services.AddScoped<IStartupSeed, DemoData>();
@@ -78,6 +80,7 @@ public static class AppServices
         app.MapRafflesApi();
         app.MapGiveawaysApi();
         app.MapReferralsApi();
+        app.MapBroadcastsApi();
         app.MapDashboard();
 
         app.MapGet("/", (IServiceProvider sp) => Results.Redirect(SandboxModule.IsEnabled(sp) ? "/sandbox" : "/api-docs")).ExcludeFromDescription();

@@ -61,6 +61,18 @@ public sealed class OutboxMessage
     /// <summary>What the channel last reported: sent, delivered, read, failed; or undeliverable (never sent, see LastError).</summary>
     public string? DeliveryStatus { get; set; }
     public DateTime? DeliveryUpdatedAt { get; set; }
+    /// <summary>Null for replies and notifications; <see cref="OutboxLanes"/> for bulk rows that have a budget of their own.</summary>
+    public string? Lane { get; set; }
+}
+
+/// <summary>
+/// Bulk rows (broadcasts) take from a budget of their own as well as the global one, so a broadcast never uses up the
+/// whole bot's rate; paid broadcasts (allow_paid_broadcast) take from the paid budget instead of the global one.
+/// </summary>
+public static class OutboxLanes
+{
+    public const string Broadcast = "broadcast";
+    public const string PaidBroadcast = "paid_broadcast";
 }
 
 /// <summary>A notification's template key (configured per channel, e.g. WhatsApp:Templates:&lt;key&gt;) and its parameters.</summary>
@@ -106,6 +118,7 @@ internal sealed class OutboxMessageMap : IEntityTypeConfiguration<OutboxMessage>
         b.Property(m => m.ExternalId).HasMaxLength(128);
         b.Property(m => m.DeliveryStatus).HasMaxLength(16);
         b.HasIndex(m => new { m.Channel, m.ExternalId });
+        b.Property(m => m.Lane).HasMaxLength(16);
     }
 }
 

@@ -14,6 +14,10 @@ public sealed class OutboxOptions
     public int GroupBurst { get; set; } = 3;
     /// <summary>All chats together, per sender process.</summary>
     public int GlobalPerSecond { get; set; } = 30;
+    /// <summary>Broadcast rows, per sender process; they count against <see cref="GlobalPerSecond"/> too, so replies keep the rest.</summary>
+    public int BroadcastPerSecond { get; set; } = 25;
+    /// <summary>Broadcast rows sent with allow_paid_broadcast (Telegram charges Stars beyond the free 30/s): up to 1000/s, outside the global budget.</summary>
+    public int PaidBroadcastPerSecond { get; set; } = 1000;
     /// <summary>
     /// How long transient failures (network errors, timeouts, 5xx) are retried, from the first failure in a row, before
     /// a message ends as Failed: a Bot API outage of minutes must not lose a reply. 429s never count.

@@ -12,6 +12,8 @@ public sealed class OutboxPacer(IOptions<OutboxOptions> options)
     private readonly object _gate = new();
     private readonly Dictionary<(string Channel, string ChatId), Bucket> _chats = new();
     private Bucket? _global;
+    private Bucket? _broadcast;
+    private Bucket? _paid;
     private DateTime _pausedUntil = DateTime.MinValue;
 
     private OutboxOptions O => options.Value;
@@ -25,12 +27,12 @@ public sealed class OutboxPacer(IOptions<OutboxOptions> options)
     }
 
     /// <summary>How many messages could go to the chat right now (without taking them).</summary>
-    public int Available(string channel, string chatId, DateTime now)
+    public int Available(string channel, string chatId, DateTime now, string? lane = null)
     {
         lock (_gate)
         {
             if (now < _pausedUntil) return 0;
-            return (int)Math.Min(Chat(channel, chatId).Peek(now), Global().Peek(now));
+            return (int)Math.Min(Chat(channel, chatId).Peek(now), LaneRoom(lane, now));
         }
     }
 
@@ -40,20 +42,40 @@ public sealed class OutboxPacer(IOptions<OutboxOptions> options)
         lock (_gate) return now < _pausedUntil ? 0 : (int)Global().Peek(now);
     }
 
-    /// <summary>Takes one message's worth from the chat and the global bucket, or nothing.</summary>
-    public bool TryTake(string channel, string chatId, DateTime now)
+    /// <summary>How many rows of a lane (null: replies and notifications) could go out right now across all chats.</summary>
+    public int LaneAvailable(string? lane, DateTime now)
+    {
+        lock (_gate) return now < _pausedUntil ? 0 : (int)LaneRoom(lane, now);
+    }
+
+    /// <summary>Takes one message's worth from the chat and the lane's buckets, or nothing.</summary>
+    public bool TryTake(string channel, string chatId, DateTime now, string? lane = null)
     {
         lock (_gate)
         {
             if (now < _pausedUntil) return false;
             var chat = Chat(channel, chatId);
-            var global = Global();
-            if (chat.Peek(now) < 1 || global.Peek(now) < 1) return false;
+            if (chat.Peek(now) < 1 || LaneRoom(lane, now) < 1) return false;
             chat.Take();
-            global.Take();
+            foreach (var b in LaneBuckets(lane)) b.Take();
             if (_chats.Count > 10_000) Prune(now);
             return true;
         }
+    }
+
+    // Replies take from the global bucket; broadcasts from theirs and the global one; paid broadcasts only from theirs.
+    private IEnumerable<Bucket> LaneBuckets(string? lane) => lane switch
+    {
+        OutboxLanes.Broadcast => [Global(), Broadcast()],
+        OutboxLanes.PaidBroadcast => [Paid()],
+        _ => [Global()],
+    };
+
+    private double LaneRoom(string? lane, DateTime now)
+    {
+        var room = double.MaxValue;
+        foreach (var b in LaneBuckets(lane)) room = Math.Min(room, b.Peek(now));
+        return room;
     }
 
     /// <summary>"channel:chat" of every chat that cannot get a message right now.</summary>
@@ -63,11 +85,12 @@ public sealed class OutboxPacer(IOptions<OutboxOptions> options)
     }
 
     /// <summary>When the chat can get its next message.</summary>
-    public DateTime NextAvailableAt(string channel, string chatId, DateTime now)
+    public DateTime NextAvailableAt(string channel, string chatId, DateTime now, string? lane = null)
     {
         lock (_gate)
         {
-            var at = Max(Chat(channel, chatId).NextAt(now), Global().NextAt(now));
+            var at = Chat(channel, chatId).NextAt(now);
+            foreach (var b in LaneBuckets(lane)) at = Max(at, b.NextAt(now));
             return Max(at, _pausedUntil);
         }
     }
@@ -75,6 +98,12 @@ public sealed class OutboxPacer(IOptions<OutboxOptions> options)
     private static DateTime Max(DateTime a, DateTime b) => a > b ? a : b;
 
     private Bucket Global() => _global ??= new Bucket(Math.Max(1, O.GlobalPerSecond), TimeSpan.FromSeconds(1.0 / Math.Max(1, O.GlobalPerSecond)));
+
+    private Bucket Broadcast() => _broadcast ??= PerSecond(O.BroadcastPerSecond);
+
+    private Bucket Paid() => _paid ??= PerSecond(Math.Min(1000, O.PaidBroadcastPerSecond));
+
+    private static Bucket PerSecond(int rate) => new(Math.Max(1, rate), TimeSpan.FromSeconds(1.0 / Math.Max(1, rate)));
 
     private Bucket Chat(string channel, string chatId)
     {

@@ -65,7 +65,7 @@ public sealed class OutboxSender(
         var now = Now;
         var globalPause = pacer.PausedUntil;
 
-        var due = await DueAsync(channels, now, pacer.GlobalAvailable(now) > 0 && now >= globalPause, ct);
+        var due = await DueAsync(channels, now, (pacer.GlobalAvailable(now) > 0 || pacer.LaneAvailable(OutboxLanes.PaidBroadcast, now) > 0) && now >= globalPause, ct);
         due = await ExpireStaleAsync(due, now, ct);
         if (due.Count == 0 || now < globalPause) return new Round(0, 0, due.Count > 0 ? globalPause : null);
 
@@ -73,22 +73,32 @@ public sealed class OutboxSender(
         var picked = new List<OutboxMessage>();
         var taken = new Dictionary<(string, string), int>();
         var globalRoom = pacer.GlobalAvailable(now);
-        var paced = 0;
+        var broadcastRoom = pacer.LaneAvailable(OutboxLanes.Broadcast, now);
+        var paidRoom = pacer.LaneAvailable(OutboxLanes.PaidBroadcast, now);
+        int paced = 0, broadcasts = 0, paid = 0;
         DateTime? wakeAt = null;
         foreach (var m in due)
         {
             if (m.Urgent) { picked.Add(m); continue; }
             var key = (m.Channel, m.ChatId);
             var n = taken.GetValueOrDefault(key);
-            if (paced < globalRoom && n < pacer.Available(m.Channel, m.ChatId, now))
+            var room = m.Lane switch
+            {
+                OutboxLanes.PaidBroadcast => paid < paidRoom,
+                OutboxLanes.Broadcast => paced < globalRoom && broadcasts < broadcastRoom,
+                _ => paced < globalRoom,
+            };
+            if (room && n < pacer.Available(m.Channel, m.ChatId, now, m.Lane))
             {
                 taken[key] = n + 1;
-                paced++;
+                if (m.Lane == OutboxLanes.PaidBroadcast) paid++;
+                else paced++;
+                if (m.Lane == OutboxLanes.Broadcast) broadcasts++;
                 picked.Add(m);
             }
             else
             {
-                var at = pacer.NextAvailableAt(m.Channel, m.ChatId, now);
+                var at = pacer.NextAvailableAt(m.Channel, m.ChatId, now, m.Lane);
                 if (wakeAt is null || at < wakeAt) wakeAt = at;
             }
         }
@@ -277,7 +287,7 @@ public sealed class OutboxSender(
         {
             var m = lane[i];
             var rest = lane.Skip(i).Select(x => x.Id).ToList();
-            if (!m.Urgent && !pacer.TryTake(m.Channel, m.ChatId, Now))
+            if (!m.Urgent && !pacer.TryTake(m.Channel, m.ChatId, Now, m.Lane))
             {
                 await ReleaseAsync(db, rest, claim, CancellationToken.None);
                 break;

@@ -114,6 +114,124 @@ namespace Bazaar.Server.Data.Migrations.Postgres
                     b.ToTable("operators", (string)null);
                 });
 
+            modelBuilder.Entity("Bazaar.Server.Broadcasts.Broadcast", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<long?>("AdminUserId")
+                        .HasColumnType("bigint");
+
+                    b.Property<bool>("AllowPaidBroadcast")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("Buttons")
+                        .HasMaxLength(8000)
+                        .HasColumnType("character varying(8000)");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.Property<DateTime?>("FedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime?>("FinishedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Photo")
+                        .HasMaxLength(1024)
+                        .HasColumnType("character varying(1024)");
+
+                    b.Property<DateTime?>("ProgressAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int?>("ProgressMessageId")
+                        .HasColumnType("integer");
+
+                    b.Property<long?>("ProgressOutboxId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Segment")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<string>("SegmentValue")
+                        .HasColumnType("text");
+
+                    b.Property<DateTime?>("StartedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasMaxLength(4096)
+                        .HasColumnType("character varying(4096)");
+
+                    b.Property<int>("Tick")
+                        .HasColumnType("integer");
+
+                    b.Property<int?>("Total")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Status", "Id");
+
+                    b.ToTable("broadcasts", (string)null);
+                });
+
+            modelBuilder.Entity("Bazaar.Server.Broadcasts.BroadcastRecipient", b =>
+                {
+                    b.Property<long>("BroadcastId")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("UserId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Channel")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<string>("ChatId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTime?>("FinishedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long?>("OutboxMessageId")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTime?>("QueuedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.HasKey("BroadcastId", "UserId");
+
+                    b.HasIndex("BroadcastId", "State", "UserId");
+
+                    b.ToTable("broadcast_recipients", (string)null);
+                });
+
             modelBuilder.Entity("Bazaar.Server.Channels.OutboxAttachment", b =>
                 {
                     b.Property<long>("Id")
@@ -186,6 +304,10 @@ namespace Bazaar.Server.Data.Migrations.Postgres
 
                     b.Property<long?>("InboundUpdateId")
                         .HasColumnType("bigint");
+
+                    b.Property<string>("Lane")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
 
                     b.Property<string>("LastError")
                         .HasMaxLength(1000)
@@ -2299,6 +2421,15 @@ namespace Bazaar.Server.Data.Migrations.Postgres
                         .IsUnique();
 
                     b.ToTable("ledger_transactions", (string)null);
+                });
+
+            modelBuilder.Entity("Bazaar.Server.Broadcasts.BroadcastRecipient", b =>
+                {
+                    b.HasOne("Bazaar.Server.Broadcasts.Broadcast", null)
+                        .WithMany()
+                        .HasForeignKey("BroadcastId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Bazaar.Server.Channels.OutboxAttachment", b =>

@@ -105,6 +105,122 @@ namespace Bazaar.Server.Data.Migrations.Sqlite
                     b.ToTable("operators", (string)null);
                 });
 
+            modelBuilder.Entity("Bazaar.Server.Broadcasts.Broadcast", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("AdminUserId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("AllowPaidBroadcast")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Buttons")
+                        .HasMaxLength(8000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("FedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("FinishedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Photo")
+                        .HasMaxLength(1024)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("ProgressAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("ProgressMessageId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("ProgressOutboxId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Segment")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SegmentValue")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("StartedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasMaxLength(4096)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Tick")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("Total")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Status", "Id");
+
+                    b.ToTable("broadcasts", (string)null);
+                });
+
+            modelBuilder.Entity("Bazaar.Server.Broadcasts.BroadcastRecipient", b =>
+                {
+                    b.Property<long>("BroadcastId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("UserId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Channel")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ChatId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("FinishedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("OutboxMessageId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("QueuedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("BroadcastId", "UserId");
+
+                    b.HasIndex("BroadcastId", "State", "UserId");
+
+                    b.ToTable("broadcast_recipients", (string)null);
+                });
+
             modelBuilder.Entity("Bazaar.Server.Channels.OutboxAttachment", b =>
                 {
                     b.Property<long>("Id")
@@ -173,6 +289,10 @@ namespace Bazaar.Server.Data.Migrations.Sqlite
 
                     b.Property<long?>("InboundUpdateId")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("Lane")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("LastError")
                         .HasMaxLength(1000)
@@ -2222,6 +2342,15 @@ namespace Bazaar.Server.Data.Migrations.Sqlite
                         .IsUnique();
 
                     b.ToTable("ledger_transactions", (string)null);
+                });
+
+            modelBuilder.Entity("Bazaar.Server.Broadcasts.BroadcastRecipient", b =>
+                {
+                    b.HasOne("Bazaar.Server.Broadcasts.Broadcast", null)
+                        .WithMany()
+                        .HasForeignKey("BroadcastId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Bazaar.Server.Channels.OutboxAttachment", b =>
