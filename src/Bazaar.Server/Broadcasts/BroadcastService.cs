@@ -130,6 +130,7 @@ public sealed class BroadcastService(BazaarDb db, Outbox outbox, JobQueue jobs, 
                 ? await changing.ExecuteUpdateAsync(s => s.SetProperty(x => x.Status, to).SetProperty(x => x.FinishedAt, now), ct)
                 : await changing.ExecuteUpdateAsync(s => s.SetProperty(x => x.Status, to), ct);
             if (n == 0) return await db.Broadcasts.AnyAsync(x => x.Id == id, ct) ? BroadcastChange.WrongStatus : BroadcastChange.NotFound;
+            await ReconcileAsync(id, ct);
             var queued = db.BroadcastRecipients.Where(r => r.BroadcastId == id && r.State == RecipientState.Queued);
             await db.Outbox.Where(o => o.Status == OutboxStatus.Pending && queued.Any(r => r.OutboxMessageId == o.Id)).ExecuteDeleteAsync(ct);
             await queued.Where(r => !db.Outbox.Any(o => o.Id == r.OutboxMessageId))
@@ -208,7 +209,7 @@ public sealed class BroadcastService(BazaarDb db, Outbox outbox, JobQueue jobs, 
     }
 
     /// <summary>Moves Queued recipients to what the outbox made of their message.</summary>
-    private async Task ReconcileAsync(long id, CancellationToken ct)
+    public async Task ReconcileAsync(long id, CancellationToken ct)
     {
         var now = Now;
         var queued = db.BroadcastRecipients.Where(r => r.BroadcastId == id && r.State == RecipientState.Queued);

@@ -60,6 +60,12 @@ public static class BroadcastsModule
     internal static async Task<BroadcastView> ViewAsync(Broadcast b, BroadcastService broadcasts, CancellationToken ct)
     {
         var p = await broadcasts.ProgressAsync(b, ct);
+        if (p.Queued > 0 && b.Status != BroadcastStatus.Running)
+        {
+            // No tick settles a paused or cancelled broadcast's last messages; the view does.
+            await broadcasts.ReconcileAsync(b.Id, ct);
+            p = await broadcasts.ProgressAsync(b, ct);
+        }
         var remaining = b.Total is null && b.Status is BroadcastStatus.Running or BroadcastStatus.Paused ? (int?)null : p.Remaining;
         return new BroadcastView(b.Id, b.Status, b.Segment, b.SegmentValue, b.Text, b.Photo, b.ButtonRows(), b.AllowPaidBroadcast, b.CreatedBy,
             b.AdminUserId, b.Total, p.Sent, p.Failed, p.Blocked, p.Cancelled, remaining ?? 0, p.Rate,

@@ -53,6 +53,8 @@ public sealed class FakeBotApi : IAsyncDisposable
     private int _messageId = 1000;
 
     public string BaseUrl { get; }
+    /// <summary>Stamps <see cref="Call.At"/>; point it at a test's FakeTimeProvider to measure pacing on the fake clock.</summary>
+    public Func<DateTime> Now { get; set; } = () => DateTime.UtcNow;
     public IReadOnlyList<Call> Calls => _calls.ToArray();
     public IEnumerable<Call> CallsOf(string method) => _calls.Where(c => c.Method.Equals(method, StringComparison.OrdinalIgnoreCase));
 
@@ -129,7 +131,7 @@ public sealed class FakeBotApi : IAsyncDisposable
     private async Task<IResult> Handle(string token, string method, HttpContext http)
     {
         var (parameters, files) = await ReadParameters(http.Request);
-        var call = new Call(token, method, parameters, DateTime.UtcNow) { IsMultipart = http.Request.HasFormContentType, Files = files };
+        var call = new Call(token, method, parameters, Now()) { IsMultipart = http.Request.HasFormContentType, Files = files };
         _calls.Enqueue(call);
         if (_holds.TryRemove(method.ToLowerInvariant(), out var hold))
         {
