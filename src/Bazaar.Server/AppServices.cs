@@ -11,6 +11,7 @@ using Bazaar.Server.Data;
 using Bazaar.Server.Giveaways;
 using Bazaar.Server.Hosting;
 using Bazaar.Server.Jobs;
+using Bazaar.Server.MiniApp;
 using Bazaar.Server.Payments;
 using Bazaar.Server.Raffles;
 using Bazaar.Server.Referrals;
@@ -49,6 +50,7 @@ public static class AppServices
         services.AddGiveaways(config);
         services.AddReferrals(config);
         services.AddDashboard(config);
+        services.AddMiniApp(config);
         // Demo data goes last, after every feature's own start-up seeds.
         services.AddScoped<IStartupSeed, DemoData>();
         return services;
@@ -79,6 +81,7 @@ public static class AppServices
         app.MapGiveawaysApi();
         app.MapReferralsApi();
         app.MapDashboard();
+        app.MapMiniAppApi();
 
         app.MapGet("/", (IServiceProvider sp) => Results.Redirect(SandboxModule.IsEnabled(sp) ? "/sandbox" : "/api-docs")).ExcludeFromDescription();
         return app;
