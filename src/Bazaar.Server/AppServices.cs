@@ -12,6 +12,7 @@ using Bazaar.Server.Data;
 using Bazaar.Server.Giveaways;
 using Bazaar.Server.Hosting;
 using Bazaar.Server.Jobs;
+using Bazaar.Server.MiniApp;
 using Bazaar.Server.Payments;
 using Bazaar.Server.Raffles;
 using Bazaar.Server.Referrals;
@@ -51,6 +52,7 @@ public static class AppServices
         services.AddReferrals(config);
         services.AddBroadcasts(config);
         services.AddDashboard(config);
+        services.AddMiniApp(config);
         // Demo data goes last, after every feature's own start-up seeds.
         services.AddScoped<IStartupSeed, DemoData>();
         return services;
@@ -82,6 +84,7 @@ public static class AppServices
         app.MapReferralsApi();
         app.MapBroadcastsApi();
         app.MapDashboard();
+        app.MapMiniAppApi();
 
         app.MapGet("/", (IServiceProvider sp) => Results.Redirect(SandboxModule.IsEnabled(sp) ? "/sandbox" : "/api-docs")).ExcludeFromDescription();
         return app;

@@ -23,7 +23,7 @@ public sealed class BotPipeline
 {
     private readonly BotRoutes _routes;
     private readonly ConversationOptions _options;
-    private readonly IReadOnlySet<long> _admins;
+    private readonly IOptions<AdminOptions> _admin;
     private readonly BotIdentity _identity;
     private readonly BotMiddleware[] _chain;
 
@@ -31,7 +31,7 @@ public sealed class BotPipeline
     {
         _routes = routes.Value;
         _options = options.Value;
-        _admins = admin.Value.TelegramAdminIds;
+        _admin = admin; // read per update: the owner may change the admin ids in the dashboard
         _identity = identity;
         _chain = [UpsertUser, CheckBlocked, RateLimit, .. _routes.Middleware, (ctx, _) => Route(ctx)];
     }
@@ -79,7 +79,7 @@ public sealed class BotPipeline
         // Attached as it is now in the database: a handler's changes to it are saved, columns it does not know are left alone.
         ctx.Db.Users.Attach(user);
         ctx.User = user;
-        ctx.IsAdmin = _admins.Contains(from.Id);
+        ctx.IsAdmin = _admin.Value.TelegramAdminIds.Contains(from.Id);
         ctx.Chat = new ChatTarget(ctx.Channel, ctx.Info.ChatId ?? from.Id.ToString(), ctx.User.Id);
         await next();
     }

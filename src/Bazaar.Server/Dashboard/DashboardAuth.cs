@@ -15,6 +15,8 @@ public sealed class DashboardOptions
     public int LockoutFailures { get; set; } = 5;
     public int LockoutMinutes { get; set; } = 15;
     public int SessionHours { get; set; } = 8;
+    /// <summary>How often a process re-reads the settings changed in the dashboard (by any process); 0 turns it off.</summary>
+    public int SettingsRefreshSeconds { get; set; } = 30;
 }
 
 /// <summary>Who may do what in the dashboard: one policy per role set, checked on every page and action.</summary>

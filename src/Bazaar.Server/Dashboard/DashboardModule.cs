@@ -2,6 +2,10 @@ using Bazaar.Server.Hosting;
 using System.Reflection;
 using Bazaar.Server.Conversations;
 using Microsoft.AspNetCore.Antiforgery;
+using Bazaar.Server.Admin;
+using Bazaar.Server.Data;
+using Bazaar.Server.Payments;
+using Bazaar.Server.Referrals;
 
 namespace Bazaar.Server.Dashboard;
 
@@ -18,6 +22,13 @@ public static class DashboardModule
         services.AddScoped<AuditLog>();
         services.AddSingleton<LedgerCheckStatus>();
         services.AddScoped<AdminBot>();
+        // What the owner edits under Settings overrides these sections of configuration at run time.
+        services.AddSingleton<RuntimeSettings>();
+        services.AddScoped<IStartupSeed, RuntimeSettingsSeed>();
+        services.AddHostedService<RuntimeSettingsRefresh>();
+        services.AddSettingsOverlay<AdminOptions>("Admin");
+        services.AddSettingsOverlay<PaymentsOptions>("Payments");
+        services.AddSettingsOverlay<ReferralOptions>("Referrals");
         services.AddBotRoutes(r =>
         {
             r.Use(UserBans.Middleware);
@@ -111,6 +122,11 @@ public static class DashboardModule
         owner.MapPost("/settings/operators/{id:long}/disable", SettingsPages.DisableOperator);
         owner.MapPost("/settings/operators/{id:long}/enable", SettingsPages.EnableOperator);
         owner.MapPost("/settings/operators/{id:long}/role", SettingsPages.ChangeRole);
+        owner.MapPost("/settings/admin-ids", SettingsPages.SaveAdminIds);
+        owner.MapPost("/settings/payments", SettingsPages.SavePayments);
+        owner.MapPost("/settings/referrals", SettingsPages.SaveReferrals);
+        owner.MapGet("/settings/texts", SettingsPages.Texts);
+        owner.MapPost("/settings/texts", SettingsPages.SaveText);
         return app;
     }
 

@@ -1,10 +1,12 @@
-using System.Reflection;
+using System.Globalization;
 using System.Text;
 using Bazaar.Server.Admin;
 using Bazaar.Server.Conversations;
 using Bazaar.Server.Data;
 using Bazaar.Server.Hosting;
 using Bazaar.Server.Payments;
+using Bazaar.Server.Referrals;
+using Bazaar.Server.Wallet;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -13,13 +15,13 @@ using static Bazaar.Server.Dashboard.Html;
 namespace Bazaar.Server.Dashboard;
 
 /// <summary>
-/// Owner only. Operators and API keys change here; what is configuration or compiled in today (admin Telegram ids,
-/// payment methods, bot texts) is shown read-only with where it is set, never as a switch that does nothing.
+/// Owner only: operators, API keys, and the settings that override configuration at run time (admin Telegram ids,
+/// payment method switches, referral percent and thresholds, bot texts), stored through <see cref="RuntimeSettings"/>.
 /// </summary>
-internal static class SettingsPages
+internal static partial class SettingsPages
 {
     public static async Task<IResult> Show(HttpContext http, BazaarDb db, IOptions<AdminOptions> admin, IOptions<PaymentsOptions> payments,
-        TimeProvider clock, CancellationToken ct, string? newKey = null)
+        IOptions<ReferralOptions> referrals, ReferralTiers tiers, RuntimeSettings settings, TimeProvider clock, CancellationToken ct, string? newKey = null)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var ops = await db.Operators.AsNoTracking().OrderBy(o => o.Id).ToListAsync(ct);
@@ -74,21 +76,55 @@ internal static class SettingsPages
 
         var ids = admin.Value.TelegramAdminIds;
         sb.Append($"""
-            <section class="card"><h2>Admin Telegram ids <span class="badge badge-muted">READ-ONLY</span></h2>
-            <p>{(ids.Count == 0 ? "<span class=\"muted\">none</span>" : string.Join(", ", ids.Order().Select(i => $"<code>{i}</code>")))}</p>
-            <p class="muted small">Set in configuration (<code>Admin:TelegramIds</code>, comma-separated); a restart applies a change.</p></section>
+            <section class="card" id="admin-ids"><h2>Admin Telegram ids</h2>
+            <form method="post" action="/admin/settings/admin-ids" class="filters">{Csrf(http)}
+              <input name="ids" value="{E(string.Join(", ", ids.Order()))}" size="40" placeholder="e.g. 123456789, 987654321" aria-label="Admin Telegram ids">
+              <button class="btn btn-primary" type="submit">Save admin ids</button>
+            </form>
+            <p class="muted small">Telegram user ids who get <code>/admin</code>, the deposit notices and the admin commands in the bot, comma-separated.
+              Takes effect at once; {Origin(settings, "Admin:TelegramIds")}.</p></section>
             """);
 
         var p = payments.Value;
-        sb.Append("<section class=\"card\"><h2>Payment methods <span class=\"badge badge-muted\">READ-ONLY</span></h2><table><thead><tr><th>Method</th><th>State</th><th>Turned on by</th></tr></thead><tbody>");
+        sb.Append($"<section class=\"card\" id=\"payment-methods\"><h2>Payment methods</h2><form method=\"post\" action=\"/admin/settings/payments\">{Csrf(http)}" +
+                  "<table><thead><tr><th>Method</th><th>Offered</th><th>State</th><th>Keys set by</th></tr></thead><tbody>");
         foreach (var m in Enum.GetValues<PaymentMethod>())
-            sb.Append($"<tr><td>{E(m.WireName())}</td><td>{(p.IsEnabled(m) ? Badge("ON") : "<span class=\"badge badge-muted\">OFF</span>")}</td><td class=\"small\"><code>{E(ConfigKey(m))}</code></td></tr>");
-        sb.Append("</tbody></table><p class=\"muted small\">Methods follow their keys in configuration; a restart applies a change.</p></section>");
+        {
+            var configured = p.IsConfigured(m);
+            var box = $"<input type=\"checkbox\" name=\"on\" value=\"{E(m.WireName())}\" aria-label=\"Offer {E(m.WireName())}\"" +
+                      $"{(p.IsEnabled(m) ? " checked" : "")}{(configured ? "" : " disabled")}>";
+            var state = !configured ? "<span class=\"badge badge-muted\">NO KEYS</span>" : p.IsEnabled(m) ? Badge("ON") : Badge("OFF");
+            sb.Append($"<tr><td>{E(m.WireName())}</td><td>{box}</td><td>{state}</td><td class=\"small\"><code>{E(ConfigKey(m))}</code></td></tr>");
+        }
+        sb.Append($"""
+            </tbody></table><button class="btn btn-primary" type="submit">Save payment methods</button></form>
+            <p class="muted small">A method with its keys set can be switched off here: it is then neither offered in the bot nor accepted for new payments
+              (payments already open still complete). A method without keys stays off until they are set in configuration.</p></section>
+            """);
 
-        sb.Append("<section class=\"card\"><h2>Bot texts <span class=\"badge badge-muted\">READ-ONLY</span></h2><p class=\"muted small\">Compiled into each feature's <code>*Texts.cs</code> (English and Russian); editing them here is not available yet.</p><details><summary>Show all texts</summary><div class=\"scroll\"><table><thead><tr><th>Text</th><th>English</th><th>Русский</th></tr></thead><tbody>");
-        foreach (var (name, text) in BotTexts())
-            sb.Append($"<tr><td><code>{E(name)}</code></td><td class=\"small\">{E(text.En)}</td><td class=\"small\">{E(text.Ru)}</td></tr>");
-        sb.Append("</tbody></table></div></details></section>");
+        var r = referrals.Value;
+        var tierInputs = string.Join("", tiers.All.OrderBy(t => ReferralTiers.Badges.ToList().FindIndex(b => b.Code == t.Code)).Select(t =>
+            $"<label>{E(t.Label(Languages.English))} from <input name=\"tier_{E(t.Code)}\" value=\"{Currencies.ToMajor(t.Threshold, tiers.Currency).ToString(CultureInfo.InvariantCulture)}\" size=\"7\" inputmode=\"decimal\" aria-label=\"{E(t.Code)} threshold\"> {E(tiers.Currency)}</label> "));
+        sb.Append($"""
+            <section class="card" id="referrals"><h2>Referrals</h2>
+            <form method="post" action="/admin/settings/referrals">{Csrf(http)}
+              <p class="filters">
+                <label>Commission <input name="percent" value="{r.CommissionPercent.ToString(CultureInfo.InvariantCulture)}" size="5" inputmode="decimal" aria-label="Commission percent"> % of each deposit</label>
+                <label>A milestone every <input name="milestoneCount" value="{r.MilestoneCount}" size="4" inputmode="numeric" aria-label="Milestone count"> active referrals</label>
+                <label>earns <input name="milestoneReward" value="{r.MilestoneReward}" size="4" inputmode="numeric" aria-label="Milestone reward"> check credit(s)</label>
+              </p>
+              <p class="filters">{tierInputs}</p>
+              <button class="btn btn-primary" type="submit">Save referral settings</button>
+            </form>
+            <p class="muted small">Tiers go by lifetime referral earnings. New commissions use the new percent at once; earned ones stay as they are.
+              {Origin(settings, "Referrals:CommissionPercent")}.</p></section>
+            """);
+
+        var reworded = settings.Values.Keys.Count(k => k.StartsWith(RuntimeSettings.TextsPrefix, StringComparison.OrdinalIgnoreCase));
+        sb.Append($"""
+            <section class="card" id="texts"><h2>Bot texts</h2>
+            <p>{BotTextCatalog.All.Count} texts in English and Russian; {reworded} reworded here. <a class="btn" href="/admin/settings/texts">Edit bot texts</a></p></section>
+            """);
         return Page(http, "Settings", "settings", sb.ToString());
     }
 
@@ -103,15 +139,6 @@ internal static class SettingsPages
         _ => "Payments:Robokassa:MerchantLogin + Password1",
     };
 
-    /// <summary>Every static <see cref="Localized"/> text of the features, by class and field.</summary>
-    internal static IEnumerable<(string Name, Localized Text)> BotTexts() =>
-        typeof(SettingsPages).Assembly.GetTypes()
-            .Where(t => t.Name.EndsWith("Texts", StringComparison.Ordinal))
-            .OrderBy(t => t.Name, StringComparer.Ordinal)
-            .SelectMany(t => t.GetFields(BindingFlags.Public | BindingFlags.Static)
-                .Where(f => f.FieldType == typeof(Localized))
-                .Select(f => ($"{t.Name}.{f.Name}", (Localized)f.GetValue(null)!)));
-
     public static async Task<IResult> CreateKey(HttpContext http, BazaarDb db, TimeProvider clock, AuditLog audit, CancellationToken ct)
     {
         var form = await http.Request.ReadFormOrBadRequestAsync(ct);
@@ -120,8 +147,10 @@ internal static class SettingsPages
             return RedirectWith(http, "/admin/settings#api-keys", "Give the key a name of 1 to 128 characters.", error: true);
         await audit.WriteAsync("api_key.create", $"api_key:{created.Value!.Id}", null, new { name = created.Value.Name }, ct);
         // Rendered straight away rather than redirected, so the plain key never sits in a URL, cookie or log.
-        return await Show(http, db, http.RequestServices.GetRequiredService<IOptions<AdminOptions>>(),
-            http.RequestServices.GetRequiredService<IOptions<PaymentsOptions>>(), clock, ct, created.Value.Key);
+        var sp = http.RequestServices;
+        return await Show(http, db, sp.GetRequiredService<IOptions<AdminOptions>>(), sp.GetRequiredService<IOptions<PaymentsOptions>>(),
+            sp.GetRequiredService<IOptions<ReferralOptions>>(), sp.GetRequiredService<ReferralTiers>(), sp.GetRequiredService<RuntimeSettings>(),
+            clock, ct, created.Value.Key);
     }
 
     public static async Task<IResult> RevokeKey(long id, HttpContext http, BazaarDb db, TimeProvider clock, AuditLog audit, CancellationToken ct)

@@ -107,6 +107,10 @@ public sealed class GiveawayEntry(BazaarDb db, WriteGate gate, TimeProvider cloc
         }, ct);
     }
 
+    /// <summary>Whether the captcha session was asked of this user.</summary>
+    public Task<bool> IsSessionOfAsync(string sessionId, long userId, CancellationToken ct) =>
+        db.CaptchaSessions.AnyAsync(s => s.Id == sessionId && s.UserId == userId, ct);
+
     /// <summary>Checks an answer: passes the user for every giveaway, or counts the attempt.</summary>
     public async Task<CaptchaResult> AnswerAsync(string sessionId, string answer, CancellationToken ct)
     {

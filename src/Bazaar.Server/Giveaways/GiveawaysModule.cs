@@ -11,6 +11,7 @@ public static class GiveawaysModule
         services.Configure<GiveawayOptions>(config.GetSection("Giveaways"));
         var postSeconds = Math.Max(1, config.GetValue("Giveaways:PostEditSeconds", 30));
         services.AddScoped<GiveawayEntry>();
+        services.AddScoped<GiveawayJoining>();
         services.AddScoped<ChatMembers>();
         services.AddScoped<Beacons>();
         services.AddScoped<GiveawayPosts>();

@@ -144,7 +144,7 @@ public static class ParticipantApi
         _ => Fail(409, Codes.GiveawayClosed, $"Giveaway {giveawayId} has ended; joining is closed."),
     };
 
-    internal static async Task<IResult> Register(HttpRequest request, BazaarDb db, GiveawayEntry entry, ChatMembers members, TimeProvider clock,
+    internal static async Task<IResult> Register(HttpRequest request, BazaarDb db, GiveawayEntry entry, GiveawayJoining joining, TimeProvider clock,
         CancellationToken ct)
     {
         var (r, error) = await ReadAsync<RegisterRequest>(request, ct);
@@ -154,101 +154,61 @@ public static class ParticipantApi
         var g = await entry.FindAsync(r.GiveawayId.Value, ct);
         if (g is null || g.Status == GiveawayStatus.Draft) return Fail(404, Codes.GiveawayNotFound, $"There is no giveaway {r.GiveawayId}.");
         var user = await UserAsync(db, clock, r, ct);
-        // The bot's order: duplicate, closed, captcha, then the subscriptions (getChatMember, outside any transaction).
-        if (await entry.ParticipantAsync(g.Id, user.Id, ct) is { } existing) return Duplicate(existing.Id);
-        if (entry.Closed(g, clock.GetUtcNow().UtcDateTime) is { } closed) return ClosedAnswer(closed, g, g.Id);
-        if (!await entry.HasPassedCaptchaAsync(user.Id, ct)) return await AskCaptchaAsync(entry, g, user, r.UserId.Value, ct);
-        var (failure, result) = await JoinSubscribedAsync(entry, members, clock, g, user, ct);
-        if (failure is not null) return failure;
-        return result!.Outcome switch
+        var a = await joining.RegisterAsync(g, user, ct);
+        return a.Step switch
         {
-            JoinOutcome.Joined => Ok(new RegisterAnswer(true, g.Id, r.UserId.Value, false, null, null, result.ParticipantId, null)),
-            JoinOutcome.AlreadyParticipating => Duplicate(result.ParticipantId),
-            JoinOutcome.CaptchaRequired => await AskCaptchaAsync(entry, g, user, r.UserId.Value, ct),
-            _ => ClosedAnswer(result.Outcome, g, g.Id),
+            JoinStep.Joined => Ok(new RegisterAnswer(true, g.Id, r.UserId.Value, false, null, null, a.ParticipantId, null)),
+            JoinStep.CaptchaAsked => Ok(new RegisterAnswer(true, g.Id, r.UserId.Value, true, a.Session!.Question + " = ?", a.Session.Id, null, a.AttemptsLeft)),
+            _ => Refusal(a, g.Id),
         };
     }
+
+    /// <summary>The participant API's answer to a join that did not go through.</summary>
+    private static IResult Refusal(JoinAttempt a, long giveawayId) => a.Step switch
+    {
+        JoinStep.AlreadyParticipating => Duplicate(a.ParticipantId),
+        JoinStep.CoolingDown => Results.Json(new { success = false, error = $"Too many wrong answers; a new question in {a.WaitSeconds} s.",
+            error_code = Codes.TooManyAttempts, retry_after_seconds = a.WaitSeconds }, Json, statusCode: 429),
+        JoinStep.TelegramUnavailable => Results.Json(new { success = false, error = $"Telegram did not answer getChatMember: {a.Error}",
+            error_code = "TELEGRAM_UNAVAILABLE" }, Json, statusCode: 503),
+        JoinStep.NotSubscribed => Results.Json(new
+        {
+            success = false, error = "The user is not subscribed to every required channel.", error_code = Codes.NotSubscribed,
+            missing_channels = a.Missing!.Select(m => new MissingChannelView(m.ChatId, m.Title, m.Link, m.Status)).ToList(), checked_at = a.CheckedAt,
+        }, Json, statusCode: 403),
+        JoinStep.NotFound => ClosedAnswer(JoinOutcome.NotFound, a.Giveaway, giveawayId),
+        JoinStep.NotStarted => ClosedAnswer(JoinOutcome.NotStarted, a.Giveaway, giveawayId),
+        _ => ClosedAnswer(JoinOutcome.Ended, a.Giveaway, giveawayId),
+    };
 
     private static IResult Duplicate(long? participantId) => Results.Json(new { success = false, error = "The user is already participating.",
         error_code = Codes.DuplicateParticipation, participant_id = participantId }, Json, statusCode: 409);
 
-    private static async Task<IResult> AskCaptchaAsync(GiveawayEntry entry, Giveaway g, ChatUser user, long tgId, CancellationToken ct)
-    {
-        var asked = await entry.AskAsync(user.Id, g.Id, ct);
-        if (asked.Outcome == CaptchaOutcome.CoolingDown)
-            return Results.Json(new { success = false, error = $"Too many wrong answers; a new question in {asked.WaitSeconds} s.",
-                error_code = Codes.TooManyAttempts, retry_after_seconds = asked.WaitSeconds }, Json, statusCode: 429);
-        return Ok(new RegisterAnswer(true, g.Id, tgId, true, asked.Session!.Question + " = ?", asked.Session.Id, null, asked.AttemptsLeft));
-    }
-
-    /// <summary>
-    /// The same subscription rule as joining from the bot: getChatMember for each required channel (outside any
-    /// transaction), the check time recorded, then the join; or 403 NOT_SUBSCRIBED with the missing channels, or 503.
-    /// </summary>
-    private static async Task<(IResult? Failure, JoinResult? Result)> JoinSubscribedAsync(GiveawayEntry entry, ChatMembers members, TimeProvider clock,
-        Giveaway g, ChatUser user, CancellationToken ct)
-    {
-        DateTime? checkedAt = null;
-        if (g.RequiredChannels.Count > 0)
-        {
-            List<MissingChannel> missing;
-            try { missing = await members.MissingAsync(user, g.RequiredChannels, ct); }
-            catch (Exception e) when (e is Telegram.Bot.Exceptions.RequestException or HttpRequestException)
-            {
-                return (Results.Json(new { success = false, error = $"Telegram did not answer getChatMember: {e.Message}", error_code = "TELEGRAM_UNAVAILABLE" },
-                    Json, statusCode: 503), null);
-            }
-            var now = clock.GetUtcNow().UtcDateTime;
-            await entry.RecordSubscriptionCheckAsync(user.Id, now, ct);
-            if (missing.Count > 0)
-                return (Results.Json(new
-                {
-                    success = false, error = "The user is not subscribed to every required channel.", error_code = Codes.NotSubscribed,
-                    missing_channels = missing.Select(m => new MissingChannelView(m.ChatId, m.Title, m.Link, m.Status)).ToList(), checked_at = now,
-                }, Json, statusCode: 403), null);
-            checkedAt = now;
-        }
-        return (null, await entry.JoinAsync(g.Id, user.Id, checkedAt, ct));
-    }
-
-    internal static async Task<IResult> ValidateCaptcha(HttpRequest request, BazaarDb db, GiveawayEntry entry, ChatMembers members, TimeProvider clock,
-        CancellationToken ct)
+    internal static async Task<IResult> ValidateCaptcha(HttpRequest request, BazaarDb db, GiveawayJoining joining, CancellationToken ct)
     {
         var (r, error) = await ReadAsync<CaptchaRequest>(request, ct);
         if (error is not null) return error;
         if (string.IsNullOrWhiteSpace(r!.SessionId)) return Missing("session_id");
         if (string.IsNullOrWhiteSpace(r.Answer)) return Missing("answer");
-        var result = await entry.AnswerAsync(r.SessionId.Trim(), r.Answer, ct);
-        switch (result.Outcome)
+        var a = await joining.AnswerAsync(r.SessionId.Trim(), r.Answer, null,
+            (id, t) => db.Users.AsNoTracking().FirstAsync(u => u.Id == id, t), ct);
+        switch (a.Step)
         {
-            case CaptchaOutcome.Passed:
-                var s = result.Session!;
+            case JoinStep.Joined or JoinStep.AlreadyParticipating when a.Session is { } s:
                 var user = await db.Users.AsNoTracking().FirstAsync(u => u.Id == s.UserId, ct);
-                long? participantId = null;
-                if (s.GiveawayId is { } gid)
-                {
-                    var g = await entry.FindAsync(gid, ct);
-                    if (g is not null && await entry.ParticipantAsync(gid, s.UserId, ct) is { } existing) participantId = existing.Id;
-                    else if (entry.Closed(g, clock.GetUtcNow().UtcDateTime) is { } closed) return ClosedAnswer(closed, g, gid);
-                    else
-                    {
-                        var (failure, joined) = await JoinSubscribedAsync(entry, members, clock, g!, user, ct);
-                        if (failure is not null) return failure;
-                        if (joined!.Outcome is not (JoinOutcome.Joined or JoinOutcome.AlreadyParticipating)) return ClosedAnswer(joined.Outcome, joined.Giveaway, gid);
-                        participantId = joined.ParticipantId;
-                    }
-                }
-                return Ok(new RegisterAnswer(true, s.GiveawayId ?? 0, Tg(user), false, null, s.Id, participantId, null));
-            case CaptchaOutcome.WrongAnswer:
-                return Results.Json(new { success = false, error = $"Wrong answer; {result.AttemptsLeft} attempt(s) left.", error_code = Codes.InvalidAnswer,
-                    attempts_left = result.AttemptsLeft }, Json, statusCode: 400);
-            case CaptchaOutcome.TooManyAttempts:
+                return Ok(new RegisterAnswer(true, s.GiveawayId ?? 0, Tg(user), false, null, s.Id, a.ParticipantId, null));
+            case JoinStep.WrongAnswer:
+                return Results.Json(new { success = false, error = $"Wrong answer; {a.AttemptsLeft} attempt(s) left.", error_code = Codes.InvalidAnswer,
+                    attempts_left = a.AttemptsLeft }, Json, statusCode: 400);
+            case JoinStep.CoolingDown when a.Session is null:
                 return Results.Json(new { success = false, error = "No attempts left; register again after the cool-down for a new question.",
-                    error_code = Codes.TooManyAttempts, retry_after_seconds = result.WaitSeconds }, Json, statusCode: 429);
-            case CaptchaOutcome.Expired:
+                    error_code = Codes.TooManyAttempts, retry_after_seconds = a.WaitSeconds }, Json, statusCode: 429);
+            case JoinStep.SessionExpired:
                 return Fail(410, Codes.SessionExpired, "The captcha session expired; register again for a new question.");
-            default:
+            case JoinStep.SessionNotFound:
                 return Fail(404, Codes.SessionExpired, "There is no such captcha session; register again for a new question.");
+            default:
+                return Refusal(a, a.Session?.GiveawayId ?? 0);
         }
     }
 

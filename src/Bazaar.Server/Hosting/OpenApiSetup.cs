@@ -27,6 +27,13 @@ public static class OpenApiSetup
                     Scheme = "bearer",
                     Description = "An operator's API key: `Authorization: Bearer <api-key>`.",
                 };
+                doc.Components.SecuritySchemes["MiniApp"] = new OpenApiSecurityScheme
+                {
+                    Type = SecuritySchemeType.ApiKey,
+                    In = ParameterLocation.Header,
+                    Name = "Authorization",
+                    Description = "The Telegram Mini App's signed initData: `Authorization: tma <initData>` (checked as Telegram specifies).",
+                };
                 doc.Components.Schemas ??= new Dictionary<string, IOpenApiSchema>();
                 doc.Components.Schemas["ProblemDetails"] = new OpenApiSchema
                 {
@@ -61,7 +68,13 @@ public static class OpenApiSetup
                         [new OpenApiSecuritySchemeReference("ApiKey", ctx.Document)] = [],
                     });
                 }
-                DeclareProblems(op, ctx, needsKey);
+                var miniApp = ctx.Description.RelativePath is { } p && p.StartsWith("api/v1/app/", StringComparison.Ordinal) && !p.StartsWith("api/v1/app/sandbox", StringComparison.Ordinal);
+                if (miniApp)
+                {
+                    op.Security ??= [];
+                    op.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("MiniApp", ctx.Document)] = [] });
+                }
+                DeclareProblems(op, ctx, needsKey, miniApp);
                 return Task.CompletedTask;
             });
         });
@@ -72,7 +85,7 @@ public static class OpenApiSetup
     /// The ProblemDetails answers an operation can give: bad input, a missing key, an unknown id, a body too large, and,
     /// for handlers that return expected failures, a conflict or a refusal (each with its own code).
     /// </summary>
-    private static void DeclareProblems(OpenApiOperation op, OpenApiOperationTransformerContext ctx, bool needsKey)
+    private static void DeclareProblems(OpenApiOperation op, OpenApiOperationTransformerContext ctx, bool needsKey, bool miniApp)
     {
         var d = ctx.Description;
         if (d.RelativePath is not { } path || !path.StartsWith("api/", StringComparison.Ordinal)) return;
@@ -89,6 +102,7 @@ public static class OpenApiSetup
             statuses.Add(("401", "unauthorized: no API key, or a wrong one"));
             statuses.Add(("403", "forbidden: this key may not do that"));
         }
+        if (miniApp) statuses.Add(("401", "init_data_missing, init_data_tampered or init_data_expired: the Mini App's initData is absent, not signed by this bot, or too old"));
         if (path.Contains('{')) statuses.Add(("404", "not_found, or the operation's own code for the missing thing"));
         if (returnsProblems && method is not "GET")
         {

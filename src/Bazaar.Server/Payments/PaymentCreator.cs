@@ -51,6 +51,8 @@ public sealed class PaymentCreator(BazaarDb db, IOptions<PaymentsOptions> option
             return Fail(400, "unknown_purpose", "Purpose must be wallet_topup, order, tariff or raffle.");
         if (payments.FulfilmentFor(purpose) is null)
             return Fail(422, "purpose_not_supported", $"Payments for {r.Purpose} are not available yet.");
+        if (options.Value.IsConfigured(method) && options.Value.IsSwitchedOff(method))
+            return Fail(422, "method_switched_off", $"The {method.WireName()} method is switched off in the dashboard's settings.");
         if (!options.Value.IsEnabled(method))
             return Fail(422, "method_not_configured", $"The {method.WireName()} method is not configured.");
         var currency = Currencies.Normalize(r.Currency ?? shop.Value.Currency);

@@ -10,6 +10,11 @@ public sealed class PaymentsOptions
     public CryptoOptions Crypto { get; set; } = new();
     public RatesOptions Rates { get; set; } = new();
     public StarsOptions Stars { get; set; } = new();
+    /// <summary>
+    /// Methods switched off although their keys are set (comma-separated wire names, e.g. "btc,stripe"); the owner
+    /// flips them in the dashboard's settings. An off method is neither offered nor accepted for new payments.
+    /// </summary>
+    public string? Disabled { get; set; }
 
     public sealed class ManualOptions
     {
@@ -69,7 +74,8 @@ public sealed class PaymentsOptions
         public int RefundRecoverySeconds { get; set; } = 300;
     }
 
-    public bool IsEnabled(PaymentMethod m) => m switch
+    /// <summary>The method's keys are set, so it could be offered (whether or not it is switched off).</summary>
+    public bool IsConfigured(PaymentMethod m) => m switch
     {
         PaymentMethod.ManualBank => Manual.Instructions.ContainsKey("Bank"),
         PaymentMethod.ManualBlik => Manual.Instructions.ContainsKey("Blik"),
@@ -80,4 +86,10 @@ public sealed class PaymentsOptions
         PaymentMethod.Robokassa => !string.IsNullOrWhiteSpace(Robokassa.MerchantLogin) && !string.IsNullOrWhiteSpace(Robokassa.Password1),
         _ => false,
     };
+
+    public bool IsSwitchedOff(PaymentMethod m) =>
+        (Disabled ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Contains(m.WireName(), StringComparer.OrdinalIgnoreCase);
+
+    public bool IsEnabled(PaymentMethod m) => IsConfigured(m) && !IsSwitchedOff(m);
 }

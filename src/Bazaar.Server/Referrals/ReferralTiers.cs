@@ -30,16 +30,25 @@ public sealed class ReferralTiers
 
     public string Currency { get; }
     /// <summary>Lowest first.</summary>
-    public IReadOnlyList<Tier> All { get; }
+    public IReadOnlyList<Tier> All => _all;
 
-    public ReferralTiers(IOptions<ReferralOptions> options, IOptions<ShopCurrencyOptions> shop)
+    private volatile IReadOnlyList<Tier> _all;
+
+    public ReferralTiers(IOptionsMonitor<ReferralOptions> options, IOptions<ShopCurrencyOptions> shop)
     {
         Currency = Currencies.Normalize(shop.Value.Currency);
+        _all = Build(options.CurrentValue);
+        // The owner may change the thresholds in the dashboard's settings (which checks the names first).
+        options.OnChange(o => _all = Build(o));
+    }
+
+    private IReadOnlyList<Tier> Build(ReferralOptions options)
+    {
         var scale = Currencies.Pow10(Currencies.Scale(Currency));
-        foreach (var name in options.Value.Tiers.Keys)
+        foreach (var name in options.Tiers.Keys)
             if (!Badges.Any(b => b.Code.Equals(name, StringComparison.OrdinalIgnoreCase)))
                 throw new InvalidOperationException($"Referrals:Tiers:{name} is not a tier; the tiers are {string.Join(", ", Badges.Select(b => b.Code))}.");
-        All = Badges.Select(b => (b, At: options.Value.Tiers.TryGetValue(b.Code, out var v) ? v : b.Default))
+        return Badges.Select(b => (b, At: options.Tiers.TryGetValue(b.Code, out var v) ? v : b.Default))
             .OrderBy(x => x.At)
             .Select((x, i) => new Tier(x.b.Code, x.b.Name, x.b.Badge, (long)decimal.Round(x.At * scale), i))
             .ToList();

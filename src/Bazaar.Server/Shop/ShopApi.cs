@@ -74,7 +74,7 @@ public static class ShopApi
 
     private static string Cur(IOptions<ShopOptions> o) => Currencies.Normalize(o.Value.Currency);
 
-    private static PriceView View(Price p) => new(Currencies.ToMajor(p.Base, p.Currency), Currencies.ToMajor(p.Final, p.Currency), p.Base, p.Final,
+    internal static PriceView View(Price p) => new(Currencies.ToMajor(p.Base, p.Currency), Currencies.ToMajor(p.Final, p.Currency), p.Base, p.Final,
         p.DiscountPercent, p.Discount, p.Currency);
 
     private static async Task<List<ProductView>> ViewsAsync(BazaarDb db, List<Product> items, string currency, DateTime now, CancellationToken ct)
@@ -307,7 +307,7 @@ public static class ShopApi
 
     // Admin: orders
 
-    private static OrderView View(Order o, StockUnit? u) => new(o.Id, o.UserId, o.ProductId, o.ProductName, o.Kind, o.Status, o.PaidWith, o.PaymentId,
+    internal static OrderView View(Order o, StockUnit? u) => new(o.Id, o.UserId, o.ProductId, o.ProductName, o.Kind, o.Status, o.PaidWith, o.PaymentId,
         o.OriginalPrice, o.DiscountPercent, o.DiscountAmount, o.FinalPrice, Currencies.ToMajor(o.FinalPrice, o.Currency), o.Currency, o.ReservationId,
         o.CreatedAt, u is null ? null : View(u));
 

@@ -76,6 +76,11 @@ public sealed class DashboardPageTests(DashboardAppFactory app) : IClassFixture<
         ("POST", "/admin/settings/operators/999999/disable", [O]),
         ("POST", "/admin/settings/operators/999999/enable", [O]),
         ("POST", "/admin/settings/operators/999999/role", [O]),
+        ("POST", "/admin/settings/admin-ids", [O]),
+        ("POST", "/admin/settings/payments", [O]),
+        ("POST", "/admin/settings/referrals", [O]),
+        ("GET", "/admin/settings/texts", [O]),
+        ("POST", "/admin/settings/texts", [O]),
         ("POST", "/admin/signout", [O, M, S]),
     ];
 
@@ -192,6 +197,7 @@ public sealed class DashboardPageTests(DashboardAppFactory app) : IClassFixture<
     [InlineData("/admin/outbox")]
     [InlineData("/admin/audit")]
     [InlineData("/admin/settings")]
+    [InlineData("/admin/settings/texts")]
     public async Task Each_page_renders_in_the_frame_with_its_libraries_served_locally(string path)
     {
         var c = await app.SignedIn(O);

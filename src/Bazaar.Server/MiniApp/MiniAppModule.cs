@@ -1,0 +1,136 @@
+using System.Reflection;
+using Bazaar.Server.Channels.Telegram;
+using Bazaar.Server.Conversations;
+using Bazaar.Server.Hosting;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.StaticFiles;
+using Microsoft.Extensions.Options;
+using Telegram.Bot;
+using Telegram.Bot.Types;
+
+namespace Bazaar.Server.MiniApp;
+
+/// <summary>
+/// The Telegram Mini App storefront: the page at /app (static HTML, CSS and vanilla JS embedded in the server), the
+/// customer API under /api/v1/app authenticated by signed initData, the bot's menu button, and in Development a
+/// sandbox that signs initData for a chosen user.
+/// </summary>
+public static class MiniAppModule
+{
+    public static IServiceCollection AddMiniApp(this IServiceCollection services, IConfiguration config)
+    {
+        services.Configure<MiniAppOptions>(config.GetSection("MiniApp"));
+        services.AddSingleton<MiniAppKey>();
+        services.AddSingleton<MiniAppLinks>();
+        services.AddHostedService<MiniAppStartup>();
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapMiniAppApi(this IEndpointRouteBuilder app)
+    {
+        app.MapMiniAppCustomerApi();
+        app.MapGet("/app", Page).WithName("MiniAppPage").WithTags(MiniAppApi.Tag).WithSummary("The Mini App (an HTML page opened inside Telegram)");
+        app.MapGet("/app/{file}", Asset).WithName("MiniAppAsset").WithTags(MiniAppApi.Tag).WithSummary("The Mini App's CSS and JavaScript");
+        app.MapGet("/api/v1/app/sandbox", SandboxInfo).AllowAnonymous().WithName("AppSandboxInfo").WithTags(MiniAppApi.Tag)
+            .WithSummary("Development only: whether the page may offer its sandbox mode (404 otherwise)");
+        app.MapPost("/api/v1/app/sandbox/sign", SandboxSign).AllowAnonymous().WithName("AppSandboxSign").WithTags(MiniAppApi.Tag)
+            .WithSummary("Development only: initData signed for a chosen sandbox user, as Telegram would sign it (404 otherwise)");
+        return app;
+    }
+
+    private static readonly FileExtensionContentTypeProvider ContentTypes = new();
+
+    internal static IResult Page() => Embedded("index.html") is { } bytes
+        ? Results.Bytes(bytes, "text/html; charset=utf-8")
+        : Results.NotFound();
+
+    internal static Results<FileContentHttpResult, ProblemHttpResult> Asset(string file, HttpContext http)
+    {
+        if (Embedded(file) is not { } bytes) return Problems.NotFound("not_found", $"The Mini App has no file {file}.");
+        if (!ContentTypes.TryGetContentType(file, out var type)) type = "application/octet-stream";
+        http.Response.Headers.CacheControl = "public, max-age=300";
+        return TypedResults.File(bytes, type.StartsWith("text/", StringComparison.Ordinal) || type.Contains("javascript") ? type + "; charset=utf-8" : type);
+    }
+
+    private static byte[]? Embedded(string file)
+    {
+        if (file.Contains('/') || file.Contains('\\') || file.StartsWith('.')) return null;
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("Bazaar.Server.MiniApp.app." + file);
+        if (stream is null) return null;
+        using var ms = new MemoryStream();
+        stream.CopyTo(ms);
+        return ms.ToArray();
+    }
+
+    public sealed record SandboxView(bool Enabled, IReadOnlyList<SandboxUser> Users);
+    public sealed record SandboxUser(long Id, string FirstName, string? Username, string LanguageCode);
+    public sealed record SignRequest(long UserId, string? FirstName, string? LastName, string? Username, string? LanguageCode);
+    public sealed record SignedInitData(string InitData);
+
+    private static readonly SandboxUser[] Sample =
+        [new(1001, "Alice", "alice", "en"), new(1002, "Bob", "bob", "en"), new(1003, "Ivan", "ivan", "ru")];
+
+    internal static Results<Ok<SandboxView>, ProblemHttpResult> SandboxInfo(MiniAppKey key) =>
+        key.SandboxEnabled ? TypedResults.Ok(new SandboxView(true, Sample)) : Problems.NotFound("not_found", "The Mini App sandbox is off.");
+
+    /// <summary>Signs with the same key the API checks, so the sandbox exercises the real validation. Development only.</summary>
+    internal static Results<Ok<SignedInitData>, ProblemHttpResult> SandboxSign(SignRequest request, MiniAppKey key, TimeProvider clock)
+    {
+        if (!key.SandboxEnabled || key.Token is not { } token) return Problems.NotFound("not_found", "The Mini App sandbox is off.");
+        if (request.UserId <= 0) return Problems.BadRequest("invalid_user", "userId must be a positive number.");
+        var user = System.Text.Json.JsonSerializer.Serialize(new WebAppUser(request.UserId, request.FirstName ?? "Sandbox", request.LastName,
+            request.Username, request.LanguageCode ?? "en"));
+        var fields = new Dictionary<string, string>
+        {
+            ["user"] = user,
+            ["auth_date"] = clock.GetUtcNow().ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["query_id"] = "sandbox-" + Secrets.RandomToken(8),
+            ["sandbox"] = "1",
+        };
+        return TypedResults.Ok(new SignedInitData(InitData.Sign(fields, token)));
+    }
+}
+
+/// <summary>Where the app is reachable from Telegram: MiniApp:Url, else Telegram:PublicUrl + /app; only https counts.</summary>
+public sealed class MiniAppLinks(IOptions<MiniAppOptions> options, IOptions<TelegramOptions> telegram)
+{
+    public string? Url
+    {
+        get
+        {
+            var url = !string.IsNullOrWhiteSpace(options.Value.Url) ? options.Value.Url.Trim()
+                : !string.IsNullOrWhiteSpace(telegram.Value.PublicUrl) ? telegram.Value.PublicUrl.Trim().TrimEnd('/') + "/app" : null;
+            return url is not null && url.StartsWith("https://", StringComparison.OrdinalIgnoreCase) ? url : null;
+        }
+    }
+}
+
+/// <summary>At start-up, when the app has a public address: the bot's chat menu button opens it (setChatMenuButton).</summary>
+public sealed class MiniAppStartup(ITelegramBotClient bot, MiniAppLinks links, IOptions<MiniAppOptions> options, IOptions<TelegramOptions> telegram,
+    ILogger<MiniAppStartup> log) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (telegram.Value.EffectiveMode == TelegramMode.Off || !options.Value.SetMenuButton || links.Url is null) return;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(15));
+        try
+        {
+            await ConfigureAsync(timeout.Token);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            log.LogWarning(ex, "Could not set the bot's menu button to the Mini App");
+        }
+    }
+
+    public async Task ConfigureAsync(CancellationToken ct)
+    {
+        var url = links.Url!;
+        await bot.SetChatMenuButton(menuButton: new MenuButtonWebApp { Text = MiniAppTexts.MenuButton.In(Languages.English), WebApp = new WebAppInfo { Url = url } },
+            cancellationToken: ct);
+        log.LogInformation("Bot menu button opens the Mini App at {Url}", url);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
