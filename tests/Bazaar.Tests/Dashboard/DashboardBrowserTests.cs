@@ -150,6 +150,12 @@ public sealed class DashboardBrowserTests(DashboardBrowserFactory app) : IClassF
         // A deposit completed today, so the deposits chart has a point above zero.
         var (_, paymentId) = await app.PendingDepositAsync(40_00);
         await app.In(async sp => await sp.GetRequiredService<ManualTransfers>().ApproveAsync(paymentId, "test", default));
+        // And a shop order placed today, so the orders chart has a bar.
+        var buyer = await app.UserAsync("Chartie");
+        var product = await ShopTestData.ProductAsync(app, 1, price: 3_00);
+        await ShopTestData.FundAsync(app, buyer.Id, 3_00);
+        var reservation = await app.In(sp => sp.GetRequiredService<Bazaar.Server.Shop.Reservations>().ReserveAsync(buyer.Id, product.Id, default));
+        await app.In(sp => sp.GetRequiredService<Bazaar.Server.Shop.Purchase>().ConfirmAsync(buyer.Id, reservation.Reservation!.Id, default));
         var (playwright, browser) = await LaunchAsync();
         using var _ = playwright;
         await using var __ = browser;
@@ -157,13 +163,15 @@ public sealed class DashboardBrowserTests(DashboardBrowserFactory app) : IClassF
         {
             var page = await SignInAsync(browser, OperatorRoles.Owner, scheme);
             await page.GotoAsync(app.BaseUrl + "/admin");
-            foreach (var id in new[] { "chart-revenue", "chart-deposits", "chart-users" })
+            foreach (var id in new[] { "chart-revenue", "chart-orders", "chart-deposits", "chart-users" })
             {
                 var points = await page.EvaluateAsync<int>($"() => Chart.getChart(document.getElementById('{id}')).data.datasets[0].data.length");
                 Assert.Equal(30, points);
             }
             var deposits = await page.EvaluateAsync<double>("() => Chart.getChart(document.getElementById('chart-deposits')).data.datasets[0].data.reduce((a, b) => a + b, 0)");
             Assert.True(deposits >= 40, $"deposits plotted: {deposits}");
+            var orders = await page.EvaluateAsync<double>("() => Chart.getChart(document.getElementById('chart-orders')).data.datasets[0].data.at(-1)");
+            Assert.True(orders >= 1, $"orders today plotted: {orders}");
             // Pixels were drawn: the canvas is not blank.
             var painted = await page.EvaluateAsync<int>("""
                 () => { const c = document.getElementById('chart-deposits'); const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
