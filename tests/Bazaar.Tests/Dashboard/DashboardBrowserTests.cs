@@ -202,7 +202,7 @@ public sealed class DashboardBrowserTests(DashboardBrowserFactory app) : IClassF
         await ShopTestData.ProductAsync(app, 3, price: 19_90, discount: 15, configure: p => p.Name = "Gift card 20");
         await ShopTestData.ProductAsync(app, 0, price: 5_00, configure: p => p.Name = "Sticker pack");
         var raffle = await RaffleTestData.ActiveAsync(app, 1, 100, price: 2_00);
-        await app.PendingDepositAsync(12_00);
+        var (depositor, _) = await app.PendingDepositAsync(12_00);
         var now = app.Clock.GetUtcNow().UtcDateTime;
         await app.WithDb(async db =>
         {
@@ -216,7 +216,8 @@ public sealed class DashboardBrowserTests(DashboardBrowserFactory app) : IClassF
             ("shop-orders", "/admin/shop/orders", "Shop orders"), ("raffles", "/admin/raffles", "Raffles"), ("raffle", $"/admin/raffles/{raffle.Id}", raffle.Title),
             ("raffle-orders", "/admin/raffles/orders", "Raffle orders"), ("giveaways", "/admin/giveaways", "Giveaways"), ("checks", "/admin/checks", "Paid checks"),
             ("users", "/admin/users", "Users"), ("events", "/admin/events", "Event log"), ("jobs", "/admin/jobs", "Job queue"), ("outbox", "/admin/outbox", "Outbox"),
-            ("audit", "/admin/audit", "Audit log"), ("settings", "/admin/settings", "Settings"),
+            ("audit", "/admin/audit", "Audit log"), ("settings", "/admin/settings", "Settings"), ("settings-texts", "/admin/settings/texts", "Bot texts"),
+            ("user", $"/admin/users/{depositor}", "Dora"),
         };
         var (playwright, browser) = await LaunchAsync();
         using var _ = playwright;
