@@ -45,7 +45,7 @@ internal static class Html
         var s = (status ?? "").ToUpperInvariant();
         var kind = s switch
         {
-            "COMPLETED" or "DONE" or "SENT" or "OK" or "ACTIVE" or "REFUNDED" or "PAID" or "PUBLISHED" or "DRAWN" or "AVAILABLE" or "DELIVERED" => "ok",
+            "COMPLETED" or "DONE" or "SENT" or "OK" or "ACTIVE" or "REFUNDED" or "PAID" or "PUBLISHED" or "DRAWN" or "WON" or "AVAILABLE" or "DELIVERED" => "ok",
             "PENDING" or "QUEUED" or "PROCESSING" or "REFUNDING" or "RECEIVED" or "RETRY" or "PENDING_PAYMENT" or "RESERVED" or "DRAFT" or "CLOSED" or "RUNNING" => "warn",
             "FAILED" or "DEAD" or "ERROR" or "DISABLED" or "BLOCKED" or "LOCKED" or "SOLD OUT" or "CANCELLED" or "EXPIRED" or "INACTIVE" => "bad",
             _ => "muted",

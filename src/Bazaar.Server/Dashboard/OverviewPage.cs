@@ -18,9 +18,9 @@ public sealed class LedgerCheckStatus
     public (DateTime At, Ledger.Verification Result)? Last { get; set; }
 }
 
-public sealed record DailySeries(IReadOnlyList<string> Days, IReadOnlyList<decimal> Revenue, IReadOnlyList<decimal> Deposits, IReadOnlyList<int> NewUsers);
+public sealed record DailySeries(IReadOnlyList<string> Days, IReadOnlyList<decimal> Revenue, IReadOnlyList<int> Orders, IReadOnlyList<decimal> Deposits, IReadOnlyList<int> NewUsers);
 
-public sealed record PendingWork(int Deposits, int FailedJobs, int FailedDeliveries, int FailedUpdates);
+public sealed record PendingWork(int Deposits, int RaffleOrders, int FailedJobs, int FailedDeliveries, int FailedUpdates);
 
 internal static class OverviewPage
 {
@@ -39,10 +39,16 @@ internal static class OverviewPage
                              where a.Key == salesKey && a.Currency == currency && e.CreatedAt >= since
                              select new { At = e.CreatedAt, e.Amount }).ToListAsync(ct);
         var users = await db.Users.AsNoTracking().Where(u => u.CreatedAt >= since).Select(u => u.CreatedAt).ToListAsync(ct);
+        // Shop orders and paid raffle orders, each counted on the day it was placed.
+        var orders = await db.Orders.AsNoTracking().Where(o => o.CreatedAt >= since).Select(o => o.CreatedAt).ToListAsync(ct);
+        var raffleOrders = await db.RaffleOrders.AsNoTracking().Where(o => o.Status == Raffles.RaffleOrderStatus.Paid && o.CreatedAt >= since)
+            .Select(o => o.CreatedAt).ToListAsync(ct);
+        orders.AddRange(raffleOrders);
         var days = Enumerable.Range(0, Days).Select(i => since.AddDays(i)).ToList();
         return new DailySeries(
             days.Select(d => d.ToString("MM-dd", CultureInfo.InvariantCulture)).ToList(),
             days.Select(d => Currencies.ToMajor(revenue.Where(r => r.At.Date == d).Sum(r => r.Amount), currency)).ToList(),
+            days.Select(d => orders.Count(o => o.Date == d)).ToList(),
             days.Select(d => Currencies.ToMajor(deposits.Where(r => r.At.Date == d).Sum(r => r.Amount), currency)).ToList(),
             days.Select(d => users.Count(u => u.Date == d)).ToList());
     }
@@ -50,6 +56,7 @@ internal static class OverviewPage
     public static async Task<PendingWork> PendingAsync(BazaarDb db, CancellationToken ct) => new(
         await db.Payments.CountAsync(p => p.Status == PaymentStatus.Pending && p.ProofFileId != null &&
                                           (p.Method == PaymentMethod.ManualBank || p.Method == PaymentMethod.ManualBlik), ct),
+        await db.RaffleOrders.CountAsync(o => o.Status == Raffles.RaffleOrderStatus.PendingPayment && o.ProofPath != null, ct),
         await db.Jobs.CountAsync(j => j.Status == JobStatus.Failed, ct),
         await db.Outbox.CountAsync(m => m.Status == OutboxStatus.Failed, ct),
         await db.InboundUpdates.CountAsync(u => u.Status == UpdateStatus.Failed, ct));
@@ -72,6 +79,7 @@ internal static class OverviewPage
             series = new object[]
             {
                 new { id = "revenue", label = $"Revenue ({currency})", data = s.Revenue },
+                new { id = "orders", label = "Orders", data = s.Orders },
                 new { id = "deposits", label = $"Deposits ({currency})", data = s.Deposits },
                 new { id = "users", label = "New users", data = s.NewUsers },
             },
@@ -79,6 +87,7 @@ internal static class OverviewPage
         var body = $"""
             <section class="tiles">
               <div class="tile"><div class="muted">Revenue today</div><div class="big">{E(s.Revenue[^1].ToString(CultureInfo.InvariantCulture) + " " + currency)}</div></div>
+              <div class="tile"><div class="muted">Orders today</div><div class="big">{s.Orders[^1]}</div></div>
               <div class="tile"><div class="muted">Deposits today</div><div class="big">{depToday.Count} · {E(Currencies.Format(depToday.Sum(), currency))}</div></div>
               <div class="tile"><div class="muted">New users today</div><div class="big">{usersToday}</div></div>
               <div class="tile"><div class="muted">Updates today</div><div class="big">{updatesToday}</div></div>
@@ -89,11 +98,12 @@ internal static class OverviewPage
             </section>
             <section class="charts">
               <div class="card"><h2>Revenue per day</h2><canvas id="chart-revenue" data-chart="revenue" height="180"></canvas></div>
+              <div class="card"><h2>Orders per day</h2><canvas id="chart-orders" data-chart="orders" height="180"></canvas></div>
               <div class="card"><h2>Deposits per day</h2><canvas id="chart-deposits" data-chart="deposits" height="180"></canvas></div>
               <div class="card"><h2>New users per day</h2><canvas id="chart-users" data-chart="users" height="180"></canvas></div>
             </section>
-            <p class="muted">The last {Days} days, UTC, in the shop currency {E(currency)}. Revenue is what the sales account received.
-              Orders per day appear here when the shop lands.</p>
+            <p class="muted">The last {Days} days, UTC, in the shop currency {E(currency)}. Revenue is what the sales account received;
+              orders are shop orders and paid raffle orders.</p>
             <script type="application/json" id="chart-data">{json.Replace("</", "<\\/")}</script>
             """;
         return Page(http, "Overview", "overview", body);
@@ -111,6 +121,7 @@ internal static class OverviewPage
             : "<span class=\"badge badge-muted\">NOT RUN</span> since the server started";
         return "<ul class=\"pending\">" +
                Row("/admin/payments#deposits", "Deposits awaiting approval", w.Deposits) +
+               Row("/admin/raffles/orders?status=PENDING_PAYMENT", "Raffle orders awaiting approval", w.RaffleOrders) +
                Row("/admin/jobs?status=failed", "Failed jobs", w.FailedJobs) +
                Row("/admin/outbox?status=failed", "Failed deliveries", w.FailedDeliveries) +
                Row("/admin/events?status=Failed", "Failed updates", w.FailedUpdates) +

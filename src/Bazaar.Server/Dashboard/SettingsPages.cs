@@ -116,7 +116,7 @@ internal static partial class SettingsPages
               <p class="filters">{tierInputs}</p>
               <button class="btn btn-primary" type="submit">Save referral settings</button>
             </form>
-            <p class="muted small">Tiers go by lifetime referral earnings. New commissions use the new percent at once; earned ones stay as they are.
+            <p class="muted small">Tiers go by lifetime referral earnings. New commissions use the new percent at once; earned ones stay as they are;
               {Origin(settings, "Referrals:CommissionPercent")}.</p></section>
             """);
 

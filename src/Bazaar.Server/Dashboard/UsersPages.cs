@@ -3,6 +3,7 @@ using System.Text;
 using Bazaar.Server.Data;
 using Bazaar.Server.Hosting;
 using Bazaar.Server.Payments;
+using Bazaar.Server.Referrals;
 using Bazaar.Server.Wallet;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -50,7 +51,7 @@ internal static class UsersPages
         return Page(http, "Users", "users", body);
     }
 
-    public static async Task<IResult> Profile(long id, HttpContext http, BazaarDb db, IOptions<ShopCurrencyOptions> shop, CancellationToken ct)
+    public static async Task<IResult> Profile(long id, HttpContext http, BazaarDb db, IOptions<ShopCurrencyOptions> shop, ReferralStats referrals, CancellationToken ct)
     {
         var u = await db.Users.AsNoTracking().FirstOrDefaultAsync(x => x.Id == id, ct);
         if (u is null) return Page(http, "No such user", "users", $"<p>There is no user {id}. <a href=\"/admin/users\">Search users</a></p>", 404);
@@ -99,6 +100,9 @@ internal static class UsersPages
             sb.Append($"<tr><td>{p.Id}</td><td>{E(p.Method.WireName())}</td><td class=\"num\">{E(Currencies.Format(p.Amount, p.Currency))}</td><td>{Badge(p.Status.ToString())}</td><td>{Time(p.CreatedAt)}</td></tr>");
         if (payments.Count == 0) sb.Append("<tr><td colspan=\"5\" class=\"muted\">No payments.</td></tr>");
         sb.Append($"</tbody></table></div><p><a href=\"/admin/payments?userId={id}\">All payments</a> · <a href=\"/admin/events?userId={E(u.ExternalId)}\">Event log</a></p></section>");
+        await AppendOrdersAsync(sb, db, id, ct);
+        await AppendReferralsAsync(sb, db, referrals, id, ct);
+        await AppendGiveawaysAsync(sb, db, id, ct);
         return Page(http, u.DisplayName, "users", sb.ToString());
     }
 
@@ -157,5 +161,61 @@ internal static class UsersPages
             return RedirectWith(http, back, $"User {id} is not blocked.", error: true);
         await audit.WriteAsync("user.unblock", $"user:{id}", new { blocked = true, reason = ban.Reason, by = ban.By }, new { blocked = false }, ct);
         return RedirectWith(http, back, $"User {id} is unblocked.");
+    }
+
+    private static async Task AppendOrdersAsync(StringBuilder sb, BazaarDb db, long id, CancellationToken ct)
+    {
+        var orders = await db.Orders.AsNoTracking().Where(o => o.UserId == id).OrderByDescending(o => o.Id).Take(20).ToListAsync(ct);
+        sb.Append("<section class=\"card\" id=\"orders\"><h2>Orders</h2><div class=\"scroll\"><table><thead><tr><th>#</th><th>Product</th><th>Price</th><th>Paid with</th><th>Status</th><th>When</th></tr></thead><tbody>");
+        foreach (var o in orders)
+            sb.Append($"<tr><td>{o.Id}</td><td><a href=\"/admin/shop/products/{o.ProductId}\">{E(o.ProductName)}</a></td><td class=\"num\">{E(Currencies.Format(o.FinalPrice, o.Currency))}" +
+                      $"{(o.DiscountPercent > 0 ? $" <s class=\"muted\">{E(Currencies.Format(o.OriginalPrice, o.Currency))}</s>" : "")}</td><td>{E(o.PaidWith)}</td><td>{Badge(o.Status)}</td><td>{Time(o.CreatedAt)}</td></tr>");
+        if (orders.Count == 0) sb.Append("<tr><td colspan=\"6\" class=\"muted\">No orders.</td></tr>");
+        sb.Append($"</tbody></table></div><p><a href=\"/admin/shop/orders?userId={id}\">All orders</a></p></section>");
+    }
+
+    private static async Task AppendReferralsAsync(StringBuilder sb, BazaarDb db, ReferralStats referrals, long id, CancellationToken ct)
+    {
+        var r = await referrals.SummaryAsync(id, ct);
+        var referrer = await (from x in db.Referrals where x.RefereeId == id join u in db.Users on x.ReferrerId equals u.Id
+                              select new { u.Id, u.FirstName, u.Username, x.LinkedAt }).FirstOrDefaultAsync(ct);
+        var invited = await (from x in db.Referrals where x.ReferrerId == id join u in db.Users on x.RefereeId equals u.Id
+                             orderby x.LinkedAt descending
+                             select new { u.Id, u.FirstName, u.Username, x.LinkedAt, x.ActivatedAt }).Take(50).ToListAsync(ct);
+        var ids = invited.Select(i => i.Id).ToList();
+        var earned = await db.ReferralCommissions.AsNoTracking().Where(c => c.ReferrerId == id && ids.Contains(c.RefereeId) && c.Currency == r.Currency)
+            .GroupBy(c => c.RefereeId).Select(g => new { g.Key, Sum = g.Sum(c => c.Amount - c.ReversedAmount) }).ToDictionaryAsync(x => x.Key, x => x.Sum, ct);
+        string Name(string first, string? username) => E(first) + (username is null ? "" : $" <span class=\"muted\">@{E(username)}</span>");
+        sb.Append($"""
+            <section class="card" id="referrals"><h2>Referrals</h2>
+            <p>Code <code>{E(r.Code)}</code> · invited <b>{r.Invited}</b>, active <b>{r.Active}</b> · earned <b>{E(Currencies.Format(r.EarnedMinor, r.Currency))}</b>
+              ({E(Currencies.Format(r.EarnedThisMonthMinor, r.Currency))} this month) · tier {E(r.Tier.Label(Conversations.Languages.English))}</p>
+            <p class="muted">{(referrer is null ? "Not invited by anyone." : $"Invited by <a href=\"/admin/users/{referrer.Id}\">{Name(referrer.FirstName, referrer.Username)}</a> {Time(referrer.LinkedAt)}")}</p>
+            <div class="scroll"><table><thead><tr><th>Invited user</th><th>Linked</th><th>Active since</th><th>Commission</th></tr></thead><tbody>
+            """);
+        foreach (var i in invited)
+            sb.Append($"<tr><td><a href=\"/admin/users/{i.Id}\">{Name(i.FirstName, i.Username)}</a></td><td>{Time(i.LinkedAt)}</td><td>{Time(i.ActivatedAt)}</td>" +
+                      $"<td class=\"num\">{E(Currencies.Format(earned.GetValueOrDefault(i.Id), r.Currency))}</td></tr>");
+        if (invited.Count == 0) sb.Append("<tr><td colspan=\"4\" class=\"muted\">Nobody invited yet.</td></tr>");
+        sb.Append("</tbody></table></div></section>");
+    }
+
+    private static async Task AppendGiveawaysAsync(StringBuilder sb, BazaarDb db, long id, CancellationToken ct)
+    {
+        var joined = await (from p in db.GiveawayParticipants where p.UserId == id join g in db.Giveaways on p.GiveawayId equals g.Id
+                            orderby p.JoinedAt descending
+                            select new { g.Id, g.Title, g.Status, p.JoinedAt, Number = p.Id }).Take(50).ToListAsync(ct);
+        var won = await db.GiveawayWinners.AsNoTracking().Where(w => w.UserId == id).Select(w => new { w.GiveawayId, w.Delivery }).ToListAsync(ct);
+        sb.Append($"<section class=\"card\" id=\"giveaways\"><h2>Giveaways</h2><p>Joined <b>{joined.Count}</b> · won <b>{won.Count}</b></p>" +
+                  "<div class=\"scroll\"><table><thead><tr><th>Giveaway</th><th>Status</th><th>Participant no.</th><th>Joined</th><th>Result</th></tr></thead><tbody>");
+        foreach (var j in joined)
+        {
+            var w = won.FirstOrDefault(x => x.GiveawayId == j.Id);
+            var result = w is not null ? $"{Badge("WON")} <span class=\"muted small\">told: {E(w.Delivery.ToString().ToLowerInvariant())}</span>"
+                : j.Status == Giveaways.GiveawayStatus.Drawn ? "<span class=\"muted\">not won</span>" : "<span class=\"muted\">—</span>";
+            sb.Append($"<tr><td><a href=\"/admin/giveaways/{j.Id}\">{E(j.Title)}</a></td><td>{Badge(j.Status.ToString())}</td><td>{j.Number}</td><td>{Time(j.JoinedAt)}</td><td>{result}</td></tr>");
+        }
+        if (joined.Count == 0) sb.Append("<tr><td colspan=\"5\" class=\"muted\">No giveaways joined.</td></tr>");
+        sb.Append("</tbody></table></div></section>");
     }
 }

@@ -150,6 +150,12 @@ public sealed class DashboardBrowserTests(DashboardBrowserFactory app) : IClassF
         // A deposit completed today, so the deposits chart has a point above zero.
         var (_, paymentId) = await app.PendingDepositAsync(40_00);
         await app.In(async sp => await sp.GetRequiredService<ManualTransfers>().ApproveAsync(paymentId, "test", default));
+        // And a shop order placed today, so the orders chart has a bar.
+        var buyer = await app.UserAsync("Chartie");
+        var product = await ShopTestData.ProductAsync(app, 1, price: 3_00);
+        await ShopTestData.FundAsync(app, buyer.Id, 3_00);
+        var reservation = await app.In(sp => sp.GetRequiredService<Bazaar.Server.Shop.Reservations>().ReserveAsync(buyer.Id, product.Id, default));
+        await app.In(sp => sp.GetRequiredService<Bazaar.Server.Shop.Purchase>().ConfirmAsync(buyer.Id, reservation.Reservation!.Id, default));
         var (playwright, browser) = await LaunchAsync();
         using var _ = playwright;
         await using var __ = browser;
@@ -157,13 +163,15 @@ public sealed class DashboardBrowserTests(DashboardBrowserFactory app) : IClassF
         {
             var page = await SignInAsync(browser, OperatorRoles.Owner, scheme);
             await page.GotoAsync(app.BaseUrl + "/admin");
-            foreach (var id in new[] { "chart-revenue", "chart-deposits", "chart-users" })
+            foreach (var id in new[] { "chart-revenue", "chart-orders", "chart-deposits", "chart-users" })
             {
                 var points = await page.EvaluateAsync<int>($"() => Chart.getChart(document.getElementById('{id}')).data.datasets[0].data.length");
                 Assert.Equal(30, points);
             }
             var deposits = await page.EvaluateAsync<double>("() => Chart.getChart(document.getElementById('chart-deposits')).data.datasets[0].data.reduce((a, b) => a + b, 0)");
             Assert.True(deposits >= 40, $"deposits plotted: {deposits}");
+            var orders = await page.EvaluateAsync<double>("() => Chart.getChart(document.getElementById('chart-orders')).data.datasets[0].data.at(-1)");
+            Assert.True(orders >= 1, $"orders today plotted: {orders}");
             // Pixels were drawn: the canvas is not blank.
             var painted = await page.EvaluateAsync<int>("""
                 () => { const c = document.getElementById('chart-deposits'); const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
@@ -194,7 +202,7 @@ public sealed class DashboardBrowserTests(DashboardBrowserFactory app) : IClassF
         await ShopTestData.ProductAsync(app, 3, price: 19_90, discount: 15, configure: p => p.Name = "Gift card 20");
         await ShopTestData.ProductAsync(app, 0, price: 5_00, configure: p => p.Name = "Sticker pack");
         var raffle = await RaffleTestData.ActiveAsync(app, 1, 100, price: 2_00);
-        await app.PendingDepositAsync(12_00);
+        var (depositor, _) = await app.PendingDepositAsync(12_00);
         var now = app.Clock.GetUtcNow().UtcDateTime;
         await app.WithDb(async db =>
         {
@@ -208,7 +216,8 @@ public sealed class DashboardBrowserTests(DashboardBrowserFactory app) : IClassF
             ("shop-orders", "/admin/shop/orders", "Shop orders"), ("raffles", "/admin/raffles", "Raffles"), ("raffle", $"/admin/raffles/{raffle.Id}", raffle.Title),
             ("raffle-orders", "/admin/raffles/orders", "Raffle orders"), ("giveaways", "/admin/giveaways", "Giveaways"), ("checks", "/admin/checks", "Paid checks"),
             ("users", "/admin/users", "Users"), ("events", "/admin/events", "Event log"), ("jobs", "/admin/jobs", "Job queue"), ("outbox", "/admin/outbox", "Outbox"),
-            ("audit", "/admin/audit", "Audit log"), ("settings", "/admin/settings", "Settings"),
+            ("audit", "/admin/audit", "Audit log"), ("settings", "/admin/settings", "Settings"), ("settings-texts", "/admin/settings/texts", "Bot texts"),
+            ("user", $"/admin/users/{depositor}", "Dora"),
         };
         var (playwright, browser) = await LaunchAsync();
         using var _ = playwright;

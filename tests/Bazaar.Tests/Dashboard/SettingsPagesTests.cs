@@ -208,9 +208,15 @@ public sealed class BotTextOverrideCollection;
 /// put every text back afterwards.
 /// </summary>
 [Collection(nameof(BotTextOverrideCollection))]
-public sealed class BotTextSettingsTests(SettingsAppFactory app) : IClassFixture<SettingsAppFactory>
+public sealed class BotTextSettingsTests(SettingsAppFactory app) : IClassFixture<SettingsAppFactory>, IDisposable
 {
     private const string Name = "ConversationTexts.UnknownCommand";
+
+    public void Dispose()
+    {
+        TextOverrides.Set(ConversationTexts.UnknownCommand, Languages.English, null);
+        TextOverrides.Set(ConversationTexts.UnknownCommand, Languages.Russian, null);
+    }
 
     private async Task<string> Save(string en, string ru)
     {
@@ -222,30 +228,22 @@ public sealed class BotTextSettingsTests(SettingsAppFactory app) : IClassFixture
     [Fact]
     public async Task A_reworded_text_is_what_the_bot_says_in_that_language_until_it_is_cleared()
     {
-        try
-        {
-            Assert.Contains("is reworded", await Save("No /{0} here, try /help.", ""));
-            var en = Updates.NewUserId();
-            await app.Send(Updates.Text(en, "/frobnicate"));
-            Assert.Equal("No /frobnicate here, try /help.", (await app.TextsFor(en)).Last().Split('\n')[0]);
-            var ru = Updates.NewUserId();
-            await app.Send(Updates.Text(ru, "/frobnicate", lang: "ru"));
-            Assert.StartsWith("Я не знаю команду /frobnicate.", (await app.TextsFor(ru)).Last());
+        Assert.Contains("is reworded", await Save("No /{0} here, try /help.", ""));
+        var en = Updates.NewUserId();
+        await app.Send(Updates.Text(en, "/frobnicate"));
+        Assert.Equal("No /frobnicate here, try /help.", (await app.TextsFor(en)).Last().Split('\n')[0]);
+        var ru = Updates.NewUserId();
+        await app.Send(Updates.Text(ru, "/frobnicate", lang: "ru"));
+        Assert.StartsWith("Я не знаю команду /frobnicate.", (await app.TextsFor(ru)).Last());
 
-            var page = await (await (await app.SignedIn(OperatorRoles.Owner)).GetAsync("/admin/settings/texts?q=UnknownCommand")).Content.ReadAsStringAsync();
-            Assert.Contains("REWORDED", page);
-            Assert.Contains("No /{0} here, try /help.", System.Net.WebUtility.HtmlDecode(page));
+        var page = await (await (await app.SignedIn(OperatorRoles.Owner)).GetAsync("/admin/settings/texts?q=UnknownCommand")).Content.ReadAsStringAsync();
+        Assert.Contains("REWORDED", page);
+        Assert.Contains("No /{0} here, try /help.", System.Net.WebUtility.HtmlDecode(page));
 
-            Assert.Contains("back to the built-in wording", await Save("", ""));
-            await app.Send(Updates.Text(en, "/frobnicate"));
-            Assert.StartsWith("I don't know the command /frobnicate.", (await app.TextsFor(en)).Last());
-            Assert.Empty(await app.WithDb(db => db.RuntimeSettings.Where(s => s.Key.StartsWith("Texts:")).ToListAsync()));
-        }
-        finally
-        {
-            TextOverrides.Set(ConversationTexts.UnknownCommand, Languages.English, null);
-            TextOverrides.Set(ConversationTexts.UnknownCommand, Languages.Russian, null);
-        }
+        Assert.Contains("back to the built-in wording", await Save("", ""));
+        await app.Send(Updates.Text(en, "/frobnicate"));
+        Assert.StartsWith("I don't know the command /frobnicate.", (await app.TextsFor(en)).Last());
+        Assert.Empty(await app.WithDb(db => db.RuntimeSettings.Where(s => s.Key.StartsWith("Texts:")).ToListAsync()));
     }
 
     [Theory]

@@ -40,7 +40,7 @@
     if (!dataEl || !window.Chart) return;
     const data = JSON.parse(dataEl.textContent);
     const css = getComputedStyle(root);
-    const colors = [css.getPropertyValue('--chart-1'), css.getPropertyValue('--chart-2'), css.getPropertyValue('--chart-3')];
+    const colors = ['--chart-1', '--chart-4', '--chart-2', '--chart-3'].map(function (v) { return css.getPropertyValue(v).trim(); });
     const grid = css.getPropertyValue('--grid'), fg = css.getPropertyValue('--muted');
     document.querySelectorAll('canvas[data-chart]').forEach(function (canvas) {
       const i = data.series.findIndex(function (s) { return s.id === canvas.dataset.chart; });
@@ -49,7 +49,7 @@
       const old = Chart.getChart(canvas);
       if (old) old.destroy();
       new Chart(canvas, {
-        type: s.id === 'users' ? 'bar' : 'line',
+        type: s.id === 'users' || s.id === 'orders' ? 'bar' : 'line',
         data: { labels: data.labels, datasets: [{ label: s.label, data: s.data, borderColor: colors[i], backgroundColor: colors[i] + '55', fill: true, tension: .25, pointRadius: 2 }] },
         options: {
           animation: false, responsive: true, maintainAspectRatio: false,
