@@ -41,6 +41,7 @@ public sealed class AdminBot(BazaarDb db, BotPipeline pipeline, TimeProvider clo
         new[] { InlineKeyboardButton.WithCallbackData(ctx.T(DashboardTexts.QuickStats), Prefix + "stats") },
         new[] { InlineKeyboardButton.WithCallbackData(ctx.T(DashboardTexts.ProductDiscount), Prefix + "discount") },
         new[] { InlineKeyboardButton.WithCallbackData(ctx.T(DashboardTexts.GiveawayDraw), Prefix + "giveaways") },
+        new[] { InlineKeyboardButton.WithCallbackData(ctx.T(DashboardTexts.StartBroadcast), Prefix + "broadcast") },
     });
 
     private static InlineKeyboardButton Btn(string text, string data) => InlineKeyboardButton.WithCallbackData(text, data);
@@ -74,6 +75,10 @@ public sealed class AdminBot(BazaarDb db, BotPipeline pipeline, TimeProvider clo
                 break;
             case "giveaways":
                 await GiveawaysAsync(ctx);
+                break;
+            case "broadcast":
+                // The broadcasts' own /broadcast flow: the message, the segment, a test copy and the count, then Send.
+                await services.GetRequiredService<Broadcasts.BroadcastBot>().StartAsync(ctx);
                 break;
             default:
                 if (action.StartsWith("ro:", StringComparison.Ordinal) || action.StartsWith("rx:", StringComparison.Ordinal))

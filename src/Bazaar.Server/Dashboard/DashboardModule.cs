@@ -113,6 +113,17 @@ public static class DashboardModule
         any.MapGet("/outbox", OperationsPages.Outbox);
         manage.MapPost("/outbox/{id:long}/retry", OperationsPages.RetryOutbox);
 
+        any.MapGet("/broadcasts", BroadcastsPages.List);
+        manage.MapPost("/broadcasts", BroadcastsPages.Create);
+        manage.MapPost("/broadcasts/preview", BroadcastsPages.PreviewForm);
+        any.MapGet("/broadcasts/{id:long}", BroadcastsPages.Show);
+        any.MapGet("/broadcasts/{id:long}/progress", BroadcastsPages.Progress);
+        manage.MapPost("/broadcasts/{id:long}/start", BroadcastsPages.Start);
+        manage.MapPost("/broadcasts/{id:long}/test", BroadcastsPages.Test);
+        manage.MapPost("/broadcasts/{id:long}/pause", BroadcastsPages.Pause);
+        manage.MapPost("/broadcasts/{id:long}/resume", BroadcastsPages.Resume);
+        manage.MapPost("/broadcasts/{id:long}/cancel", BroadcastsPages.Cancel);
+
         manage.MapGet("/audit", AuditPage.Show);
 
         owner.MapGet("/settings", SettingsPages.Show);

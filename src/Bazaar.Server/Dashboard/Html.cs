@@ -46,7 +46,7 @@ internal static class Html
         var kind = s switch
         {
             "COMPLETED" or "DONE" or "SENT" or "OK" or "ACTIVE" or "REFUNDED" or "PAID" or "PUBLISHED" or "DRAWN" or "WON" or "AVAILABLE" or "DELIVERED" => "ok",
-            "PENDING" or "QUEUED" or "PROCESSING" or "REFUNDING" or "RECEIVED" or "RETRY" or "PENDING_PAYMENT" or "RESERVED" or "DRAFT" or "CLOSED" or "RUNNING" => "warn",
+            "PENDING" or "QUEUED" or "PROCESSING" or "REFUNDING" or "RECEIVED" or "RETRY" or "PENDING_PAYMENT" or "RESERVED" or "DRAFT" or "CLOSED" or "RUNNING" or "PAUSED" => "warn",
             "FAILED" or "DEAD" or "ERROR" or "DISABLED" or "BLOCKED" or "LOCKED" or "SOLD OUT" or "CANCELLED" or "EXPIRED" or "INACTIVE" => "bad",
             _ => "muted",
         };
@@ -79,6 +79,7 @@ internal static class Html
         new("giveaways", "/admin/giveaways", "Giveaways", DashboardAuth.Any),
         new("checks", "/admin/checks", "Checks", DashboardAuth.Any),
         new("users", "/admin/users", "Users", DashboardAuth.Any),
+        new("broadcasts", "/admin/broadcasts", "Broadcasts", DashboardAuth.Any),
         new("events", "/admin/events", "Event log", DashboardAuth.Any),
         new("jobs", "/admin/jobs", "Jobs", DashboardAuth.Any),
         new("outbox", "/admin/outbox", "Outbox", DashboardAuth.Any),

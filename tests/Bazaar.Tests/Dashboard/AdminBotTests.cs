@@ -46,7 +46,7 @@ public sealed class AdminBotTests(DashboardAppFactory app) : IClassFixture<Dashb
     {
         await app.Send(Updates.Text(Admin, "/admin"));
         Assert.Contains("Admin panel", await Last(Admin));
-        Assert.Equal(["admin:deposits", "admin:raffles", "admin:stats", "admin:discount", "admin:giveaways"], (await LastButtons(Admin)).ToArray());
+        Assert.Equal(["admin:deposits", "admin:raffles", "admin:stats", "admin:discount", "admin:giveaways", "admin:broadcast"], (await LastButtons(Admin)).ToArray());
         await Press(Admin, "admin:stats");
         Assert.Contains("Deposits to approve:", await Last(Admin));
     }
