@@ -15,6 +15,10 @@ namespace Bazaar.Bench;
 ///
 ///   webhook [--provider sqlite|postgres] [--pg "Host=127.0.0.1;Port=55432;Username=postgres;Database=bench"]
 ///           [--connections 64] [--duration 20] [--warmup 5] [--users 5000] [--url http://127.0.0.1:8080 --api-key KEY --secret S]
+///           [--rate 1000] [--db path/to/bazaar.db (with --url on SQLite)]
+/// With --rate N the load is open-loop: N updates per second on a fixed schedule whatever the answers, and each
+/// update's latency is taken from the moment it was sent to its "ProcessedAt" in the inbox (its reply is in the
+/// outbox by then), read from the database after the run: what a customer waits for, not the webhook's 200.
 /// </summary>
 public static class WebhookBench
 {
@@ -46,11 +50,12 @@ public static class WebhookBench
             {
                 MaxConnectionsPerServer = o.Connections, PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
                 AutomaticDecompression = DecompressionMethods.None, UseProxy = false,
-            }) { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromSeconds(10) };
+            }) { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromSeconds(o.Rate > 0 ? 120 : 10) };
             var admin = new HttpClient { BaseAddress = new Uri(baseUrl) };
             admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", o.ApiKey);
 
             var load = new Load(http, o);
+            if (o.Rate > 0) return await OpenLoopAsync(load, admin, o, root, sqlitePath);
             Console.WriteLine($"warm-up {o.Warmup} s at {o.Connections} connections ...");
             await load.RunAsync(TimeSpan.FromSeconds(o.Warmup));
             var before = await CountsAsync(admin);
@@ -111,6 +116,91 @@ public static class WebhookBench
             if (sqlitePath is not null)
                 foreach (var f in new[] { sqlitePath, sqlitePath + "-wal", sqlitePath + "-shm" }) File.Delete(f);
         }
+    }
+
+    /// <summary>The open-loop run: a fixed rate, then each update's sent → handled latency from the inbox.</summary>
+    private static async Task<int> OpenLoopAsync(Load load, HttpClient admin, Options o, string root, string? sqlitePath)
+    {
+        if (sqlitePath is null && o.Pg is null)
+            throw new InvalidOperationException("--rate with --url needs --db <sqlite file> or --pg <connection string> to read the inbox");
+        Console.WriteLine($"warm-up {o.Warmup} s at {o.Rate}/s (open loop) ...");
+        await load.RunOpenAsync(o.Rate, TimeSpan.FromSeconds(o.Warmup));
+        await DrainAsync(admin, o);
+        Console.WriteLine($"measuring {o.Duration} s at {o.Rate}/s (open loop) ...");
+        var run = await load.RunOpenAsync(o.Rate, TimeSpan.FromSeconds(o.Duration));
+        var (drained, drainS) = await DrainAsync(admin, o);
+        var processed = await ProcessedAtAsync(o, sqlitePath, run.FirstId, run.LastId);
+        var lat = new List<double>(run.Sent.Length);
+        foreach (var (id, sentAt) in run.Sent)
+            if (processed.TryGetValue(id, out var at)) lat.Add((at - sentAt).TotalMilliseconds);
+        lat.Sort();
+        double P(double p) => lat.Count == 0 ? 0 : Math.Round(lat[(int)Math.Clamp(Math.Ceiling(p / 100 * lat.Count) - 1, 0, lat.Count - 1)], 1);
+        var report = new JsonObject
+        {
+            ["benchmark"] = "webhook-open-loop",
+            ["provider"] = o.Provider,
+            ["at"] = DateTime.UtcNow.ToString("O"),
+            ["rate_per_s"] = o.Rate,
+            ["duration_s"] = o.Duration,
+            ["warmup_s"] = o.Warmup,
+            ["users"] = o.Users,
+            ["sent"] = run.Sent.Length,
+            ["acked"] = run.Ok,
+            ["non2xx"] = run.Non2xx,
+            ["errors"] = run.Errors,
+            ["schedule_lag_max_ms"] = Math.Round(run.MaxLagMs, 1),
+            ["handled"] = lat.Count,
+            ["sent_to_handled_ms"] = new JsonObject { ["p50"] = P(50), ["p90"] = P(90), ["p99"] = P(99), ["max"] = P(100) },
+            ["ack_ms"] = new JsonObject { ["p50"] = run.Ack(50), ["p99"] = run.Ack(99), ["max"] = run.Ack(100) },
+            ["drained"] = drained,
+            ["drain_s"] = drainS,
+        };
+        var json = report.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+        Console.WriteLine(json);
+        var dir = Path.Combine(root, "bench", "results");
+        Directory.CreateDirectory(dir);
+        var file = Path.Combine(dir, $"webhook-rate-{o.Provider}.json");
+        await File.WriteAllTextAsync(file, json + "\n");
+        Console.WriteLine($"written to {file}");
+        return run.Non2xx + run.Errors == 0 && lat.Count == run.Sent.Length ? 0 : 2;
+    }
+
+    private static async Task<(bool Drained, double Seconds)> DrainAsync(HttpClient admin, Options o)
+    {
+        var drain = Stopwatch.StartNew();
+        var now = await CountsAsync(admin);
+        while (now.Open > 0 && drain.Elapsed < TimeSpan.FromSeconds(o.DrainTimeout))
+        {
+            await Task.Delay(100);
+            now = await CountsAsync(admin);
+        }
+        return (now.Open == 0, Math.Round(drain.Elapsed.TotalSeconds, 1));
+    }
+
+    /// <summary>When each update of the run was handled, by update_id, read from the inbox itself.</summary>
+    private static async Task<Dictionary<long, DateTime>> ProcessedAtAsync(Options o, string? sqlitePath, long first, long last)
+    {
+        System.Data.Common.DbConnection conn = o.Pg is { } pg && o.Provider == "postgres"
+            ? new Npgsql.NpgsqlConnection(pg)
+            : new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={o.Db ?? sqlitePath};Mode=ReadOnly");
+        await using var _ = conn;
+        await conn.OpenAsync();
+        await using var cmd = conn.CreateCommand();
+        cmd.CommandText = """
+            SELECT "UpdateId", "ProcessedAt" FROM inbound_updates
+            WHERE "Channel" = 'telegram' AND "UpdateId" BETWEEN @a AND @b AND "ProcessedAt" IS NOT NULL
+            """;
+        foreach (var (n, v) in new[] { ("@a", first), ("@b", last) })
+        {
+            var p = cmd.CreateParameter();
+            p.ParameterName = n;
+            p.Value = v;
+            cmd.Parameters.Add(p);
+        }
+        var result = new Dictionary<long, DateTime>();
+        await using var r = await cmd.ExecuteReaderAsync();
+        while (await r.ReadAsync()) result[r.GetInt64(0)] = DateTime.SpecifyKind(r.GetDateTime(1), DateTimeKind.Utc);
+        return result;
     }
 
     private sealed record Counts(long Done, long Open);
@@ -179,9 +269,70 @@ public static class WebhookBench
             return new Result(ok, non2xx, errors, clock.Elapsed.TotalSeconds, all);
         }
 
-        private byte[] NextUpdate()
+        public sealed record OpenResult((long Id, DateTime SentAt)[] Sent, long Ok, long Non2xx, long Errors, double MaxLagMs, long[] AckTicks)
         {
-            var id = Interlocked.Increment(ref _updateId);
+            public long FirstId => Sent.Length == 0 ? 0 : Sent.Min(s => s.Id);
+            public long LastId => Sent.Length == 0 ? 0 : Sent.Max(s => s.Id);
+
+            public double Ack(double p) => new Result(0, 0, 0, 0, AckTicks).Percentile(p);
+        }
+
+        /// <summary>
+        /// Sends <paramref name="rate"/> updates per second on a fixed schedule without waiting for answers; each
+        /// update's time is its scheduled send time, so a slow server cannot hide latency by slowing the sender.
+        /// </summary>
+        public async Task<OpenResult> RunOpenAsync(int rate, TimeSpan duration)
+        {
+            var total = (int)(rate * duration.TotalSeconds);
+            var sent = new (long, DateTime)[total];
+            var acks = new long[total];
+            long ok = 0, non2xx = 0, errors = 0;
+            double maxLag = 0;
+            var tasks = new List<Task>(total);
+            var startUtc = DateTime.UtcNow;
+            var clock = Stopwatch.StartNew();
+            var issued = 0;
+            while (issued < total)
+            {
+                var due = Math.Min(total, (int)(clock.Elapsed.TotalSeconds * rate) + 1);
+                if (due > issued) maxLag = Math.Max(maxLag, clock.Elapsed.TotalMilliseconds - issued * 1000.0 / rate);
+                for (; issued < due; issued++)
+                {
+                    var i = issued;
+                    var body = NextUpdate(out var id);
+                    var scheduled = startUtc + TimeSpan.FromSeconds((double)i / rate);
+                    sent[i] = (id, scheduled);
+                    tasks.Add(Task.Run(async () =>
+                    {
+                        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/telegram/webhook") { Content = new ByteArrayContent(body) };
+                        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+                        request.Headers.Add("X-Telegram-Bot-Api-Secret-Token", o.Secret);
+                        var started = Stopwatch.GetTimestamp();
+                        try
+                        {
+                            using var response = await http.SendAsync(request);
+                            acks[i] = Stopwatch.GetTimestamp() - started;
+                            if (response.IsSuccessStatusCode) Interlocked.Increment(ref ok);
+                            else Interlocked.Increment(ref non2xx);
+                        }
+                        catch (Exception)
+                        {
+                            Interlocked.Increment(ref errors);
+                        }
+                    }));
+                }
+                await Task.Delay(1);
+            }
+            await Task.WhenAll(tasks);
+            Array.Sort(acks);
+            return new OpenResult(sent, ok, non2xx, errors, maxLag, acks);
+        }
+
+        private byte[] NextUpdate() => NextUpdate(out _);
+
+        public byte[] NextUpdate(out long id)
+        {
+            id = Interlocked.Increment(ref _updateId);
             var seq = Interlocked.Increment(ref _user);
             var idx = (int)(seq % o.Users);
             var command = (idx + seq / o.Users) % 2 == 0;
@@ -268,7 +419,7 @@ public static class WebhookBench
     }
 
     private sealed record Options(string Provider, string? Pg, int Connections, int Duration, int Warmup, int Users, string? Url,
-        string ApiKey, string Secret, int DrainTimeout)
+        string ApiKey, string Secret, int DrainTimeout, int Rate, string? Db)
     {
         public static Options Parse(string[] args)
         {
@@ -279,7 +430,7 @@ public static class WebhookBench
             }
             int Int(string name, int d) => Get(name) is { } v ? int.Parse(v) : d;
             return new Options((Get("provider") ?? "sqlite").ToLowerInvariant(), Get("pg"), Int("connections", 64), Int("duration", 20),
-                Int("warmup", 5), Int("users", 5000), Get("url"), Get("api-key") ?? WebhookBench.ApiKey, Get("secret") ?? WebhookBench.Secret, Int("drain-timeout", 180));
+                Int("warmup", 5), Int("users", 5000), Get("url"), Get("api-key") ?? WebhookBench.ApiKey, Get("secret") ?? WebhookBench.Secret, Int("drain-timeout", 180), Int("rate", 0), Get("db"));
         }
     }
 }

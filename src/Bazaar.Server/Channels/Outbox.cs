@@ -21,6 +21,7 @@ public sealed class Outbox
     private readonly BazaarDb db;
     private readonly TimeProvider clock;
     private bool _enqueued;
+    private bool _urgentEnqueued;
 
     public Outbox(BazaarDb db, TimeProvider clock) : this(db, clock, null) { }
 
@@ -31,14 +32,46 @@ public sealed class Outbox
         if (signal is not null)
         {
             // Wake the local sender once the rows are committed: now, or when the caller's own transaction commits.
-            var wake = signal.Notify;
-            db.SavedChanges += (_, _) =>
-            {
-                if (!_enqueued) return;
-                _enqueued = false;
-                AfterCommit.Run(db, wake);
-            };
+            _wake = signal.Notify;
+            _wakeUrgent = signal.NotifyUrgent;
+            db.SavedChanges += (_, _) => Saved();
         }
+    }
+
+    private readonly Action? _wake, _wakeUrgent;
+
+    /// <summary>Wakes the local sender once what was enqueued is committed.</summary>
+    private void Saved()
+    {
+        if (!_enqueued || _wake is null) return;
+        AfterCommit.Run(db, _urgentEnqueued ? _wakeUrgent! : _wake);
+        _enqueued = _urgentEnqueued = false;
+    }
+
+    /// <summary>
+    /// Saves the unit of work when it holds nothing but new outbox rows (most updates only reply): each row is written
+    /// with one prepared INSERT instead of SaveChanges. Returns false, having written nothing, when anything else changed;
+    /// the caller then calls SaveChanges as usual.
+    /// </summary>
+    public async Task<bool> TrySaveRepliesOnlyAsync(CancellationToken ct)
+    {
+        List<(Microsoft.EntityFrameworkCore.ChangeTracking.EntityEntry Entry, OutboxMessage Message)>? added = null;
+        foreach (var e in db.ChangeTracker.Entries())
+        {
+            if (e.State == Microsoft.EntityFrameworkCore.EntityState.Unchanged) continue;
+            if (e.State != Microsoft.EntityFrameworkCore.EntityState.Added || e.Entity is not OutboxMessage m) return false;
+            (added ??= []).Add((e, m));
+        }
+        if (added is null) return true;
+        var insert = RowInsert.For<OutboxMessage>(db);
+        foreach (var (entry, message) in added)
+        {
+            var id = await insert.InsertAsync(db, message, ct);
+            entry.State = Microsoft.EntityFrameworkCore.EntityState.Detached;
+            message.Id = id;
+        }
+        Saved();
+        return true;
     }
 
     /// <summary>Set by the pipeline while it handles an update, so replies can be traced to it.</summary>
@@ -61,6 +94,7 @@ public sealed class Outbox
         };
         db.Set<OutboxMessage>().Add(message);
         _enqueued = true;
+        _urgentEnqueued |= urgent;
         return message;
     }
 

@@ -53,7 +53,7 @@ public static class OutboxApi
         var row = await db.Outbox.AsNoTracking().Where(m => m.Id == id).Select(View).FirstOrDefaultAsync(ct);
         if (row is null) return Problems.NotFound("outbox_message_not_found", $"There is no outbox message {id}.");
         if (n == 0) return Problems.Conflict("outbox_not_failed", $"Outbox message {id} is {row.Status}; only failed messages can be retried.");
-        signal.Notify();
+        signal.NotifyUrgent();
         return TypedResults.Ok(row);
     }
 

@@ -42,6 +42,12 @@ public sealed class OutboxPacer(IOptions<OutboxOptions> options)
         lock (_gate) return now < _pausedUntil ? 0 : (int)Global().Peek(now);
     }
 
+    /// <summary>When the global rate next has room for one message.</summary>
+    public DateTime GlobalNextAt(DateTime now)
+    {
+        lock (_gate) return Max(Global().NextAt(now), _pausedUntil);
+    }
+
     /// <summary>How many rows of a lane (null: replies and notifications) could go out right now across all chats.</summary>
     public int LaneAvailable(string? lane, DateTime now)
     {

@@ -37,11 +37,21 @@ public sealed class OutboxSender(
         while (!stoppingToken.IsCancellationRequested)
         {
             var wait = TimeSpan.FromSeconds(O.PollSeconds);
+            var urgentOnly = false;
             try
             {
                 var round = await RunOnceAsync(stoppingToken);
                 if (round.Claimed >= O.BatchSize) continue;
                 if (round.WakeAt is { } at && at - Now < wait) wait = at - Now;
+                // With the global rate used up only urgent rows can go: a commit of anything else need not wake a round
+                // (under load every batch commits replies, and each round costs queries).
+                var now = Now;
+                if (round.Claimed == 0 && pacer.GlobalAvailable(now) == 0)
+                {
+                    urgentOnly = true;
+                    var next = pacer.GlobalNextAt(now) - now;
+                    if (next < wait) wait = next;
+                }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -52,7 +62,7 @@ public sealed class OutboxSender(
                 log.LogError(e, "Outbox round failed; trying again shortly");
             }
             if (wait < TimeSpan.FromMilliseconds(10)) wait = TimeSpan.FromMilliseconds(10);
-            try { await signal.WaitAsync(wait, clock, stoppingToken); }
+            try { await signal.WaitAsync(wait, clock, stoppingToken, urgentOnly); }
             catch (OperationCanceledException) { return; }
         }
     }
@@ -65,7 +75,9 @@ public sealed class OutboxSender(
         var now = Now;
         var globalPause = pacer.PausedUntil;
 
-        var due = await DueAsync(channels, now, (pacer.GlobalAvailable(now) > 0 || pacer.LaneAvailable(OutboxLanes.PaidBroadcast, now) > 0) && now >= globalPause, ct);
+        var hasGlobalRoom = pacer.GlobalAvailable(now) > 0;
+        var due = await DueAsync(channels, now, (hasGlobalRoom || pacer.LaneAvailable(OutboxLanes.PaidBroadcast, now) > 0) && now >= globalPause,
+            onlyPaid: !hasGlobalRoom, ct);
         due = await ExpireStaleAsync(due, now, ct);
         if (due.Count == 0 || now < globalPause) return new Round(0, 0, due.Count > 0 ? globalPause : null);
 
@@ -125,7 +137,7 @@ public sealed class OutboxSender(
     /// waits (backing off, or claimed by a live sender). Each query walks the (Status, Urgent, Id) index from the oldest
     /// row and stops at the batch size, so a round costs the same whatever the backlog.
     /// </summary>
-    private async Task<List<OutboxMessage>> DueAsync(string[] channels, DateTime now, bool paced, CancellationToken ct)
+    private async Task<List<OutboxMessage>> DueAsync(string[] channels, DateTime now, bool paced, bool onlyPaid, CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<BazaarDb>();
@@ -165,8 +177,9 @@ public sealed class OutboxSender(
         for (var read = 0; read < 4 && heads.Count < O.BatchSize; read++)
         {
             var left = skip.ToArray();
+            // With the global rate used up only the paid lane (its own rate) can go: skip reading everything else.
             var window = await Free(db.Outbox.AsNoTracking().Where(o => o.Status == OutboxStatus.Pending && !o.Urgent && o.NextAttemptAt <= now
-                    && o.Id > after && !left.Contains(o.Channel + ":" + o.ChatId)))
+                    && o.Id > after && !left.Contains(o.Channel + ":" + o.ChatId) && (!onlyPaid || o.Lane == OutboxLanes.PaidBroadcast)))
                 .OrderBy(o => o.Id).Take(O.BatchSize).ToListAsync(ct);
             Take(window);
             if (window.Count < O.BatchSize) break;

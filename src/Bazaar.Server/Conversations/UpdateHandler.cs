@@ -60,7 +60,7 @@ public sealed class UpdateHandler(BotPipeline pipeline, IOptions<ConversationOpt
             outbox.CurrentInboundUpdateId = c.Id;
             var ctx = new BotContext(c.Channel, c.Id, update, info, db, outbox, services, clock, options.Value, ct);
             await pipeline.RunAsync(ctx);
-            await db.SaveChangesAsync(ct);
+            if (!await outbox.TrySaveRepliesOnlyAsync(ct)) await db.SaveChangesAsync(ct);
             return new UpdateOutcome(c.Id, ctx.Status, ElapsedMs(started), null);
         }
         catch (Exception ex) when (!ct.IsCancellationRequested)
