@@ -34,6 +34,7 @@ public static class AppServices
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         services.Configure<SeedOptions>(config.GetSection("Seed"));
         services.AddBazaarOpenApi();
+        services.AddHostedService<StartupTrim>();
 
         services.AddData(config);
         services.AddOutbox(config);
