@@ -112,18 +112,21 @@ public sealed class CheckBuyTests(CheckBuyAppFactory app) : IClassFixture<CheckB
         Assert.Equal(0, await app.CreditBalance(user.Id));
 
         using (var client = app.AdminClient())
-            Assert.Equal(HttpStatusCode.OK, (await client.PostJson($"/api/v1/admin/wallets/{user.Id}/adjust", new { amount = 200m, currency = "RUB", reason = "test" })).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await client.PostJson($"/api/v1/admin/wallets/{user.Id}/adjust", new { amount = 400m, currency = "RUB", reason = "test" })).StatusCode);
         var press = Updates.Callback(tg, $"chk:w:{id}");
         await app.Send(press);
         Assert.Contains("✅ 3 credits added. Your balance: <b>3</b> credits.", (await app.TextsFor(tg)).Last());
         Assert.Equal(3, await app.CreditBalance(user.Id));
-        Assert.Equal(50_00, await MoneyTestData.BalanceAsync(app, user.Id, "RUB"));
+        Assert.Equal(250_00, await MoneyTestData.BalanceAsync(app, user.Id, "RUB"));
 
-        // The same button press delivered again (a new update, the same callback query) buys nothing more.
+        // The same button press delivered again (a new update, the same callback query) buys nothing more, though the
+        // wallet could pay for a second one.
         press["update_id"] = Updates.NextUpdateId();
+        app.Clock.Advance(TimeSpan.FromSeconds(2)); // past the per-second button limit, so the handler sees it
         await app.Send(press);
+        Assert.Equal(3, await app.WithDb(db => db.InboundUpdates.CountAsync(u => u.UserId == tg.ToString() && u.Status == Bazaar.Server.Conversations.UpdateStatus.Processed && u.Kind == "callback_query" && u.Payload.Contains($"chk:w:{id}"))));
         Assert.Equal(3, await app.CreditBalance(user.Id));
-        Assert.Equal(50_00, await MoneyTestData.BalanceAsync(app, user.Id, "RUB"));
+        Assert.Equal(250_00, await MoneyTestData.BalanceAsync(app, user.Id, "RUB"));
         await MoneyTestData.AssertLedgerOkAsync(app);
     }
 }
