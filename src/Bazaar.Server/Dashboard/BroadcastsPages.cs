@@ -20,7 +20,30 @@ namespace Bazaar.Server.Dashboard;
 /// </summary>
 internal static partial class BroadcastsPages
 {
-    private sealed record Compose(string Text, string? Photo, Segments.Spec Spec, bool Paid, string? TestTo);
+    private sealed record Compose(string Text, string? Photo, Segments.Spec Spec, bool Paid, string? TestTo,
+        IReadOnlyList<IReadOnlyList<BroadcastButton>>? Buttons, string? ButtonsProblem);
+
+    /// <summary>
+    /// The buttons box: one row per line, each button "Text | URL", several on a row separated by "||". The rows are
+    /// then checked by the broadcasts' own rules, as for the API's "buttons".
+    /// </summary>
+    internal static (IReadOnlyList<IReadOnlyList<BroadcastButton>>? Rows, string? Problem) ParseButtons(string box)
+    {
+        var rows = new List<IReadOnlyList<BroadcastButton>>();
+        foreach (var line in box.Replace("\r\n", "\n").Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0))
+        {
+            var row = new List<BroadcastButton>();
+            foreach (var cell in line.Split("||").Select(c => c.Trim()))
+            {
+                var bar = cell.LastIndexOf('|');
+                if (bar <= 0 || bar == cell.Length - 1)
+                    return (null, $"\"{cell}\" is not a button: write each one as Text | https://link (several on a line separated by ||).");
+                row.Add(new BroadcastButton(cell[..bar].Trim(), cell[(bar + 1)..].Trim()));
+            }
+            rows.Add(row);
+        }
+        return (rows.Count == 0 ? null : rows, null);
+    }
 
     private static Compose Read(IFormCollection f)
     {
@@ -34,7 +57,9 @@ internal static partial class BroadcastsPages
             giveawayId: long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var g) ? g : null, ids: ids);
         var photo = f["photo"].ToString().Trim();
         var test = f["testTo"].ToString().Trim();
-        return new Compose(f["text"].ToString().Replace("\r\n", "\n"), photo.Length == 0 ? null : photo, spec, f["paid"] == "on", test.Length == 0 ? null : test);
+        var (buttons, buttonsProblem) = ParseButtons(f["buttons"].ToString());
+        return new Compose(f["text"].ToString().Replace("\r\n", "\n"), photo.Length == 0 ? null : photo, spec, f["paid"] == "on", test.Length == 0 ? null : test,
+            buttons, buttonsProblem);
     }
 
     /// <summary>What is wrong with the composed broadcast, in the feature's own words, or null.</summary>
@@ -44,7 +69,8 @@ internal static partial class BroadcastsPages
         if (c.Spec.Kind == Segments.Giveaway && long.TryParse(c.Spec.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var giveaway) &&
             !await db.Giveaways.AnyAsync(x => x.Id == giveaway, ct))
             return $"There is no giveaway {c.Spec.Value}.";
-        return BroadcastContent.Check(c.Text, c.Photo, null) is { } content ? content.Detail : null;
+        if (c.ButtonsProblem is not null) return c.ButtonsProblem;
+        return BroadcastContent.Check(c.Text, c.Photo, c.Buttons) is { } content ? content.Detail : null;
     }
 
     private static async Task<long?> TestUserAsync(string? telegramId, BazaarDb db, CancellationToken ct) =>
@@ -55,9 +81,11 @@ internal static partial class BroadcastsPages
     private static partial Regex SimpleTag();
 
     /// <summary>The text as Telegram shows it: escaped, then the plain formatting tags let through (no attributes, so nothing runs).</summary>
-    private static string Preview(string text, string? photo) =>
+    private static string Preview(string text, string? photo, IReadOnlyList<IReadOnlyList<BroadcastButton>>? buttons = null) =>
         $"<div class=\"tg-bubble\">{(photo is null ? "" : $"<div class=\"muted small\">🖼 {E(photo)}</div>")}" +
-        $"<div class=\"tg-text\">{SimpleTag().Replace(E(text), "<$1$2>").Replace("\n", "<br>")}</div></div>";
+        $"<div class=\"tg-text\">{SimpleTag().Replace(E(text), "<$1$2>").Replace("\n", "<br>")}</div></div>" +
+        string.Join("", (buttons ?? []).Select(r => "<div class=\"tg-buttons\">" +
+            string.Join("", r.Select(b => $"<span class=\"tg-button\" title=\"{E(b.Url)}\">{E(b.Text)}</span>")) + "</div>"));
 
     public static async Task<IResult> List(HttpContext http, BazaarDb db, BroadcastService broadcasts, ReferralTiers tiers, CancellationToken ct, int page = 1)
     {
@@ -73,6 +101,7 @@ internal static partial class BroadcastsPages
                     <div>
                       <label>Message (Telegram HTML: b, i, u, s, a, code, pre, blockquote)<textarea name="text" rows="6" maxlength="{BroadcastContent.MaxText}" required aria-label="Message"></textarea></label>
                       <label>Photo (optional: an https URL or a Telegram file id; the message becomes its caption)<input name="photo" aria-label="Photo"></label>
+                      <label>Buttons (optional: one row per line, each <code>Text | https://link</code>, several on a row separated by <code>||</code>)<textarea name="buttons" rows="2" aria-label="Buttons" placeholder="Open the shop | https://t.me/yourbot?start=shop"></textarea></label>
                       <p class="filters">
                         <label>Segment <select name="segment" aria-label="Segment">{segments}</select></label>
                         <label>with <input name="value" placeholder="en · gold · giveaway id · user ids" aria-label="Segment value"></label>
@@ -107,7 +136,7 @@ internal static partial class BroadcastsPages
     public static async Task<IResult> PreviewForm(HttpContext http, BazaarDb db, BroadcastService broadcasts, ReferralTiers tiers, CancellationToken ct)
     {
         var c = Read(await http.Request.ReadFormOrBadRequestAsync(ct));
-        var html = c.Text.Trim().Length == 0 ? "<p class=\"muted\">Type a message to see it here.</p>" : Preview(c.Text, c.Photo);
+        var html = c.Text.Trim().Length == 0 ? "<p class=\"muted\">Type a message to see it here.</p>" : Preview(c.Text, c.Photo, c.Buttons);
         var problem = await ProblemAsync(c, db, tiers, ct);
         var count = problem is null ? await broadcasts.CountAsync(c.Spec, ct) : 0;
         html += problem is not null
@@ -123,11 +152,11 @@ internal static partial class BroadcastsPages
         var admin = await TestUserAsync(c.TestTo, db, ct);
         if (c.TestTo is not null && admin is null)
             return RedirectWith(http, "/admin/broadcasts#compose", $"Telegram user {c.TestTo} has not talked to the bot yet, so it cannot send them the test copy. Send /start to the bot first.", error: true);
-        var b = broadcasts.Draft(c.Text, c.Photo, null, c.Spec, c.Paid, $"dashboard:{DashboardAuth.Actor(http.User)}", admin);
+        var b = broadcasts.Draft(c.Text, c.Photo, c.Buttons, c.Spec, c.Paid, $"dashboard:{DashboardAuth.Actor(http.User)}", admin);
         await db.SaveChangesAsync(ct);
         await broadcasts.SendTestAsync(b, ct);
         await db.SaveChangesAsync(ct);
-        await audit.WriteAsync("broadcast.create", $"broadcast:{b.Id}", null, new { segment = b.Segment, value = b.SegmentValue, paid = b.AllowPaidBroadcast }, ct);
+        await audit.WriteAsync("broadcast.create", $"broadcast:{b.Id}", null, new { segment = b.Segment, value = b.SegmentValue, paid = b.AllowPaidBroadcast, buttons = b.Buttons }, ct);
         return RedirectWith(http, $"/admin/broadcasts/{b.Id}", admin is null ? "Draft saved. Check the preview, then send it." : "Draft saved and a test copy sent to your Telegram. Check it, then send.");
     }
 
@@ -136,7 +165,7 @@ internal static partial class BroadcastsPages
         if ((await BroadcastsModule.Get(id, db, broadcasts, ct)).Result is not Ok<BroadcastsModule.BroadcastView> ok)
             return Page(http, "No such broadcast", "broadcasts", $"<p>There is no broadcast {id}. <a href=\"/admin/broadcasts\">All broadcasts</a></p>", 404);
         var b = ok.Value!;
-        var sb = new StringBuilder($"<p><a href=\"/admin/broadcasts\">← All broadcasts</a></p><section class=\"card\"><h2>Message</h2>{Preview(b.Text, b.Photo)}" +
+        var sb = new StringBuilder($"<p><a href=\"/admin/broadcasts\">← All broadcasts</a></p><section class=\"card\"><h2>Message</h2>{Preview(b.Text, b.Photo, b.Buttons)}" +
                                    $"<p class=\"muted\">Segment {E(b.Segment)}{(b.SegmentValue is null ? "" : $" <code>{E(b.SegmentValue)}</code>")} · created {Time(b.CreatedAt)} by {E(b.CreatedBy)}" +
                                    $"{(b.AllowPaidBroadcast ? " · paid broadcast" : "")}</p></section>");
         if (b.Status == BroadcastStatus.Draft)

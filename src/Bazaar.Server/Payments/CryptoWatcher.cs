@@ -121,9 +121,9 @@ public sealed class CryptoWatcher(BazaarDb db, PaymentService payments, RateServ
         db.CryptoTransfers.Add(transfer);
         var need = Math.Max(1, options.Value.Crypto.Confirmations);
         // A late payment is re-quoted: the user learns the value at today's rate now, not at the credit.
-        await payments.NotifyAsync(payment.UserId, t => string.Format(t.CryptoSeen,
+        await payments.NotifyAsync(payment.UserId, lang => string.Format(PaymentTexts.CryptoSeen.In(lang),
             Currencies.Format(output.Sats, coin == PaymentMethod.Ltc ? "LTC" : "BTC"), output.Txid, need)
-            + (late ? "\n" + string.Format(System.Globalization.CultureInfo.InvariantCulture, t.CryptoLate, deposit.QuoteExpiresAt,
+            + (late ? "\n" + string.Format(System.Globalization.CultureInfo.InvariantCulture, PaymentTexts.CryptoLate.In(lang), deposit.QuoteExpiresAt,
                 Currencies.Format(CryptoPayments.ValueMinor(output.Sats, rate.Value, payment.Currency), payment.Currency)) : ""), ct);
         try
         {
@@ -150,7 +150,7 @@ public sealed class CryptoWatcher(BazaarDb db, PaymentService payments, RateServ
             CreditAmount: value, ExternalRef: $"crypto:{transfer.Coin}:{transfer.Txid}:{transfer.Vout}", AllowAlreadyCompleted: true,
             // An order's fulfilment tells the user what became of the money (order, or wallet); a top-up says "credited".
             Notice: payment.Purpose is PaymentPurpose.Order or PaymentPurpose.Raffle ? null
-                : t => string.Format(t.CryptoCredited, Currencies.Format(transfer.AmountSats, coinCurrency), Currencies.Format(value, payment.Currency)),
+                : lang => string.Format(PaymentTexts.CryptoCredited.In(lang), Currencies.Format(transfer.AmountSats, coinCurrency), Currencies.Format(value, payment.Currency)),
             InTransaction: c => db.CryptoTransfers.Where(t => t.Id == transfer.Id && t.CreditedAt == null)
                 .ExecuteUpdateAsync(s => s.SetProperty(t => t.CreditedAt, now).SetProperty(t => t.CreditedAmount, value), c)), ct);
         if (result.Outcome == CompleteOutcome.DuplicateEvent)

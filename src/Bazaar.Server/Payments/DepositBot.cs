@@ -63,7 +63,7 @@ public static class DepositBot
         }
         await ctx.SetStepAsync(AmountStep, new AmountData(method.WireName()));
         ctx.AnswerCallback();
-        var name = WalletScreens.MethodName(WalletTexts.For(ctx.Language), method);
+        var name = WalletScreens.MethodName(ctx.Language, method);
         ctx.EditOrReply(F(ctx, PaymentTexts.EnterAmount, name, ShopCurrency(ctx)));
     }
 
@@ -107,7 +107,6 @@ public static class DepositBot
             ctx.Reply(ctx.T(PaymentTexts.TryLater));
             return;
         }
-        var t = PaymentTexts.For(ctx.Language);
         var amountText = Currencies.Format(p.Amount, p.Currency);
         if (PaymentCreator.NeedsPreparation(p))
         {
@@ -120,7 +119,7 @@ public static class DepositBot
             case PaymentMethod.ManualBank or PaymentMethod.ManualBlik:
                 var instructions = ctx.Services.GetRequiredService<ManualTransfers>().Instructions(p);
                 await ctx.SetStepAsync(ProofStep, new ProofData(p.Id, p.Reference!));
-                ctx.Reply(string.Format(t.ManualInstructionsTitle, p.Reference, amountText) + "\n\n" + Html(instructions) + "\n\n" +
+                ctx.Reply(F(ctx, PaymentTexts.ManualInstructionsTitle, p.Reference, amountText) + "\n\n" + Html(instructions) + "\n\n" +
                     ctx.T(PaymentTexts.SendProof));
                 break;
 
@@ -151,7 +150,7 @@ public static class DepositBot
     internal static void SendCryptoInstructions(Outbox outbox, ChatTarget to, string language, Payment p, CryptoDeposit deposit)
     {
         var coinAmount = Currencies.ToMajor(p.PayAmount, p.PayCurrency).ToString("0.########", CultureInfo.InvariantCulture) + " " + p.PayCurrency;
-        var coinName = WalletScreens.MethodName(WalletTexts.For(language), p.Method);
+        var coinName = WalletScreens.MethodName(language, p.Method);
         outbox.SendText(to, Format(language, p.Purpose == PaymentPurpose.Order ? PaymentTexts.CryptoOrderInstructions : PaymentTexts.CryptoInstructions, coinAmount, Currencies.Format(p.Amount, p.Currency), coinName,
             deposit.Address, deposit.QuoteExpiresAt));
         outbox.SendPhoto(to, $"{p.Method.WireName()}-{p.Id}.png", CryptoPayments.QrPng(p.PayUrl!), Format(language, PaymentTexts.QrCaption, coinAmount));
@@ -203,7 +202,7 @@ public static class DepositBot
             var admin = known.GetValueOrDefault(id);
             if (admin?.IsBlocked == true) continue;
             var lang = admin?.LanguageCode ?? Languages.English;
-            var method = WalletScreens.MethodName(WalletTexts.For(lang), p.Method);
+            var method = WalletScreens.MethodName(lang, p.Method);
             var text = string.Format(CultureInfo.InvariantCulture, PaymentTexts.AdminNewDeposit.In(lang), p.Id, p.Reference,
                 Currencies.Format(p.Amount, p.Currency), method, Html(who), kind);
             var to = new ChatTarget(channel, id, admin?.Id);
@@ -238,7 +237,7 @@ public static class DepositBot
                 join u in ctx.Db.Users.AsNoTracking() on p.UserId equals u.Id
                 where p.Status == PaymentStatus.Pending && (p.Method == PaymentMethod.ManualBank || p.Method == PaymentMethod.ManualBlik)
                 orderby p.Id descending
-                select new { p.Id, p.Reference, p.Amount, p.Currency, p.Method, p.ProofFileId, User = u };
+                select new { p.Id, p.Reference, p.Amount, p.Currency, p.Method, p.ProofFileId, p.ProofKind, User = u };
         var total = await q.CountAsync(ctx.CancellationToken);
         if (total == 0)
         {
@@ -247,12 +246,25 @@ public static class DepositBot
         }
         var rows = await q.Take(ListLimit).ToListAsync(ctx.CancellationToken);
         var lines = rows.Select(r => F(ctx, PaymentTexts.PendingDepositLine, r.Id, r.Reference, Currencies.Format(r.Amount, r.Currency),
-            WalletScreens.MethodName(WalletTexts.For(ctx.Language), r.Method),
+            WalletScreens.MethodName(ctx.Language, r.Method),
             Html(r.User.DisplayName),
             ctx.T(r.ProofFileId is null ? PaymentTexts.ProofNo : PaymentTexts.ProofYes)));
         ctx.Reply(F(ctx, PaymentTexts.PendingDepositsTitle, total) + "\n" + string.Join("\n", lines),
             new InlineKeyboardMarkup(rows.Select(r => DecisionRow(ctx.Language, r.Id))));
+        // The proofs themselves, each with its buttons, so the operator decides looking at it. A Telegram file id
+        // can be sent on as it is; a sandbox upload's cannot.
+        if (ctx.Channel != ChatChannel.Telegram) return;
+        foreach (var r in rows.Where(r => r.ProofFileId is not null && r.User.Channel == ChatChannel.Telegram).Take(ProofLimit))
+        {
+            var caption = F(ctx, PaymentTexts.PendingDepositLine, r.Id, r.Reference, Currencies.Format(r.Amount, r.Currency),
+                WalletScreens.MethodName(ctx.Language, r.Method), Html(r.User.DisplayName), ctx.T(PaymentTexts.ProofYes));
+            if (r.ProofKind == "photo") ctx.Outbox.SendPhoto(ctx.Chat, r.ProofFileId!, caption, DecisionKeyboard(ctx.Language, r.Id));
+            else ctx.Outbox.SendDocument(ctx.Chat, r.ProofFileId!, caption, DecisionKeyboard(ctx.Language, r.Id));
+        }
     }
+
+    /// <summary>At most this many proofs follow the list, so a long backlog does not flood the chat.</summary>
+    private const int ProofLimit = 5;
 
     private static long? IdAfter(string? data, string prefix) =>
         data is not null && long.TryParse(data.AsSpan(prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : null;

@@ -112,7 +112,7 @@ public sealed class PaymentPreparation(BazaarDb db, PaymentCreator creator, Paym
 
     private static string FailureText(Payment p, string language) =>
         DepositBot.Format(language, p.Purpose == PaymentPurpose.WalletTopup ? PaymentTexts.PreparationFailed : PaymentTexts.OrderPreparationFailed,
-            WalletScreens.MethodName(WalletTexts.For(language), p.Method), Currencies.Format(p.Amount, p.Currency));
+            WalletScreens.MethodName(language, p.Method), Currencies.Format(p.Amount, p.Currency));
 
     /// <summary>One short write transaction; on SQLite it takes its turn with the inbox and the processor.</summary>
     private async Task InShortTransactionAsync(Func<Task> work, CancellationToken ct)

@@ -16,7 +16,7 @@ public sealed record CompleteResult(CompleteOutcome Outcome, PaymentStatus? Stat
 /// <param name="Notice">The message to the user instead of the default "credited" one.</param>
 /// <param name="InTransaction">More work that must commit together with the credit.</param>
 public sealed record Completion(long? CreditAmount = null, string? ExternalRef = null, bool AllowAlreadyCompleted = false,
-    Func<PaymentTexts, string>? Notice = null, Func<CancellationToken, Task>? InTransaction = null);
+    Func<string, string>? Notice = null, Func<CancellationToken, Task>? InTransaction = null);
 
 /// <summary>
 /// The state changes every method shares. Completion is decided by a conditional UPDATE (PENDING -> COMPLETED)
@@ -93,7 +93,7 @@ public sealed class PaymentService(BazaarDb db, Outbox outbox, TimeProvider cloc
             if (how.InTransaction is not null) await how.InTransaction(ct);
             if (how.Notice is not null) await NotifyAsync(payment.UserId, how.Notice, ct);
             else if (payment.Purpose == PaymentPurpose.WalletTopup)
-                await NotifyAsync(payment.UserId, t => string.Format(t.Credited, Currencies.Format(amount, payment.Currency)), ct);
+                await NotifyAsync(payment.UserId, lang => string.Format(PaymentTexts.Credited.In(lang), Currencies.Format(amount, payment.Currency)), ct);
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
             return new(CompleteOutcome.Completed, PaymentStatus.Completed);
@@ -128,10 +128,10 @@ public sealed class PaymentService(BazaarDb db, Outbox outbox, TimeProvider cloc
     }
 
     /// <summary>Adds a chat message to the outbox (saved with the caller's SaveChanges).</summary>
-    public async Task NotifyAsync(long userId, Func<PaymentTexts, string> text, CancellationToken ct)
+    public async Task NotifyAsync(long userId, Func<string, string> text, CancellationToken ct)
     {
         var user = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == userId, ct);
         if (user is null || user.IsBlocked) return;
-        outbox.SendText(new ChatTarget(user.Channel, user.ExternalId, user.Id), text(PaymentTexts.For(user.LanguageCode)));
+        outbox.SendText(new ChatTarget(user.Channel, user.ExternalId, user.Id), text(Conversations.Languages.FromCode(user.LanguageCode)));
     }
 }

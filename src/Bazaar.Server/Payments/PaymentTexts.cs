@@ -2,34 +2,28 @@ using Bazaar.Server.Conversations;
 
 namespace Bazaar.Server.Payments;
 
-/// <summary>What the bot tells a user about their payments, in English and Russian.</summary>
-public sealed record PaymentTexts(
-    string Credited, string Rejected, string CryptoSeen, string CryptoLate, string CryptoCredited, string Refunded,
-    string NotPending, string PriceChanged, string Unavailable, string ManualInstructionsTitle)
+/// <summary>What the bot tells a user about their payments, in English and Russian (each text rewordable in Settings).</summary>
+public static class PaymentTexts
 {
-    public static readonly PaymentTexts En = new(
-        Credited: "✅ {0} has been added to your wallet.",
-        Rejected: "❌ Your deposit {0} was rejected: {1}",
-        CryptoSeen: "👀 We see your payment of {0} (transaction {1}). It will be credited after {2} confirmation(s).",
-        CryptoLate: "⌛ It arrived after the quoted rate ended ({0:yyyy-MM-dd HH:mm} UTC), so it is valued at the current rate: {1}.",
-        CryptoCredited: "✅ Your payment of {0} is confirmed: {1} has been added to your wallet.",
-        Refunded: "↩️ Your payment of {0} has been refunded.",
-        NotPending: "This invoice is no longer valid. Please start again.",
-        PriceChanged: "The price has changed. Please request a new invoice.",
-        Unavailable: "This item is no longer available.",
-        ManualInstructionsTitle: "Reference code: <code>{0}</code>\nAmount: {1}");
-
-    public static readonly PaymentTexts Ru = new(
-        Credited: "✅ {0} зачислено на ваш кошелёк.",
-        Rejected: "❌ Ваше пополнение {0} отклонено: {1}",
-        CryptoSeen: "👀 Мы видим ваш платёж {0} (транзакция {1}). Он будет зачислен после {2} подтверждения(ий).",
-        CryptoLate: "⌛ Он пришёл после окончания зафиксированного курса ({0:yyyy-MM-dd HH:mm} UTC), поэтому оценён по текущему курсу: {1}.",
-        CryptoCredited: "✅ Платёж {0} подтверждён: {1} зачислено на ваш кошелёк.",
-        Refunded: "↩️ Ваш платёж {0} возвращён.",
-        NotPending: "Этот счёт больше не действителен. Пожалуйста, начните заново.",
-        PriceChanged: "Цена изменилась. Пожалуйста, запросите новый счёт.",
-        Unavailable: "Этот товар больше недоступен.",
-        ManualInstructionsTitle: "Код платежа: <code>{0}</code>\nСумма: {1}");
+    public static readonly Localized Credited = new("✅ {0} has been added to your wallet.", "✅ {0} зачислено на ваш кошелёк.");
+    public static readonly Localized Rejected = new("❌ Your deposit {0} was rejected: {1}", "❌ Ваше пополнение {0} отклонено: {1}");
+    public static readonly Localized CryptoSeen = new(
+        "👀 We see your payment of {0} (transaction {1}). It will be credited after {2} confirmation(s).",
+        "👀 Мы видим ваш платёж {0} (транзакция {1}). Он будет зачислен после {2} подтверждения(ий).");
+    public static readonly Localized CryptoLate = new(
+        "⌛ It arrived after the quoted rate ended ({0:yyyy-MM-dd HH:mm} UTC), so it is valued at the current rate: {1}.",
+        "⌛ Он пришёл после окончания зафиксированного курса ({0:yyyy-MM-dd HH:mm} UTC), поэтому оценён по текущему курсу: {1}.");
+    public static readonly Localized CryptoCredited = new(
+        "✅ Your payment of {0} is confirmed: {1} has been added to your wallet.",
+        "✅ Платёж {0} подтверждён: {1} зачислено на ваш кошелёк.");
+    public static readonly Localized Refunded = new("↩️ Your payment of {0} has been refunded.", "↩️ Ваш платёж {0} возвращён.");
+    public static readonly Localized NotPending = new("This invoice is no longer valid. Please start again.",
+        "Этот счёт больше не действителен. Пожалуйста, начните заново.");
+    public static readonly Localized PriceChanged = new("The price has changed. Please request a new invoice.",
+        "Цена изменилась. Пожалуйста, запросите новый счёт.");
+    public static readonly Localized Unavailable = new("This item is no longer available.", "Этот товар больше недоступен.");
+    public static readonly Localized ManualInstructionsTitle = new("Reference code: <code>{0}</code>\nAmount: {1}",
+        "Код платежа: <code>{0}</code>\nСумма: {1}");
 
     // The deposit conversation in the bot. {n} placeholders are filled with string.Format; values are HTML-encoded.
     public static readonly Localized MethodUnavailable = new("This deposit method is not available at the moment.", "Этот способ пополнения сейчас недоступен.");
@@ -92,7 +86,4 @@ public sealed record PaymentTexts(
         "Почему пополнение #{0} ({1}, {2}) отклонено? Отправьте причину — пользователь её увидит. /cancel — оставить без решения.");
     public static readonly Localized RejectReasonExpected = new("Please send the reason as text (1 to 500 characters), or /cancel.", "Отправьте причину текстом (от 1 до 500 символов) или /cancel.");
     public static readonly Localized RejectedByAdmin = new("❌ Deposit #{0} ({1}) rejected. The user was told: {2}", "❌ Пополнение #{0} ({1}) отклонено. Пользователю сообщено: {2}");
-
-    public static PaymentTexts For(string? languageCode) =>
-        languageCode is not null && languageCode.StartsWith("ru", StringComparison.OrdinalIgnoreCase) ? Ru : En;
 }

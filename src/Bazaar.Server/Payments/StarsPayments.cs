@@ -58,11 +58,11 @@ public sealed class StarsPayments(BazaarDb db, PaymentService payments, ITelegra
         var id = PaymentIdOf(invoicePayload);
         var p = id is null ? null : await db.Payments.AsNoTracking().FirstOrDefaultAsync(x => x.Id == id && x.Method == PaymentMethod.Stars, ct);
         var lang = p is null ? null : await db.Users.Where(u => u.Id == p.UserId).Select(u => u.LanguageCode).FirstOrDefaultAsync(ct);
-        var t = PaymentTexts.For(lang);
-        if (p is null || p.Status != PaymentStatus.Pending) return new(false, "not_pending", t.NotPending);
-        if (!currency.Equals("XTR", StringComparison.Ordinal) || totalAmount != p.PayAmount) return new(false, "price_changed", t.PriceChanged);
+        var l = Conversations.Languages.FromCode(lang);
+        if (p is null || p.Status != PaymentStatus.Pending) return new(false, "not_pending", PaymentTexts.NotPending.In(l));
+        if (!currency.Equals("XTR", StringComparison.Ordinal) || totalAmount != p.PayAmount) return new(false, "price_changed", PaymentTexts.PriceChanged.In(l));
         var fulfilment = payments.FulfilmentFor(p.Purpose);
-        if (fulfilment is null || await fulfilment.CheckAvailableAsync(p, ct) is not null) return new(false, "unavailable", t.Unavailable);
+        if (fulfilment is null || await fulfilment.CheckAvailableAsync(p, ct) is not null) return new(false, "unavailable", PaymentTexts.Unavailable.In(l));
         return new(true, null, null);
     }
 
@@ -184,7 +184,7 @@ public sealed class StarsPayments(BazaarDb db, PaymentService payments, ITelegra
                 .ExecuteUpdateAsync(s => s.SetProperty(x => x.Status, PaymentStatus.Refunded)
                     .SetProperty(x => x.RefundedAt, clock.GetUtcNow().UtcDateTime), ct);
             if (n == 0 || await CurrentAttemptAsync(p.Id, ct) != attempt) return (false, false);
-            await payments.NotifyAsync(p.UserId, t => string.Format(t.Refunded, p.PayAmount + " ⭐"), ct);
+            await payments.NotifyAsync(p.UserId, lang => string.Format(PaymentTexts.Refunded.In(lang), p.PayAmount + " ⭐"), ct);
             await db.SaveChangesAsync(ct);
             return (true, true);
         }, ct);

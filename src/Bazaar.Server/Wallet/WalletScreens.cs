@@ -31,30 +31,27 @@ public sealed class WalletScreens(BazaarDb db, IOptions<ShopCurrencyOptions> sho
     public async Task<BotScreen> WalletAsync(long userId, CancellationToken ct)
     {
         var lang = await LanguageOf(userId, ct);
-        var t = WalletTexts.For(lang);
-        var ru = ReferenceEquals(t, WalletTexts.Ru);
-        var sb = new StringBuilder().AppendLine(t.WalletTitle).AppendLine();
-        AppendBalances(sb, t, await WalletModule.Balances(db, userId, ct));
-        sb.AppendLine().AppendLine($"<b>{t.RecentMovements}</b>");
+        var sb = new StringBuilder().AppendLine(WalletTexts.WalletTitle.In(lang)).AppendLine();
+        AppendBalances(sb, lang, await WalletModule.Balances(db, userId, ct));
+        sb.AppendLine().AppendLine($"<b>{WalletTexts.RecentMovements.In(lang)}</b>");
         var rows = await WalletModule.Movements(db, userId, RecentMovements, ct);
-        if (rows.Count == 0) sb.AppendLine(t.NoMovements);
+        if (rows.Count == 0) sb.AppendLine(WalletTexts.NoMovements.In(lang));
         foreach (var m in rows)
         {
             var sign = m.AmountMinor > 0 ? "+" : "−";
-            sb.AppendLine($"{m.At:yyyy-MM-dd} {sign}{Currencies.Format(Math.Abs(m.AmountMinor), m.Currency)} · {t.KindName(m.Kind, ru)}");
+            sb.AppendLine($"{m.At:yyyy-MM-dd} {sign}{Currencies.Format(Math.Abs(m.AmountMinor), m.Currency)} · {WalletTexts.KindName(m.Kind, lang)}");
         }
-        var keyboard = new InlineKeyboardMarkup(InlineKeyboardButton.WithCallbackData(t.DepositButton, DepositCallback));
+        var keyboard = new InlineKeyboardMarkup(InlineKeyboardButton.WithCallbackData(WalletTexts.DepositButton.In(lang), DepositCallback));
         return new BotScreen(sb.ToString().TrimEnd(), keyboard);
     }
 
     public async Task<string> BalanceTextAsync(long userId, CancellationToken ct)
     {
         var lang = await LanguageOf(userId, ct);
-        var t = WalletTexts.For(lang);
-        var sb = new StringBuilder().AppendLine(t.BalanceTitle).AppendLine();
-        AppendBalances(sb, t, await WalletModule.Balances(db, userId, ct));
+        var sb = new StringBuilder().AppendLine(WalletTexts.BalanceTitle.In(lang)).AppendLine();
+        AppendBalances(sb, lang, await WalletModule.Balances(db, userId, ct));
         foreach (var other in otherBalances)
-            foreach (var line in await other.LinesAsync(userId, Conversations.Languages.FromCode(lang), ct))
+            foreach (var line in await other.LinesAsync(userId, lang, ct))
                 sb.AppendLine(line);
         return sb.ToString().TrimEnd();
     }
@@ -62,41 +59,42 @@ public sealed class WalletScreens(BazaarDb db, IOptions<ShopCurrencyOptions> sho
     /// <summary>The deposit methods that are configured, as buttons with callback data <c>wallet:deposit:{method}</c>.</summary>
     public BotScreen DepositMethods(string? languageCode, string channel = ChatChannel.Telegram)
     {
-        var t = WalletTexts.For(languageCode);
+        var lang = Conversations.Languages.FromCode(languageCode);
         var o = payments.Value;
         var buttons = Enum.GetValues<PaymentMethod>()
             .Where(o.IsEnabled)
             .Where(m => m != PaymentMethod.Stars || channel == ChatChannel.Telegram)
-            .Select(m => new[] { InlineKeyboardButton.WithCallbackData(MethodName(t, m), DepositMethodCallbackPrefix + m.WireName()) })
+            .Select(m => new[] { InlineKeyboardButton.WithCallbackData(MethodName(lang, m), DepositMethodCallbackPrefix + m.WireName()) })
             .ToList();
-        var text = buttons.Count == 0 ? t.NoMethods : t.ChooseMethod;
-        buttons.Add([InlineKeyboardButton.WithCallbackData(t.Back, BackCallback)]);
+        var text = (buttons.Count == 0 ? WalletTexts.NoMethods : WalletTexts.ChooseMethod).In(lang);
+        buttons.Add([InlineKeyboardButton.WithCallbackData(WalletTexts.Back.In(lang), BackCallback)]);
         return new BotScreen(text, new InlineKeyboardMarkup(buttons));
     }
 
-    public static string MethodName(WalletTexts t, PaymentMethod m) => m switch
+    /// <summary>A payment method's name in a language (a code such as "ru-RU" is fine).</summary>
+    public static string MethodName(string? language, PaymentMethod m) => (m switch
     {
-        PaymentMethod.ManualBank => t.MethodManualBank,
-        PaymentMethod.ManualBlik => t.MethodManualBlik,
-        PaymentMethod.Btc => t.MethodBtc,
-        PaymentMethod.Ltc => t.MethodLtc,
-        PaymentMethod.Stars => t.MethodStars,
-        PaymentMethod.Stripe => t.MethodStripe,
-        _ => t.MethodRobokassa,
-    };
+        PaymentMethod.ManualBank => WalletTexts.MethodManualBank,
+        PaymentMethod.ManualBlik => WalletTexts.MethodManualBlik,
+        PaymentMethod.Btc => WalletTexts.MethodBtc,
+        PaymentMethod.Ltc => WalletTexts.MethodLtc,
+        PaymentMethod.Stars => WalletTexts.MethodStars,
+        PaymentMethod.Stripe => WalletTexts.MethodStripe,
+        _ => WalletTexts.MethodRobokassa,
+    }).In(Conversations.Languages.FromCode(language));
 
-    private void AppendBalances(StringBuilder sb, WalletTexts t, List<WalletModule.BalanceView> balances)
+    private void AppendBalances(StringBuilder sb, string lang, List<WalletModule.BalanceView> balances)
     {
         var nonZero = balances.Where(b => b.AmountMinor != 0).ToList();
         if (nonZero.Count == 0)
         {
-            sb.AppendLine($"{t.Balance}: {Currencies.Format(0, shop.Value.Currency)}");
-            sb.AppendLine(t.NoMoney);
+            sb.AppendLine($"{WalletTexts.Balance.In(lang)}: {Currencies.Format(0, shop.Value.Currency)}");
+            sb.AppendLine(WalletTexts.NoMoney.In(lang));
             return;
         }
-        foreach (var b in nonZero) sb.AppendLine($"{t.Balance}: <b>{Currencies.Format(b.AmountMinor, b.Currency)}</b>");
+        foreach (var b in nonZero) sb.AppendLine($"{WalletTexts.Balance.In(lang)}: <b>{Currencies.Format(b.AmountMinor, b.Currency)}</b>");
     }
 
-    private Task<string?> LanguageOf(long userId, CancellationToken ct) =>
-        db.Users.Where(u => u.Id == userId).Select(u => (string?)u.LanguageCode).FirstOrDefaultAsync(ct);
+    private async Task<string> LanguageOf(long userId, CancellationToken ct) =>
+        Conversations.Languages.FromCode(await db.Users.Where(u => u.Id == userId).Select(u => (string?)u.LanguageCode).FirstOrDefaultAsync(ct));
 }

@@ -23,14 +23,21 @@ public sealed class CheckReportTests
 
         using (var zip = new ZipArchive(new MemoryStream(bytes)))
         {
-            var sheets = zip.Entries.Where(e => e.FullName.StartsWith("xl/worksheets/sheet", StringComparison.Ordinal)).ToList();
+            var sheets = zip.Entries.Where(e => e.FullName.StartsWith("xl/worksheets/sheet", StringComparison.Ordinal)).OrderBy(e => e.FullName).ToList();
             Assert.Equal(3, sheets.Count);
+            var widths = new List<double[]>();
             foreach (var s in sheets)
             {
                 var xml = new StreamReader(s.Open()).ReadToEnd();
-                Assert.Contains("<x:autoFilter", xml.Replace("<autoFilter", "<x:autoFilter"));
-                Assert.Contains("width=", xml);
+                Assert.Matches("<(x:)?autoFilter ref=\"A1:[A-Z]+\\d+\"", xml);
+                widths.Add(System.Text.RegularExpressions.Regex.Matches(xml, "<(?:x:)?col [^>]*width=\"([\\d.]+)\"")
+                    .Select(m => Math.Floor(double.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture))).ToArray());
             }
+            // The widths set in the report, column by column (MiniExcel adds a few pixels of padding to each): the
+            // summary's two, then username, name, link, direction.
+            Assert.Equal([28.0, 24.0], widths[0]);
+            Assert.Equal([30.0, 30.0, 48.0, 22.0], widths[1]);
+            Assert.Equal([30.0, 30.0, 48.0, 22.0], widths[2]);
         }
         using var ms = new MemoryStream(bytes);
         Assert.Equal(["Итоги", "Не подписаны в ответ", "Без взаимной подписки"], MiniExcel.GetSheetNames(ms));

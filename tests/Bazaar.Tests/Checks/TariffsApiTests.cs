@@ -153,4 +153,54 @@ public sealed class TariffsApiTests(PaymentsAppFactory factory) : IClassFixture<
         await (await client.PostJson("/api/v1/payments/telegram-stars", new { userId = user.Id, tariffId = 987654321L })).AssertProblem(404, "tariff_not_found");
         await MoneyTestData.AssertLedgerOkAsync(factory);
     }
+    [Fact]
+    public async Task The_aliases_give_the_same_answers_as_the_main_routes_for_bad_input_and_status()
+    {
+        var t = await CreateTariff(new { name = "Alias", credits = 2, price = 30m, currency = "RUB" });
+        var tariffId = t.GetProperty("id").GetInt64();
+        var user = await MoneyTestData.CreateUserAsync(factory);
+        using var client = factory.AdminClient();
+        object Main(long userId, string method) => new { userId, method, purpose = "tariff", purposeRef = tariffId.ToString(), amount = 30m, currency = "RUB" };
+        foreach (var (userId, method) in new[] { (user.Id, "cheque"), (987654321L, "robokassa") })
+        {
+            var alias = await client.PostJson("/api/v1/payments/create", new { userId, tariffId, method });
+            var main = await client.PostJson("/api/v1/payments", Main(userId, method));
+            Assert.Equal(main.StatusCode, alias.StatusCode);
+            Assert.Equal((await main.ReadJson()).GetProperty("code").GetString(), (await alias.ReadJson()).GetProperty("code").GetString());
+        }
+        // A payment made through the alias is the same kind of payment the main route makes.
+        var viaAlias = await (await client.PostJson("/api/v1/payments/create", new { userId = user.Id, tariffId, method = "robokassa" })).ReadJson();
+        var viaMain = await (await client.PostJson("/api/v1/payments", Main(user.Id, "robokassa"))).ReadJson();
+        foreach (var field in new[] { "method", "purpose", "purposeRef", "amount", "currency", "status" })
+            Assert.Equal(viaMain.GetProperty(field).ToString(), viaAlias.GetProperty(field).ToString());
+        var id = viaAlias.GetProperty("id").GetInt64();
+        var status = await (await client.GetAsync($"/api/v1/payments/{id}/status")).ReadJson();
+        var full = await (await client.GetAsync($"/api/v1/payments/{id}")).ReadJson();
+        Assert.Equal(full.GetProperty("status").GetString(), status.GetProperty("status").GetString());
+        Assert.Equal(full.GetProperty("payUrl").GetString(), status.GetProperty("payUrl").GetString());
+        var missingMain = await client.GetAsync("/api/v1/payments/987654321");
+        var missingAlias = await client.GetAsync("/api/v1/payments/987654321/status");
+        Assert.Equal(missingMain.StatusCode, missingAlias.StatusCode);
+        Assert.Equal((await missingMain.ReadJson()).GetProperty("code").GetString(), (await missingAlias.ReadJson()).GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task Every_tariff_check_and_alias_route_is_in_the_OpenAPI_document()
+    {
+        using var client = factory.CreateClient();
+        var paths = (await (await client.GetAsync("/openapi/v1.json")).ReadJson()).GetProperty("paths");
+        foreach (var (path, verb) in new[]
+                 {
+                     ("/api/v1/admin/tariffs", "get"), ("/api/v1/admin/tariffs", "post"), ("/api/v1/admin/tariffs/{id}", "put"),
+                     ("/api/v1/admin/tariffs/{id}", "delete"), ("/api/v1/tariffs", "get"),
+                     ("/api/v1/payments/create", "post"), ("/api/v1/payments/{id}/status", "get"),
+                     ("/api/v1/payments/robokassa/callback", "post"), ("/api/v1/payments/telegram-stars", "post"),
+                     ("/api/v1/checks", "post"), ("/api/v1/checks/{id}", "get"), ("/api/v1/checks/{id}/report.xlsx", "get"),
+                 })
+        {
+            Assert.True(paths.TryGetProperty(path, out var item), $"{path} is missing from the OpenAPI document");
+            Assert.True(item.TryGetProperty(verb, out var op), $"{verb.ToUpperInvariant()} {path} is missing from the OpenAPI document");
+            Assert.False(string.IsNullOrEmpty(op.GetProperty("summary").GetString()), $"{verb} {path} has no summary");
+        }
+    }
 }

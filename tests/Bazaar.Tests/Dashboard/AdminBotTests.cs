@@ -52,6 +52,26 @@ public sealed class AdminBotTests(DashboardAppFactory app) : IClassFixture<Dashb
     }
 
     [Fact]
+    public async Task Pending_deposits_are_listed_with_their_proof_and_approved_through_the_payments_own_handler()
+    {
+        var (userId, paymentId) = await app.PendingDepositAsync(3100);
+        await app.Send(Updates.Text(Admin, "/admin"));
+        await Press(Admin, "admin:deposits");
+        var outbox = await app.OutboxFor(Admin);
+        var list = outbox.Last(m => m.Method == "sendMessage" && m.Payload.Contains($"deposit:approve:{paymentId}\""));
+        Assert.Contains("Pending manual deposits", list.Payload);
+        // The proof follows as the photo the customer sent (by its Telegram file id), with the same two buttons.
+        var proof = outbox.Last(m => m.Method == "sendPhoto" && m.Payload.Contains($"deposit:approve:{paymentId}\""));
+        Assert.Contains("AgAD-proof-", proof.Payload);
+        Assert.Contains($"deposit:reject:{paymentId}", proof.Payload);
+
+        await Press(Admin, $"deposit:approve:{paymentId}");
+        Assert.Equal(Bazaar.Server.Payments.PaymentStatus.Completed,
+            (await app.WithDb(db => db.Payments.AsNoTracking().SingleAsync(p => p.Id == paymentId))).Status);
+        Assert.Equal(31_00, await Bazaar.Tests.Wallet.MoneyTestData.BalanceAsync(app, userId));
+    }
+
+    [Fact]
     public async Task Pending_raffle_orders_are_listed_and_confirmed_through_the_raffles_order_service()
     {
         var raffle = await RaffleTestData.ActiveAsync(app, 1, 30, price: 1_00);

@@ -75,6 +75,40 @@ public sealed class BroadcastsPagesTests(DashboardAppFactory app) : IClassFixtur
     }
 
     [Fact]
+    public async Task Buttons_from_the_compose_form_are_previewed_checked_by_the_broadcasts_rules_and_sent_under_the_message()
+    {
+        var (admin, ids) = await UsersAsync(1);
+        var c = await app.SignedIn(OperatorRoles.Manager);
+        var text = "With buttons " + Guid.NewGuid().ToString("N")[..6];
+        var form = Form(text, ids, admin);
+        form["buttons"] = "Open the shop | https://t.me/bazaar_bot?start=shop\nSite | https://example.com/a || Help | https://example.com/help";
+        var preview = await (await DashboardTestData.PostForm(c, "/admin/broadcasts/preview", form, "/admin/broadcasts")).Content.ReadAsStringAsync();
+        Assert.Contains("<span class=\"tg-button\" title=\"https://t.me/bazaar_bot?start=shop\">Open the shop</span>", preview);
+        Assert.Equal(2, Regex.Matches(preview, "class=\"tg-buttons\"").Count);
+
+        var created = await DashboardTestData.PostForm(c, "/admin/broadcasts", form, "/admin/broadcasts");
+        Assert.Contains("test copy sent", await DashboardTestData.FlashOrError(c, created));
+        var b = await app.WithDb(db => db.Broadcasts.AsNoTracking().SingleAsync(x => x.Text == text));
+        Assert.Equal([["Open the shop"], ["Site", "Help"]], b.ButtonRows().Select(r => r.Select(x => x.Text).ToArray()).ToArray());
+        Assert.Equal("https://example.com/help", b.ButtonRows()[1][1].Url);
+        // The test copy carries them as URL buttons.
+        var copy = (await app.OutboxFor(admin)).Last(m => m.Payload.Contains(text));
+        Assert.Contains("https://t.me/bazaar_bot?start=shop", copy.Payload);
+        Assert.Contains("inline_keyboard", copy.Payload);
+
+        // A line that is not a button, and a URL the broadcasts refuse: nothing is created.
+        foreach (var (box, problem) in new[] { ("Just text", "is not a button"), ("Run | javascript:alert(1)", "needs an http(s) or tg:// URL") })
+        {
+            var bad = Form("Bad " + Guid.NewGuid().ToString("N")[..6], ids, admin);
+            bad["buttons"] = box;
+            var flash = await DashboardTestData.FlashOrError(c, await DashboardTestData.PostForm(c, "/admin/broadcasts", bad, "/admin/broadcasts"));
+            Assert.StartsWith("!", flash);
+            Assert.Contains(problem, flash);
+            Assert.Equal(0, await app.WithDb(db => db.Broadcasts.CountAsync(x => x.Text == bad["text"])));
+        }
+    }
+
+    [Fact]
     public async Task A_test_copy_needs_a_telegram_id_that_has_talked_to_the_bot()
     {
         var (_, ids) = await UsersAsync(1);

@@ -46,6 +46,30 @@ public sealed class SettingsPagesTests(SettingsAppFactory app) : IClassFixture<S
     private async Task<string> LastText(long chat) => (await app.TextsFor(chat)).Last();
 
     [Fact]
+    public async Task An_api_key_is_shown_once_works_and_stops_working_when_revoked()
+    {
+        var owner = await app.SignedIn(OperatorRoles.Owner);
+        var name = "crm " + Guid.NewGuid().ToString("N")[..6];
+        var created = await DashboardTestData.PostForm(owner, "/admin/settings/api-keys", new() { ["name"] = name }, Settings);
+        Assert.Equal(HttpStatusCode.OK, created.StatusCode); // rendered, not redirected: the key never sits in a URL
+        var html = await created.Content.ReadAsStringAsync();
+        var key = System.Text.RegularExpressions.Regex.Match(html, "<code class=\"secret\" id=\"new-key\">([^<]+)</code>").Groups[1].Value;
+        Assert.NotEmpty(key);
+        Assert.DoesNotContain(key, await (await owner.GetAsync(Settings)).Content.ReadAsStringAsync()); // shown only once
+
+        using var client = app.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", System.Net.WebUtility.HtmlDecode(key));
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/v1/admin/tariffs")).StatusCode);
+
+        var id = await app.WithDb(db => db.ApiKeys.Where(k => k.Name == name).Select(k => k.Id).SingleAsync());
+        Assert.Contains("revoked", await FlashOf($"/admin/settings/api-keys/{id}/revoke", []));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/api/v1/admin/tariffs")).StatusCode);
+        var actions = await app.WithDb(db => db.AuditLog.Where(a => a.Target == $"api_key:{id}").OrderBy(a => a.Id).Select(a => a.Action).ToListAsync());
+        Assert.Equal(["api_key.create", "api_key.revoke"], actions);
+        Assert.DoesNotContain(await app.WithDb(db => db.AuditLog.Select(a => a.After ?? "").ToListAsync()), a => a.Contains(key));
+    }
+
+    [Fact]
     public async Task Admin_ids_saved_in_settings_give_and_take_bot_admin_at_once()
     {
         var newcomer = Updates.NewUserId();
@@ -216,12 +240,14 @@ public sealed class BotTextSettingsTests(SettingsAppFactory app) : IClassFixture
     {
         TextOverrides.Set(ConversationTexts.UnknownCommand, Languages.English, null);
         TextOverrides.Set(ConversationTexts.UnknownCommand, Languages.Russian, null);
+        foreach (var t in new[] { Bazaar.Server.Wallet.WalletTexts.WalletTitle, Bazaar.Server.Wallet.WalletTexts.ChooseMethod, PaymentTexts.Rejected })
+            foreach (var l in Languages.Supported) TextOverrides.Set(t, l, null);
     }
 
-    private async Task<string> Save(string en, string ru)
+    private async Task<string> Save(string en, string ru, string name = Name)
     {
         var owner = await app.SignedIn(OperatorRoles.Owner);
-        var r = await DashboardTestData.PostForm(owner, "/admin/settings/texts", new() { ["name"] = Name, ["en"] = en, ["ru"] = ru }, "/admin/settings/texts");
+        var r = await DashboardTestData.PostForm(owner, "/admin/settings/texts", new() { ["name"] = name, ["en"] = en, ["ru"] = ru }, "/admin/settings/texts");
         return await DashboardTestData.FlashOrError(owner, r);
     }
 
@@ -246,6 +272,29 @@ public sealed class BotTextSettingsTests(SettingsAppFactory app) : IClassFixture
         Assert.Empty(await app.WithDb(db => db.RuntimeSettings.Where(s => s.Key.StartsWith("Texts:")).ToListAsync()));
     }
 
+    [Fact]
+    public async Task The_wallet_and_deposit_screens_texts_are_reworded_too()
+    {
+        Assert.Contains("is reworded", await Save("👛 <b>Your purse</b>", "👛 <b>Ваш кошель</b>", "WalletTexts.WalletTitle"));
+        Assert.Contains("is reworded", await Save("Pick a way to add money:", "", "WalletTexts.ChooseMethod"));
+        Assert.Contains("is reworded", await Save("❌ Deposit {0} declined, because: {1}", "", "PaymentTexts.Rejected"));
+        var en = Updates.NewUserId();
+        var ru = Updates.NewUserId();
+        await app.Send(Updates.Text(en, "/wallet"), Updates.Text(ru, "/wallet", lang: "ru"));
+        Assert.StartsWith("👛 <b>Your purse</b>", (await app.TextsFor(en)).Last());
+        Assert.StartsWith("👛 <b>Ваш кошель</b>", (await app.TextsFor(ru)).Last());
+        await app.Send(Updates.Callback(en, Bazaar.Server.Wallet.WalletScreens.DepositCallback));
+        Assert.Equal("Pick a way to add money:", (await app.TextsFor(en)).Last());
+        // A user's rejected deposit is told in the new words.
+        var (userId, paymentId) = await app.PendingDepositAsync();
+        var support = await app.SignedIn(OperatorRoles.Support);
+        await DashboardTestData.PostForm(support, $"/admin/deposits/{paymentId}/reject", new() { ["reason"] = "blurry photo" }, "/admin/payments");
+        var user = await app.WithDb(db => db.Users.AsNoTracking().SingleAsync(u => u.Id == userId));
+        Assert.Contains(await app.TextsFor(long.Parse(user.ExternalId)), t => t.StartsWith("❌ Deposit ") && t.EndsWith("declined, because: blurry photo"));
+        // The placeholders are checked as for every other text.
+        Assert.StartsWith("!", await Save("Declined: {2}", "", "PaymentTexts.Rejected"));
+    }
+
     [Theory]
     [InlineData("No /{1} here.", "filled with 1 value")]
     [InlineData("No {command} here.", "filled with 1 value")]
@@ -266,6 +315,9 @@ public sealed class BotTextSettingsTests(SettingsAppFactory app) : IClassFixture
         var names = BotTextCatalog.All.Select(t => t.Name).ToList();
         Assert.Contains(Name, names);
         Assert.Contains(names, n => n.StartsWith("PaymentTexts."));
+        Assert.Contains("PaymentTexts.Rejected", names);
+        Assert.Contains("WalletTexts.WalletTitle", names);
+        Assert.Contains("WalletTexts.MethodStripe", names);
         Assert.Contains(names, n => n.StartsWith("ReferralTexts."));
         Assert.Equal(names.Count, names.Distinct().Count());
     }

@@ -225,8 +225,8 @@ public sealed class DepositBotTests(DepositBotAppFactory app) : IClassFixture<De
         Assert.All(answers, a => Assert.True(a.Urgent));
         var json = answers.Select(a => JsonNode.Parse(a.Payload)!).ToList();
         Assert.Equal([false, false, true], json.Select(j => j["ok"]!.GetValue<bool>()));
-        Assert.Equal(PaymentTexts.En.PriceChanged, json[0]["error_message"]!.GetValue<string>());
-        Assert.Equal(PaymentTexts.En.NotPending, json[1]["error_message"]!.GetValue<string>());
+        Assert.Equal(PaymentTexts.PriceChanged.En, json[0]["error_message"]!.GetValue<string>());
+        Assert.Equal(PaymentTexts.NotPending.En, json[1]["error_message"]!.GetValue<string>());
 
         var charge = "stx-" + Guid.NewGuid().ToString("N");
         await app.Send(Paid(tg, $"pay:{p.Id}", 100, charge));
@@ -349,7 +349,11 @@ public sealed class DepositBotTests(DepositBotAppFactory app) : IClassFixture<De
         Assert.DoesNotContain($"deposit:approve:{a.Id}", DepositBotAppFactory.Buttons(onList));
         Assert.DoesNotContain($"deposit:reject:{a.Id}", DepositBotAppFactory.Buttons(onList));
         Assert.Contains($"deposit:approve:{b.Id}", DepositBotAppFactory.Buttons(onList));
-        Assert.Equal(2, edits.Count); // B's notice keeps its buttons
+        // A's notice, A's proof sent again under the list, and the list; B's notice and proof keep their buttons.
+        Assert.Equal(3, edits.Count);
+        var aPhotos = admin.Where(m => m.Method == "sendPhoto" && m.Payload.Contains($"deposit:approve:{a.Id}\"")).Select(MessageIdOf).ToList();
+        Assert.Equal(2, aPhotos.Count);
+        Assert.All(aPhotos, id => Assert.Contains(edits, m => JsonNode.Parse(m.Payload)!["message_id"]!.GetValue<int>() == id));
 
         // Rejecting B edits the list again from what it shows now, and B's notice.
         var before = (await app.OutboxFor(Admin)).Max(m => m.Id);

@@ -63,7 +63,7 @@ public sealed class StarsTests(PaymentsAppFactory factory) : IClassFixture<Payme
         var changed = await WithStars(s => s.ValidatePreCheckoutAsync($"pay:{id}", 99, "XTR", default));
         Assert.False(changed.Ok);
         Assert.Equal("price_changed", changed.ErrorCode);
-        Assert.Equal(PaymentTexts.Ru.PriceChanged, changed.ErrorMessage);
+        Assert.Equal(PaymentTexts.PriceChanged.Ru, changed.ErrorMessage);
 
         Assert.Equal("not_pending", (await WithStars(s => s.ValidatePreCheckoutAsync("pay:987654321", 100, "XTR", default))).ErrorCode);
         Assert.Equal("not_pending", (await WithStars(s => s.ValidatePreCheckoutAsync("garbage", 100, "XTR", default))).ErrorCode);

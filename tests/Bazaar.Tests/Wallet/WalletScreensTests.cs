@@ -64,10 +64,10 @@ public sealed class WalletScreensTests(PaymentsAppFactory factory) : IClassFixtu
         var data = telegram.Keyboard!.InlineKeyboard.SelectMany(r => r).Select(b => b.CallbackData).ToList();
         Assert.Equal(["wallet:deposit:manual_bank", "wallet:deposit:manual_blik", "wallet:deposit:btc", "wallet:deposit:ltc",
             "wallet:deposit:stars", "wallet:deposit:stripe", "wallet:deposit:robokassa", "wallet:show"], data);
-        Assert.Equal(WalletTexts.En.ChooseMethod, telegram.Text);
+        Assert.Equal(WalletTexts.ChooseMethod.En, telegram.Text);
 
         var whatsapp = await WithScreens(s => Task.FromResult(s.DepositMethods("ru", ChatChannel.WhatsApp)));
         Assert.DoesNotContain(whatsapp.Keyboard!.InlineKeyboard.SelectMany(r => r), b => b.CallbackData == "wallet:deposit:stars");
-        Assert.Equal(WalletTexts.Ru.ChooseMethod, whatsapp.Text);
+        Assert.Equal(WalletTexts.ChooseMethod.Ru, whatsapp.Text);
     }
 }
