@@ -199,7 +199,7 @@
     const fillDistricts = () => {
       const ds = districtsOf();
       district.replaceChildren(el("option", { value: "" }, t("all_districts")),
-        ds.map((d) => el("option", { value: d.id, selected: String(d.id) === filters.district }, d.name)));
+        ...ds.map((d) => el("option", { value: d.id, selected: String(d.id) === filters.district }, d.name)));
       district.disabled = ds.length === 0;
     };
     fillDistricts();
@@ -367,7 +367,7 @@
   }
   async function ordersView(root) {
     const orders = await get("/orders");
-    root.append(el("h1", {}, t("your_orders")), orders.length ? orders.map(orderCard) : el("div", { class: "empty" }, t("no_orders")));
+    root.append(el("h1", {}, t("your_orders")), ...(orders.length ? orders.map(orderCard) : [el("div", { class: "empty" }, t("no_orders"))]));
   }
 
   // ---- Wallet ----
@@ -459,7 +459,7 @@
       return;
     }
     if (a.status === "not_subscribed") {
-      status.replaceChildren(el("p", { class: "hint" }, t("subscribe_first")), (a.missingChannels || []).map((c) => el("div", {},
+      status.replaceChildren(el("p", { class: "hint" }, t("subscribe_first")), ...(a.missingChannels || []).map((c) => el("div", {},
         c.link ? el("a", { href: c.link, onclick: (e) => { e.preventDefault(); openTelegramLink(c.link); } }, c.title) : c.title)));
     }
   }
