@@ -297,12 +297,12 @@ public sealed class MiniAppBrowserTests(MiniAppBrowserFactory app) : IClassFixtu
             });
             await main.ClickAsync();
             await chatBuys;
-            await Assertions.Expect(page.Locator("#countdown").Or(page.Locator("#error"))).ToBeVisibleAsync();
+            await Assertions.Expect(page.Locator("#countdown:visible, #error:visible").First).ToBeVisibleAsync();
             if (await page.Locator("#countdown").IsVisibleAsync())
             {
                 await Assertions.Expect(main).ToHaveTextAsync("Pay 10.00 USD from wallet");
                 await main.ClickAsync();
-                await Assertions.Expect(page.Locator("#order-paid").Or(page.Locator("#error"))).ToBeVisibleAsync();
+                await Assertions.Expect(page.Locator("#order-paid:visible, #error:visible").First).ToBeVisibleAsync();
             }
 
             Assert.Equal(1, await ShopTestData.OrdersOfAsync(app, product.Id));
