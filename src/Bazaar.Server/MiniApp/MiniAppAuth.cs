@@ -10,17 +10,35 @@ using Microsoft.Extensions.Options;
 namespace Bazaar.Server.MiniApp;
 
 /// <summary>
-/// The key initData is checked with: the bot token. In Development without a token, a random key made at start-up,
-/// so the sandbox can sign (nothing else can, and it changes on every start).
+/// The keys initData is checked with. Telegram's is the bot token. The Development sandbox signs with a random key of
+/// its own, made at start-up and never the bot token, so sandbox-signed initData can never pass as a Telegram user's
+/// here or on any other server that shares the token; which key matched decides the channel.
 /// </summary>
 public sealed class MiniAppKey(IOptions<TelegramOptions> telegram, IOptions<MiniAppOptions> options, IHostEnvironment env)
 {
-    private readonly string _devKey = "sandbox:" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
+    private readonly string _sandboxKey = "sandbox:" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
 
-    public bool SandboxEnabled => options.Value.Sandbox ?? env.IsDevelopment();
+    /// <summary>Only in Development (MiniApp:Sandbox=false turns it off there); no setting turns it on elsewhere.</summary>
+    public bool SandboxEnabled => env.IsDevelopment() && options.Value.Sandbox != false;
 
-    public string? Token => !string.IsNullOrWhiteSpace(telegram.Value.BotToken) ? telegram.Value.BotToken
-        : SandboxEnabled ? _devKey : null;
+    public string? BotToken => string.IsNullOrWhiteSpace(telegram.Value.BotToken) ? null : telegram.Value.BotToken;
+
+    public string? SandboxKey => SandboxEnabled ? _sandboxKey : null;
+
+    /// <summary>Telegram's check first; then, in Development only, the sandbox's. The result says which channel signed.</summary>
+    public (InitDataResult Result, string Channel)? Validate(string? initData, DateTime now, TimeSpan maxAge)
+    {
+        if (BotToken is null && SandboxKey is null) return null;
+        InitDataResult? result = null;
+        if (BotToken is { } token)
+        {
+            result = InitData.Validate(initData, token, now, maxAge);
+            if (result.Ok || result.Error != InitData.Tampered || SandboxKey is null) return (result, ChatChannel.Telegram);
+        }
+        var sandbox = InitData.Validate(initData, SandboxKey!, now, maxAge);
+        // A failure reports Telegram's verdict where there is a bot token: the sandbox is a Development convenience.
+        return sandbox.Ok || result is null ? (sandbox, ChatChannel.Sandbox) : (result, ChatChannel.Telegram);
+    }
 }
 
 /// <summary>
@@ -59,19 +77,17 @@ public static class MiniAppAuth
         var http = ctx.HttpContext;
         var sp = http.RequestServices;
         var key = sp.GetRequiredService<MiniAppKey>();
-        if (key.Token is not { } token)
-            return Problems.Make(503, "Service unavailable", "mini_app_not_configured", "The Mini App needs Telegram:BotToken to check initData.");
         string? header = http.Request.Headers.Authorization;
         string? initData = null;
         if (header is not null && header.StartsWith(Scheme + " ", StringComparison.OrdinalIgnoreCase)) initData = header[(Scheme.Length + 1)..].Trim();
         var clock = sp.GetRequiredService<TimeProvider>();
         var maxAge = TimeSpan.FromSeconds(Math.Max(1, sp.GetRequiredService<IOptions<MiniAppOptions>>().Value.MaxAgeSeconds));
-        var result = InitData.Validate(initData, token, clock.GetUtcNow().UtcDateTime, maxAge);
+        if (key.Validate(initData, clock.GetUtcNow().UtcDateTime, maxAge) is not var (result, channel))
+            return Problems.Make(503, "Service unavailable", "mini_app_not_configured", "The Mini App needs Telegram:BotToken to check initData.");
         if (!result.Ok) return Unauthorized(result.Error!);
 
         var data = result.Data!;
         // A sandbox-signed user is the chat sandbox's user of that id (their chat history and demo data), never Telegram's.
-        var channel = key.SandboxEnabled && data.Fields.GetValueOrDefault("sandbox") == "1" ? ChatChannel.Sandbox : ChatChannel.Telegram;
         var user = await UpsertUserAsync(sp.GetRequiredService<BazaarDb>(), channel, data.User, clock.GetUtcNow().UtcDateTime, http.RequestAborted);
         if (user.IsBlocked)
             return Problems.Make(403, "Forbidden", "user_blocked", "This account has blocked the bot; start the bot again in Telegram first.");

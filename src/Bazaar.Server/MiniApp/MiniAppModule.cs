@@ -1,9 +1,11 @@
 using System.Reflection;
 using Bazaar.Server.Channels.Telegram;
 using Bazaar.Server.Conversations;
+using Bazaar.Server.Data;
 using Bazaar.Server.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.StaticFiles;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Telegram.Bot;
 using Telegram.Bot.Types;
@@ -40,9 +42,20 @@ public static class MiniAppModule
 
     private static readonly FileExtensionContentTypeProvider ContentTypes = new();
 
-    internal static IResult Page() => Embedded("index.html") is { } bytes
-        ? Results.Bytes(bytes, "text/html; charset=utf-8")
-        : Results.NotFound();
+    /// <summary>
+    /// The page, with the bot's username for the "open this inside Telegram" link. Scripts only from here and
+    /// Telegram's telegram-web-app.js; API calls only to this server.
+    /// </summary>
+    internal static IResult Page(HttpContext http, IOptions<TelegramOptions> telegram)
+    {
+        if (Embedded("index.html") is not { } bytes) return Results.NotFound();
+        var bot = telegram.Value.BotUsername?.Trim().TrimStart('@') ?? "";
+        var html = System.Text.Encoding.UTF8.GetString(bytes).Replace("{{BOT_USERNAME}}", System.Net.WebUtility.HtmlEncode(bot), StringComparison.Ordinal);
+        http.Response.Headers.CacheControl = "no-cache";
+        http.Response.Headers.ContentSecurityPolicy =
+            "default-src 'self'; script-src 'self' https://telegram.org; style-src 'self' 'unsafe-inline'; img-src 'self' https: data:; connect-src 'self'; object-src 'none'; base-uri 'none'";
+        return Results.Content(html, "text/html; charset=utf-8");
+    }
 
     internal static Results<FileContentHttpResult, ProblemHttpResult> Asset(string file, HttpContext http)
     {
@@ -73,27 +86,46 @@ public static class MiniAppModule
     internal static Results<Ok<SandboxView>, ProblemHttpResult> SandboxInfo(MiniAppKey key) =>
         key.SandboxEnabled ? TypedResults.Ok(new SandboxView(true, Sample)) : Problems.NotFound("not_found", "The Mini App sandbox is off.");
 
-    /// <summary>Signs with the same key the API checks, so the sandbox exercises the real validation. Development only.</summary>
-    internal static Results<Ok<SignedInitData>, ProblemHttpResult> SandboxSign(SignRequest request, MiniAppKey key, TimeProvider clock)
+    /// <summary>
+    /// Signs as Telegram would, but with the sandbox's own key (never the bot token), so the sandbox exercises the real
+    /// validation and its initData is good only for sandbox users of this server. Names and language default to the
+    /// chat sandbox's user of that id. Development only.
+    /// </summary>
+    internal static async Task<Results<Ok<SignedInitData>, ProblemHttpResult>> SandboxSign(SignRequest request, MiniAppKey key, BazaarDb db,
+        TimeProvider clock, CancellationToken ct)
     {
-        if (!key.SandboxEnabled || key.Token is not { } token) return Problems.NotFound("not_found", "The Mini App sandbox is off.");
+        if (key.SandboxKey is not { } sandboxKey) return Problems.NotFound("not_found", "The Mini App sandbox is off.");
         if (request.UserId <= 0) return Problems.BadRequest("invalid_user", "userId must be a positive number.");
-        var user = System.Text.Json.JsonSerializer.Serialize(new WebAppUser(request.UserId, request.FirstName ?? "Sandbox", request.LastName,
-            request.Username, request.LanguageCode ?? "en"));
+        var external = request.UserId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var known = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Channel == ChatChannel.Sandbox && u.ExternalId == external, ct);
+        var sample = Sample.FirstOrDefault(s => s.Id == request.UserId);
+        var user = System.Text.Json.JsonSerializer.Serialize(new WebAppUser(request.UserId,
+            request.FirstName ?? known?.FirstName ?? sample?.FirstName ?? "Sandbox", request.LastName ?? known?.LastName,
+            request.Username ?? known?.Username ?? sample?.Username, request.LanguageCode ?? known?.LanguageCode ?? sample?.LanguageCode ?? "en"));
         var fields = new Dictionary<string, string>
         {
             ["user"] = user,
             ["auth_date"] = clock.GetUtcNow().ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["query_id"] = "sandbox-" + Secrets.RandomToken(8),
-            ["sandbox"] = "1",
         };
-        return TypedResults.Ok(new SignedInitData(InitData.Sign(fields, token)));
+        return TypedResults.Ok(new SignedInitData(InitData.Sign(fields, sandboxKey)));
     }
 }
 
 /// <summary>Where the app is reachable from Telegram: MiniApp:Url, else Telegram:PublicUrl + /app; only https counts.</summary>
-public sealed class MiniAppLinks(IOptions<MiniAppOptions> options, IOptions<TelegramOptions> telegram)
+public sealed class MiniAppLinks(IOptions<MiniAppOptions> options, IOptions<TelegramOptions> telegram, MiniAppKey key)
 {
+    /// <summary>
+    /// The address a chat's "Open shop" button opens: the public https app for a Telegram chat; for the chat sandbox
+    /// (Development only) this server's /app signed as the same sandbox user; none for WhatsApp, which has no web apps.
+    /// </summary>
+    public string? ForChat(string channel, string externalId) => channel switch
+    {
+        ChatChannel.Telegram => Url,
+        ChatChannel.Sandbox when key.SandboxEnabled => "/app?sandbox_user=" + Uri.EscapeDataString(externalId),
+        _ => null,
+    };
+
     public string? Url
     {
         get

@@ -8,6 +8,6 @@ public sealed class MiniAppOptions
     public string? Url { get; set; }
     /// <summary>Set the bot's chat menu button to open the app at start-up (when a public address is known).</summary>
     public bool SetMenuButton { get; set; } = true;
-    /// <summary>The sandbox signing endpoint and the page's sandbox mode; on only in Development.</summary>
+    /// <summary>The sandbox signing endpoint and the page's sandbox mode: on in Development unless false; never on in any other environment.</summary>
     public bool? Sandbox { get; set; }
 }

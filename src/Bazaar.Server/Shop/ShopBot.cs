@@ -18,7 +18,7 @@ namespace Bazaar.Server.Shop;
 /// </summary>
 public sealed class ShopBot(BazaarDb db, Reservations reservations, Purchase purchase, Entitlements entitlements, ShopDelivery delivery,
     Ledger ledger, PaymentCreator paymentCreator, StarsPayments stars, JobQueue jobs, BotPipeline pipeline,
-    IOptions<ShopOptions> options, IOptions<PaymentsOptions> paymentOptions)
+    IOptions<ShopOptions> options, IOptions<PaymentsOptions> paymentOptions, MiniApp.MiniAppLinks miniApp)
 {
     public const string Prefix = "shop:";
     public const string HomeCallback = "shop:home";
@@ -90,7 +90,15 @@ public sealed class ShopBot(BazaarDb db, Reservations reservations, Purchase pur
             return;
         }
         var rows = cities.Select(c => new[] { Btn(c.Name, $"shop:c:{c.Id}") }).ToList();
+        AddOpenShop(ctx, rows);
         Show(ctx, ctx.T(ShopTexts.ChooseCity), new InlineKeyboardMarkup(rows));
+    }
+
+    /// <summary>The Mini App beside the chat flow, on the shop's first screen, where the chat can open one.</summary>
+    private void AddOpenShop(BotContext ctx, List<InlineKeyboardButton[]> rows)
+    {
+        if (miniApp.ForChat(ctx.Channel, ctx.User.ExternalId) is { } url)
+            rows.Insert(0, [InlineKeyboardButton.WithWebApp(ctx.T(MiniApp.MiniAppTexts.OpenShop), new Telegram.Bot.Types.WebAppInfo { Url = url })]);
     }
 
     private async Task CityAsync(BotContext ctx, long cityId)
@@ -119,6 +127,7 @@ public sealed class ShopBot(BazaarDb db, Reservations reservations, Purchase pur
         rows.Add([Btn(ctx.T(ShopTexts.AllCategories), $"shop:l:{loc}:0:1")]);
         var back = await BackFromCategories(loc, ctx.CancellationToken);
         if (back != HomeCallback || loc != 0 || await db.ShopLocations.AnyAsync(ctx.CancellationToken)) rows.Add([Btn(ctx.T(ShopTexts.Back), back)]);
+        else AddOpenShop(ctx, rows); // the shop's first screen when it has no locations
         Show(ctx, ctx.T(ShopTexts.ChooseCategory), new InlineKeyboardMarkup(rows));
     }
 
