@@ -161,12 +161,13 @@ internal static class GiveawaysPages
         return Page(http, g.Title, "giveaways", sb.ToString());
     }
 
-    public static async Task<IResult> Publish(long id, HttpContext http, BazaarDb db, GiveawayPosts posts, AuditLog audit, CancellationToken ct)
+    public static async Task<IResult> Publish(long id, HttpContext http, BazaarDb db, GiveawayPosts posts, ChatMembers members, AuditLog audit,
+        CancellationToken ct)
     {
         var f = await http.Request.ReadFormOrBadRequestAsync(ct);
         var channel = Text(f, "channel") is { Length: > 0 } c ? c : ChatChannel.Telegram;
         var before = Value<GiveawayApi.GiveawayView>(await GiveawayApi.Get(id, db, ct));
-        var result = await GiveawayApi.Publish(id, new GiveawayApi.PublishRequest(Text(f, "chatId"), channel), db, posts, ct);
+        var result = await GiveawayApi.Publish(id, new GiveawayApi.PublishRequest(Text(f, "chatId"), channel), db, posts, members, ct);
         if (Problem(result) is { } problem) return RedirectWith(http, $"/admin/giveaways/{id}", problem, error: true);
         var g = Value<GiveawayApi.GiveawayView>(result)!;
         await audit.WriteAsync("giveaway.publish", $"giveaway:{id}", new { before?.Status }, new { g.Status, g.PostChatId }, ct);

@@ -184,6 +184,28 @@ public sealed class EmojiCaptchaTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task In_a_group_the_question_the_chat_waits_on_still_counts_only_for_the_user_it_was_asked_of()
+    {
+        var g = await app.CreateGiveaway();
+        var group = -Updates.NewUserId();
+        var alice = Updates.NewUserId();
+        var bob = Updates.NewUserId();
+        await app.Send(Updates.Text(alice, $"/start gw_{g.Id}", chatId: group));
+        var hers = await LatestSession(alice);
+        Assert.Contains(hers.Id, (await Last(group)).Buttons[0].Data);
+
+        // Bob, in the same chat, presses the right button of the question the chat is waiting on: it is Alice's.
+        app.Clock.Advance(TimeSpan.FromSeconds(1.1));
+        var press = Updates.Callback(bob, $"{GiveawayBot.CaptchaPrefix}{hers.Id}:{RightButton(hers)}");
+        press["callback_query"]!["message"]!["chat"] = Updates.Chat(group, "group");
+        await app.Send(press);
+        Assert.Contains("no longer valid", (await Last(group)).Text);
+        Assert.Equal(0, (await Session(hers.Id)).Attempts);
+        Assert.Null((await Session(hers.Id)).PassedAt);
+        Assert.Empty(await app.Participants(g.Id));
+    }
+
+    [Fact]
     public async Task The_participant_API_gives_the_emoji_as_options_and_takes_the_emoji_or_its_position()
     {
         var g = await app.CreateGiveaway();

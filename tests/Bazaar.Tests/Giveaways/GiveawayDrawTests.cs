@@ -140,6 +140,7 @@ public sealed class GiveawayDrawTests : IAsyncLifetime
     public async Task Post_edits_are_paced_to_one_per_PostEditSeconds_and_the_end_shows_the_results()
     {
         var g = await app.CreateGiveaway(x => x.WinnerCount = 1);
+        app.Members((chat, uid) => uid == GiveawayAppFactory.BotId ? "administrator" : "member");
         Assert.Equal(HttpStatusCode.OK, (await app.Api(HttpMethod.Post, $"/api/v1/giveaways/{g.Id}/publish", new { chatId = "-100500" })).StatusCode);
         await app.SendOutbox(2);
         var posts = app.Services.GetRequiredService<IServiceScopeFactory>();
@@ -301,6 +302,25 @@ public sealed class GiveawayApiTests : IAsyncLifetime
         Assert.Equal("Winter", (await GiveawayAppFactory.Json(updated))["title"]!.GetValue<string>());
         Assert.Equal(HttpStatusCode.NotFound, (await app.Api(HttpMethod.Get, "/api/v1/giveaways/999999")).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await app.Api(HttpMethod.Post, $"/api/v1/giveaways/{id}/publish", new { chatId = "" })).StatusCode);
+        // The bot must be allowed to post there: a member, or an administrator without can_post_messages, is refused.
+        app.Members((chat, uid) => uid != GiveawayAppFactory.BotId ? "member" : chat switch
+        {
+            "@news" or "-100900" => "administrator", "-100901" => "administrator_no_post", _ => "member",
+        });
+        foreach (var (chat, status) in new[] { ("-100901", "administrator"), ("-100902", "member") })
+        {
+            var cannot = await app.Api(HttpMethod.Post, $"/api/v1/giveaways/{id}/publish", new { chatId = chat });
+            Assert.Equal((HttpStatusCode)422, cannot.StatusCode);
+            var p = await GiveawayAppFactory.Json(cannot);
+            Assert.Equal("bot_cannot_post", p["code"]!.GetValue<string>());
+            Assert.Contains($"cannot post in {chat} ({status})", p["detail"]!.GetValue<string>());
+        }
+        app.Bot.FailNext("getChatMember", 502, "Bad Gateway");
+        var down = await app.Api(HttpMethod.Post, $"/api/v1/giveaways/{id}/publish", new { chatId = "-100900" });
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, down.StatusCode);
+        Assert.Equal("telegram_unavailable", (await GiveawayAppFactory.Json(down))["code"]!.GetValue<string>());
+        Assert.Equal("Draft", (await GiveawayAppFactory.Json(await app.Api(HttpMethod.Get, $"/api/v1/giveaways/{id}")))["status"]!.GetValue<string>());
+        Assert.Equal(0, await app.WithDb(db => db.Outbox.CountAsync(m => m.ChatId.StartsWith("-10090"))));
         var published = await app.Api(HttpMethod.Post, $"/api/v1/giveaways/{id}/publish", new { chatId = "-100900" });
         Assert.Equal("Published", (await GiveawayAppFactory.Json(published))["status"]!.GetValue<string>());
         var post = await app.WithDb(db => db.Outbox.AsNoTracking().SingleAsync(m => m.ChatId == "-100900"));
