@@ -41,6 +41,7 @@ public sealed class AdminBot(BazaarDb db, BotPipeline pipeline, TimeProvider clo
         new[] { InlineKeyboardButton.WithCallbackData(ctx.T(DashboardTexts.QuickStats), Prefix + "stats") },
         new[] { InlineKeyboardButton.WithCallbackData(ctx.T(DashboardTexts.ProductDiscount), Prefix + "discount") },
         new[] { InlineKeyboardButton.WithCallbackData(ctx.T(DashboardTexts.GiveawayDraw), Prefix + "giveaways") },
+        new[] { InlineKeyboardButton.WithCallbackData(ctx.T(DashboardTexts.NewGiveaway), Prefix + "newgiveaway") },
         new[] { InlineKeyboardButton.WithCallbackData(ctx.T(DashboardTexts.StartBroadcast), Prefix + "broadcast") },
     });
 
@@ -75,6 +76,10 @@ public sealed class AdminBot(BazaarDb db, BotPipeline pipeline, TimeProvider clo
                 break;
             case "giveaways":
                 await GiveawaysAsync(ctx);
+                break;
+            case "newgiveaway":
+                // The giveaways' own /newgiveaway conversation: ten questions, admin checks of the chats, then Publish.
+                await services.GetRequiredService<Giveaways.GiveawayCreation>().StartAsync(ctx);
                 break;
             case "broadcast":
                 // The broadcasts' own /broadcast flow: the message, the segment, a test copy and the count, then Send.

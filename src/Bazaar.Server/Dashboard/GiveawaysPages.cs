@@ -68,24 +68,24 @@ internal static class GiveawaysPages
             Int(f, "endAfter"), Optional(f, "photoUrl"), channels, Optional(f, "beacon"), Check(f, "notifyNonWinners"));
     }
 
-    public static async Task<IResult> Create(HttpContext http, BazaarDb db, TimeProvider clock, AuditLog audit, CancellationToken ct)
+    public static async Task<IResult> Create(HttpContext http, BazaarDb db, ChatMembers members, TimeProvider clock, AuditLog audit, CancellationToken ct)
     {
         var f = await http.Request.ReadFormOrBadRequestAsync(ct);
         if (Request(f, out var error) is not { } req) return RedirectWith(http, "/admin/giveaways", error!, error: true);
-        var result = await GiveawayApi.Create(req, db, clock, ct);
+        var result = await GiveawayApi.Create(req, db, members, clock, ct);
         if (Problem(result) is { } problem) return RedirectWith(http, "/admin/giveaways", problem, error: true);
         var g = Value<GiveawayApi.GiveawayView>(result)!;
         await audit.WriteAsync("giveaway.create", $"giveaway:{g.Id}", null, g, ct);
         return RedirectWith(http, $"/admin/giveaways/{g.Id}", $"Giveaway \"{g.Title}\" created as a draft. Publish it to open it for joining.");
     }
 
-    public static async Task<IResult> Update(long id, HttpContext http, BazaarDb db, AuditLog audit, CancellationToken ct)
+    public static async Task<IResult> Update(long id, HttpContext http, BazaarDb db, ChatMembers members, AuditLog audit, CancellationToken ct)
     {
         var f = await http.Request.ReadFormOrBadRequestAsync(ct);
         var self = $"/admin/giveaways/{id}";
         if (Request(f, out var error) is not { } req) return RedirectWith(http, self, error!, error: true);
         var before = Value<GiveawayApi.GiveawayView>(await GiveawayApi.Get(id, db, ct));
-        var result = await GiveawayApi.Update(id, req, db, ct);
+        var result = await GiveawayApi.Update(id, req, db, members, ct);
         if (Problem(result) is { } problem) return RedirectWith(http, before is null ? "/admin/giveaways" : self, problem, error: true);
         await audit.WriteAsync("giveaway.update", $"giveaway:{id}", before, Value<GiveawayApi.GiveawayView>(result), ct);
         return RedirectWith(http, self, "Saved.");
@@ -161,12 +161,13 @@ internal static class GiveawaysPages
         return Page(http, g.Title, "giveaways", sb.ToString());
     }
 
-    public static async Task<IResult> Publish(long id, HttpContext http, BazaarDb db, GiveawayPosts posts, AuditLog audit, CancellationToken ct)
+    public static async Task<IResult> Publish(long id, HttpContext http, BazaarDb db, GiveawayPosts posts, ChatMembers members, AuditLog audit,
+        CancellationToken ct)
     {
         var f = await http.Request.ReadFormOrBadRequestAsync(ct);
         var channel = Text(f, "channel") is { Length: > 0 } c ? c : ChatChannel.Telegram;
         var before = Value<GiveawayApi.GiveawayView>(await GiveawayApi.Get(id, db, ct));
-        var result = await GiveawayApi.Publish(id, new GiveawayApi.PublishRequest(Text(f, "chatId"), channel), db, posts, ct);
+        var result = await GiveawayApi.Publish(id, new GiveawayApi.PublishRequest(Text(f, "chatId"), channel), db, posts, members, ct);
         if (Problem(result) is { } problem) return RedirectWith(http, $"/admin/giveaways/{id}", problem, error: true);
         var g = Value<GiveawayApi.GiveawayView>(result)!;
         await audit.WriteAsync("giveaway.publish", $"giveaway:{id}", new { before?.Status }, new { g.Status, g.PostChatId }, ct);

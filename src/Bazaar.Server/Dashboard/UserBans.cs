@@ -16,6 +16,7 @@ public static class DashboardTexts
     public static readonly Localized PendingRaffleOrders = new("🎟 Raffle orders to confirm", "🎟 Заказы розыгрышей на проверке");
     public static readonly Localized ProductDiscount = new("🏷 A product's discount", "🏷 Скидка на товар");
     public static readonly Localized GiveawayDraw = new("🎁 Draw a giveaway", "🎁 Провести розыгрыш");
+    public static readonly Localized NewGiveaway = new("✨ New giveaway", "✨ Новый розыгрыш");
     public static readonly Localized StartBroadcast = new("📣 Start a broadcast", "📣 Начать рассылку");
     public static readonly Localized NoPendingRaffleOrders = new("No raffle orders are waiting for confirmation.", "Нет заказов розыгрышей, ожидающих подтверждения.");
     public static readonly Localized PendingRaffleOrdersTitle = new("🎟 <b>Raffle orders waiting for payment</b> (oldest first):", "🎟 <b>Заказы розыгрышей, ожидающие оплаты</b> (сначала старые):");

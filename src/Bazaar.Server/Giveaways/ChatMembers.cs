@@ -18,7 +18,7 @@ public sealed record BotChatStatus(string ChatId, string Title, string? Link, bo
 /// Asks getChatMember whether a user is subscribed. Calls out, so it runs in jobs and HTTP requests, never inside
 /// an update's transaction. Sandbox users are answered from Giveaways:SandboxChatMembers in the Bot API's own shape.
 /// </summary>
-public sealed class ChatMembers(ITelegramBotClient bot, IOptions<GiveawayOptions> options)
+public sealed class ChatMembers(ITelegramBotClient bot, IOptions<GiveawayOptions> options, IOptions<Channels.Telegram.TelegramOptions> telegram)
 {
     /// <summary>member, administrator and creator count; restricted only with is_member; left and kicked do not.</summary>
     public static bool IsSubscribed(ChatMember m) => m switch
@@ -92,6 +92,26 @@ public sealed class ChatMembers(ITelegramBotClient bot, IOptions<GiveawayOptions
         // In a channel an administrator needs can_post_messages to post; in groups the flag is absent.
         var canPost = m is ChatMemberOwner || m is ChatMemberAdministrator a && (!isChannel || a.CanPostMessages);
         return new BotChatStatus(chatId, title, link, isAdmin, canPost, StatusOf(m));
+    }
+
+    /// <summary>The bot's status in each chat, asked one after another (calls out: never inside a transaction).</summary>
+    public async Task<List<BotChatStatus>> BotStatusesAsync(string channel, IEnumerable<string> chatIds, CancellationToken ct)
+    {
+        var found = new List<BotChatStatus>();
+        foreach (var chat in chatIds) found.Add(await BotStatusAsync(channel, chat, ct));
+        return found;
+    }
+
+    /// <summary>
+    /// The chats, of those an operator named as required, where the bot is not an admin (so could not check
+    /// participants there). Asked of Telegram; a server without a bot token (the sandbox alone) has the sandbox answer.
+    /// Telegram failing (not a 400/403 about the chat) throws, for the caller to answer "try again".
+    /// </summary>
+    public async Task<List<BotChatStatus>> NotAdminInAsync(IEnumerable<string> chatIds, CancellationToken ct)
+    {
+        var channel = string.IsNullOrWhiteSpace(telegram.Value.BotToken) ? ChatChannel.Sandbox : ChatChannel.Telegram;
+        var chats = chatIds.Select(c => c.Trim()).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        return (await BotStatusesAsync(channel, chats, ct)).Where(s => !s.IsAdmin).ToList();
     }
 
     public static string StatusOf(ChatMember m) => m switch

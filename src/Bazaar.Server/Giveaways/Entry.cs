@@ -95,7 +95,7 @@ public sealed class GiveawayEntry(BazaarDb db, WriteGate gate, TimeProvider cloc
             }
             if (last?.FailedAt is { } failed && failed.AddSeconds(O.CaptchaCooldownSeconds) > now)
                 return new CaptchaResult(CaptchaOutcome.CoolingDown, last, 0, (int)Math.Ceiling((failed.AddSeconds(O.CaptchaCooldownSeconds) - now).TotalSeconds));
-            var (question, answer) = NewQuestion();
+            var (question, answer) = CaptchaQuestions.New(O.Captcha);
             var session = new CaptchaSession
             {
                 Id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)), UserId = userId, GiveawayId = giveawayId,
@@ -106,6 +106,9 @@ public sealed class GiveawayEntry(BazaarDb db, WriteGate gate, TimeProvider cloc
             return new CaptchaResult(CaptchaOutcome.Asked, session, O.CaptchaAttempts);
         }, ct);
     }
+
+    public Task<CaptchaSession?> SessionAsync(string sessionId, CancellationToken ct) =>
+        db.CaptchaSessions.AsNoTracking().FirstOrDefaultAsync(s => s.Id == sessionId, ct);
 
     /// <summary>Whether the captcha session was asked of this user.</summary>
     public Task<bool> IsSessionOfAsync(string sessionId, long userId, CancellationToken ct) =>
@@ -128,7 +131,7 @@ public sealed class GiveawayEntry(BazaarDb db, WriteGate gate, TimeProvider cloc
                 .ExecuteUpdateAsync(u => u.SetProperty(x => x.Attempts, x => x.Attempts + 1), ct);
             if (counted == 0) return new CaptchaResult(CaptchaOutcome.TooManyAttempts, s);
             var attempts = s.Attempts + 1;
-            if (answer.Trim() == s.Answer)
+            if (CaptchaQuestions.Normalize(s, answer) == s.Answer)
             {
                 await db.CaptchaSessions.Where(x => x.Id == s.Id).ExecuteUpdateAsync(u => u.SetProperty(x => x.PassedAt, now), ct);
                 await TouchRecordAsync(s.UserId, ct);
@@ -149,18 +152,6 @@ public sealed class GiveawayEntry(BazaarDb db, WriteGate gate, TimeProvider cloc
 
     private int CooldownLeft(CaptchaSession s, DateTime now) =>
         s.FailedAt is { } f ? Math.Max(0, (int)Math.Ceiling((f.AddSeconds(O.CaptchaCooldownSeconds) - now).TotalSeconds)) : 0;
-
-    private static (string Question, string Answer) NewQuestion()
-    {
-        var a = RandomNumberGenerator.GetInt32(2, 20);
-        var b = RandomNumberGenerator.GetInt32(2, 20);
-        return RandomNumberGenerator.GetInt32(3) switch
-        {
-            0 => ($"{a} + {b}", (a + b).ToString(System.Globalization.CultureInfo.InvariantCulture)),
-            1 => ($"{a + b} − {b}", a.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-            _ => ($"{a} × {b % 9 + 2}", (a * (b % 9 + 2)).ToString(System.Globalization.CultureInfo.InvariantCulture)),
-        };
-    }
 
     private Task TouchRecordAsync(long userId, CancellationToken ct) => db.Database.ExecuteSqlAsync($"""
         INSERT INTO giveaway_user_records ("UserId", "TotalParticipations", "TotalWins") VALUES ({userId}, {0}, {0})

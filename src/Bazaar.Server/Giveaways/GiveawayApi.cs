@@ -14,10 +14,13 @@ public static class GiveawayApi
         var g = app.MapGroup("/api/v1/giveaways").RequireAuthorization(AdminModule.Policy).WithTags("Giveaways");
         g.MapGet("/", List).WithName("ListGiveaways").WithSummary("Giveaways, newest first, paged");
         g.MapGet("/{id:long}", Get).WithName("GetGiveaway").WithSummary("One giveaway with its rules and commitment");
-        g.MapPost("/", Create).WithName("CreateGiveaway").WithSummary("Create a giveaway (Draft); the seed is committed to at once");
-        g.MapPut("/{id:long}", Update).WithName("UpdateGiveaway").WithSummary("Change a giveaway that has not been drawn");
+        g.MapPost("/", Create).WithName("CreateGiveaway").ProducesProblem(422).ProducesProblem(503)
+            .WithSummary("Create a giveaway (Draft); the seed is committed to at once; the bot must be an admin in each required channel");
+        g.MapPut("/{id:long}", Update).WithName("UpdateGiveaway").ProducesProblem(422).ProducesProblem(503)
+            .WithSummary("Change a giveaway that has not been drawn; the bot must be an admin in each required channel");
         g.MapDelete("/{id:long}", Delete).WithName("DeleteGiveaway").WithSummary("Delete a giveaway nobody joined; otherwise it is cancelled");
-        g.MapPost("/{id:long}/publish", Publish).WithName("PublishGiveaway").WithSummary("Open it for joining and post it with a Join button into a channel");
+        g.MapPost("/{id:long}/publish", Publish).WithName("PublishGiveaway").ProducesProblem(422).ProducesProblem(503)
+            .WithSummary("Open it for joining and post it with a Join button into a channel (where the bot must be allowed to post)");
         g.MapPost("/{id:long}/draw", Draw).WithName("DrawGiveaway").WithSummary("Draw the winners now (re-checking their subscriptions) and notify them");
         g.MapGet("/{id:long}/winners", Winners).WithName("GiveawayWinners").WithSummary("The winners with their delivery status (who still needs to be contacted)");
         g.MapGet("/{id:long}/draw", DrawData).AllowAnonymous().WithName("GiveawayDrawData")
@@ -55,6 +58,50 @@ public static class GiveawayApi
             return Problems.BadRequest("channel_invalid", "Each required channel needs a chat_id (-100… or @name) and a title.");
         return null;
     }
+
+    public sealed record NotAdminChannel(string ChatId, string Title, string Status);
+
+    /// <summary>
+    /// The bot must be an admin in every required channel, or it cannot check participants' subscriptions there: asked
+    /// as /newgiveaway asks (getChatMember with the bot's id, <see cref="ChatMembers.NotAdminInAsync"/>), outside any
+    /// transaction. 422 <c>bot_not_admin</c> lists the channels; Telegram not answering is 503 <c>telegram_unavailable</c>.
+    /// </summary>
+    private static async Task<ProblemHttpResult?> CheckBotIsAdminAsync(GiveawayRequest r, ChatMembers members, CancellationToken ct)
+    {
+        if (r.RequiredChannels is not { Count: > 0 } channels) return null;
+        List<BotChatStatus> notAdmin;
+        try { notAdmin = await members.NotAdminInAsync(channels.Select(c => c.ChatId), ct); }
+        catch (Exception e) when (IsTelegramDown(e, ct)) { return TelegramDown(e); }
+        if (notAdmin.Count == 0) return null;
+        var named = notAdmin.Select(n => channels.First(c => string.Equals(c.ChatId.Trim(), n.ChatId, StringComparison.OrdinalIgnoreCase))).ToList();
+        return TypedResults.Problem(statusCode: 422, title: "Unprocessable",
+            detail: $"The bot is not an admin in: {string.Join(", ", named.Select(c => c.ChatId.Trim()))}. Add it there as an administrator, then try again.",
+            extensions: new Dictionary<string, object?>
+            {
+                ["code"] = "bot_not_admin",
+                ["channels"] = notAdmin.Zip(named, (n, c) => new NotAdminChannel(n.ChatId, c.Title, n.Status)).ToList(),
+            });
+    }
+
+    /// <summary>
+    /// The post goes out through the outbox, so the bot must be able to post in the Telegram chat (an administrator
+    /// with can_post_messages in a channel), as /newgiveaway checks too. Sandbox chats are the sandbox's own.
+    /// </summary>
+    private static async Task<ProblemHttpResult?> CheckBotCanPostAsync(PublishRequest r, ChatMembers members, CancellationToken ct)
+    {
+        if (r.Channel != ChatChannel.Telegram) return null;
+        BotChatStatus status;
+        try { status = await members.BotStatusAsync(ChatChannel.Telegram, r.ChatId.Trim(), ct); }
+        catch (Exception e) when (IsTelegramDown(e, ct)) { return TelegramDown(e); }
+        return status.CanPost ? null : Problems.Unprocessable("bot_cannot_post",
+            $"The bot cannot post in {r.ChatId.Trim()} ({status.Status}): make it an administrator allowed to post there, then publish again.");
+    }
+
+    private static bool IsTelegramDown(Exception e, CancellationToken ct) =>
+        e is Telegram.Bot.Exceptions.RequestException or HttpRequestException || e is TaskCanceledException && !ct.IsCancellationRequested;
+
+    private static ProblemHttpResult TelegramDown(Exception e) => Problems.Make(503, "Service unavailable", "telegram_unavailable",
+        $"Telegram did not answer whether the bot is an admin there ({e.Message}); try again shortly.");
 
     private static void Apply(Giveaway g, GiveawayRequest r)
     {
@@ -94,22 +141,26 @@ public static class GiveawayApi
 
     private static ProblemHttpResult NotFound(long id) => Problems.NotFound("giveaway_not_found", $"There is no giveaway {id}.");
 
-    internal static async Task<Results<Created<GiveawayView>, ProblemHttpResult>> Create(GiveawayRequest request, BazaarDb db, TimeProvider clock, CancellationToken ct)
+    internal static async Task<Results<Created<GiveawayView>, ProblemHttpResult>> Create(GiveawayRequest request, BazaarDb db, ChatMembers members,
+        TimeProvider clock, CancellationToken ct)
     {
         if (Validate(request) is { } bad) return bad;
+        if (await CheckBotIsAdminAsync(request, members, ct) is { } notAdmin) return notAdmin;
         var g = New(request, clock.GetUtcNow().UtcDateTime);
         db.Giveaways.Add(g);
         await db.SaveChangesAsync(ct);
         return TypedResults.Created($"/api/v1/giveaways/{g.Id}", View(g));
     }
 
-    internal static async Task<Results<Ok<GiveawayView>, ProblemHttpResult>> Update(long id, GiveawayRequest request, BazaarDb db, CancellationToken ct)
+    internal static async Task<Results<Ok<GiveawayView>, ProblemHttpResult>> Update(long id, GiveawayRequest request, BazaarDb db, ChatMembers members,
+        CancellationToken ct)
     {
         if (Validate(request) is { } bad) return bad;
         var g = await db.Giveaways.Include(x => x.RequiredChannels).FirstOrDefaultAsync(x => x.Id == id, ct);
         if (g is null) return NotFound(id);
         if (g.Status is GiveawayStatus.Drawn or GiveawayStatus.Cancelled)
             return Problems.Conflict("giveaway_closed", $"Giveaway {id} is {g.Status.ToString().ToLowerInvariant()} and can no longer change.");
+        if (await CheckBotIsAdminAsync(request, members, ct) is { } notAdmin) return notAdmin;
         Apply(g, request);
         await db.SaveChangesAsync(ct);
         return TypedResults.Ok(View(g));
@@ -132,7 +183,7 @@ public static class GiveawayApi
     }
 
     internal static async Task<Results<Ok<GiveawayView>, ProblemHttpResult>> Publish(long id, PublishRequest request, BazaarDb db, GiveawayPosts posts,
-        CancellationToken ct)
+        ChatMembers members, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(request.ChatId)) return Problems.BadRequest("chat_id_required", "Give the chat_id of the channel to post in.");
         if (request.Channel is not (ChatChannel.Telegram or ChatChannel.Sandbox))
@@ -141,6 +192,7 @@ public static class GiveawayApi
         if (g is null) return NotFound(id);
         if (g.Status is GiveawayStatus.Drawn or GiveawayStatus.Cancelled)
             return Problems.Conflict("giveaway_closed", $"Giveaway {id} is {g.Status.ToString().ToLowerInvariant()}.");
+        if (await CheckBotCanPostAsync(request, members, ct) is { } cannot) return cannot;
         g.Status = GiveawayStatus.Published;
         posts.Publish(g, request.Channel, request.ChatId.Trim());
         await db.SaveChangesAsync(ct);

@@ -22,6 +22,8 @@ public sealed class GiveawayBot(BazaarDb db, GiveawayEntry entry, JobQueue jobs)
     public const string ListCallback = "gw:list";
     public const string WonCallback = "gw:won";
     public const string CaptchaStep = "giveaways.captcha";
+    /// <summary>An emoji captcha button: gw:cap:&lt;session&gt;:&lt;1-based position&gt;.</summary>
+    public const string CaptchaPrefix = "gw:cap:";
 
     public sealed record CaptchaState(string SessionId);
 
@@ -39,6 +41,7 @@ public sealed class GiveawayBot(BazaarDb db, GiveawayEntry entry, JobQueue jobs)
         .Callback<GiveawayBot>(CheckPrefix, (bot, ctx) => bot.ButtonAsync(ctx, () => bot.JoinAsync(ctx, L(ctx.CallbackData![CheckPrefix.Length..]))))
         .Callback<GiveawayBot>(ListCallback, (bot, ctx) => bot.ButtonAsync(ctx, () => bot.ListAsync(ctx)))
         .Callback<GiveawayBot>(WonCallback, (bot, ctx) => bot.ButtonAsync(ctx, () => bot.DidIWinAsync(ctx)))
+        .Callback<GiveawayBot>(CaptchaPrefix, (bot, ctx) => bot.ButtonAsync(ctx, () => bot.CaptchaButtonAsync(ctx)))
         .Step<GiveawayBot>(CaptchaStep, (bot, ctx) => bot.CaptchaAnswerAsync(ctx));
 
     private async Task ButtonAsync(BotContext ctx, Func<Task> work)
@@ -99,22 +102,60 @@ public sealed class GiveawayBot(BazaarDb db, GiveawayEntry entry, JobQueue jobs)
             ctx.Reply(F(ctx.Language, GiveawayTexts.CaptchaCooldown, asked.WaitSeconds));
             return;
         }
-        await ctx.SetStepAsync(CaptchaStep, new CaptchaState(asked.Session!.Id));
-        var question = F(ctx.Language, GiveawayTexts.Captcha, H(asked.Session.Question));
-        ctx.Reply(before is null ? question : ctx.T(before) + "\n" + question);
+        var s = asked.Session!;
+        await ctx.SetStepAsync(CaptchaStep, new CaptchaState(s.Id));
+        var question = CaptchaQuestions.IsEmoji(s)
+            ? F(ctx.Language, GiveawayTexts.CaptchaEmojiAsk, H(CaptchaQuestions.Target(s, ctx.Language)))
+            : F(ctx.Language, GiveawayTexts.Captcha, H(s.Question));
+        ctx.Reply(before is null ? question : ctx.T(before) + "\n" + question, EmojiKeyboard(s));
     }
 
+    /// <summary>The emoji captcha's buttons, three to a row (null for an arithmetic question, which is typed).</summary>
+    internal static InlineKeyboardMarkup? EmojiKeyboard(CaptchaSession s) =>
+        CaptchaQuestions.IsEmoji(s)
+            ? new(CaptchaQuestions.Options(s).Select((e, i) => InlineKeyboardButton.WithCallbackData(e, $"{CaptchaPrefix}{s.Id}:{i + 1}")).Chunk(3))
+            : null;
+
+    /// <summary>A typed answer in the captcha step: a number for the arithmetic question; the emoji question wants a button.</summary>
     public async Task CaptchaAnswerAsync(BotContext ctx)
     {
         var state = await ctx.GetStateDataAsync<CaptchaState>();
         var text = ctx.Text?.Trim() ?? "";
         if (state is null) { await ctx.ClearStateAsync(); return; }
+        if (await entry.SessionAsync(state.SessionId, ctx.CancellationToken) is { } s && CaptchaQuestions.IsEmoji(s))
+        {
+            ctx.Reply(ctx.T(GiveawayTexts.PressAButton) + "\n" + F(ctx.Language, GiveawayTexts.CaptchaEmojiAgain, H(CaptchaQuestions.Target(s, ctx.Language))),
+                EmojiKeyboard(s));
+            return;
+        }
         if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out _))
         {
             ctx.Reply(ctx.T(GiveawayTexts.NotANumber));
             return;
         }
-        var result = await entry.AnswerAsync(state.SessionId, text, ctx.CancellationToken);
+        await AnswerCaptchaAsync(ctx, state.SessionId, text);
+    }
+
+    /// <summary>
+    /// An emoji button. Only the question this chat is waiting on, asked of this user, counts: a button of an older
+    /// session, of another user's, or pressed after the step ended is refused without spending an attempt.
+    /// </summary>
+    public async Task CaptchaButtonAsync(BotContext ctx)
+    {
+        var parts = ctx.CallbackData![CaptchaPrefix.Length..].Split(':');
+        var state = await ctx.GetStateAsync();
+        var waiting = state?.Step == CaptchaStep ? await ctx.GetStateDataAsync<CaptchaState>() : null;
+        if (parts.Length != 2 || waiting?.SessionId != parts[0] || !await entry.IsSessionOfAsync(parts[0], ctx.User.Id, ctx.CancellationToken))
+        {
+            ctx.Reply(ctx.T(GiveawayTexts.CaptchaStale));
+            return;
+        }
+        await AnswerCaptchaAsync(ctx, parts[0], parts[1]);
+    }
+
+    private async Task AnswerCaptchaAsync(BotContext ctx, string sessionId, string answer)
+    {
+        var result = await entry.AnswerAsync(sessionId, answer, ctx.CancellationToken);
         switch (result.Outcome)
         {
             case CaptchaOutcome.Passed:
@@ -127,7 +168,10 @@ public sealed class GiveawayBot(BazaarDb db, GiveawayEntry entry, JobQueue jobs)
                 }
                 break;
             case CaptchaOutcome.WrongAnswer:
-                ctx.Reply(F(ctx.Language, GiveawayTexts.CaptchaWrong, result.AttemptsLeft) + "\n<b>" + H(result.Session!.Question) + " = ?</b>");
+                var s = result.Session!;
+                ctx.Reply(F(ctx.Language, GiveawayTexts.CaptchaWrong, result.AttemptsLeft) + "\n" + (CaptchaQuestions.IsEmoji(s)
+                    ? F(ctx.Language, GiveawayTexts.CaptchaEmojiAgain, H(CaptchaQuestions.Target(s, ctx.Language)))
+                    : "<b>" + H(s.Question) + " = ?</b>"), EmojiKeyboard(s));
                 break;
             case CaptchaOutcome.TooManyAttempts:
                 await ctx.ClearStateAsync();

@@ -320,8 +320,7 @@ public sealed class AdminCheckJob(BazaarDb db, ChatMembers members, Outbox outbo
 
     public override async Task HandleAsync(Payload job, JobContext ctx, CancellationToken ct)
     {
-        var found = new List<BotChatStatus>();
-        foreach (var chat in job.Chats) found.Add(await members.BotStatusAsync(job.Channel, chat, ct)); // outside any transaction
+        var found = await members.BotStatusesAsync(job.Channel, job.Chats, ct); // outside any transaction
         var lang = job.Language;
         using (await gate.EnterAsync(ct))
         {

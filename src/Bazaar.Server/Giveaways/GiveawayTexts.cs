@@ -37,6 +37,26 @@ public static class GiveawayTexts
     public static readonly Localized CaptchaPassed = new("✅ Thanks, you passed the check.", "✅ Спасибо, проверка пройдена.");
     public static readonly Localized NotANumber = new("Please reply with a number, e.g. 12.", "Ответьте числом, например 12.");
 
+    // The emoji captcha (Giveaways:Captcha:Kind = emoji): a named emoji to press among a keyboard of them.
+    public static readonly Localized CaptchaEmojiAsk = new("🤖 One quick check that you are human (only once, for every giveaway):\nPress the <b>{0}</b>.",
+        "🤖 Короткая проверка, что вы человек (один раз для всех розыгрышей):\nНажмите на картинку: <b>{0}</b>.");
+    public static readonly Localized CaptchaEmojiAgain = new("Press the <b>{0}</b>.", "Нажмите на картинку: <b>{0}</b>.");
+    public static readonly Localized PressAButton = new("Please press one of the buttons under the question.", "Нажмите одну из кнопок под вопросом.");
+    public static readonly Localized CaptchaStale = new("⌛ That question is no longer valid. Press a button of the latest one, or Join again.",
+        "⌛ Этот вопрос больше не действует. Нажмите кнопку в последнем вопросе или «Участвовать» снова.");
+
+    /// <summary>The emoji the emoji captcha picks from, each named in both languages (none needs a variation selector).</summary>
+    public static readonly IReadOnlyList<(string Emoji, Localized Name)> CaptchaEmoji =
+    [
+        ("🐶", new("dog", "собака")), ("🐱", new("cat", "кошка")), ("🐭", new("mouse", "мышь")), ("🐰", new("rabbit", "кролик")),
+        ("🦊", new("fox", "лиса")), ("🐻", new("bear", "медведь")), ("🐼", new("panda", "панда")), ("🐸", new("frog", "лягушка")),
+        ("🐵", new("monkey", "обезьяна")), ("🐧", new("penguin", "пингвин")), ("🐢", new("turtle", "черепаха")), ("🐙", new("octopus", "осьминог")),
+        ("🦋", new("butterfly", "бабочка")), ("🐝", new("bee", "пчела")), ("🍎", new("apple", "яблоко")), ("🍌", new("banana", "банан")),
+        ("🍓", new("strawberry", "клубника")), ("🍇", new("grapes", "виноград")), ("🍉", new("watermelon", "арбуз")), ("🥕", new("carrot", "морковь")),
+        ("🍕", new("pizza", "пицца")), ("🚗", new("car", "машина")), ("🚲", new("bicycle", "велосипед")), ("🎸", new("guitar", "гитара")),
+        ("🔑", new("key", "ключ")), ("🎈", new("balloon", "воздушный шарик")),
+    ];
+
     public static readonly Localized Checking = new("🔎 Checking your subscriptions…", "🔎 Проверяем подписки…");
     public static readonly Localized NotSubscribed = new("To take part in <b>{0}</b>, subscribe to:\n{1}\n\nThen press “Check again”.",
         "Чтобы участвовать в розыгрыше <b>{0}</b>, подпишитесь на:\n{1}\n\nЗатем нажмите «Проверить снова».");

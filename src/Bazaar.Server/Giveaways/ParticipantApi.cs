@@ -68,7 +68,7 @@ public static class ParticipantApi
 
     public sealed record ErrorAnswer(bool Success, string Error, string ErrorCode);
     public sealed record RegisterAnswer(bool Success, long GiveawayId, long UserId, bool RequiresCaptcha, string? CaptchaQuestion, string? SessionId,
-        long? ParticipantId, int? AttemptsLeft);
+        long? ParticipantId, int? AttemptsLeft, string? CaptchaKind = null, IReadOnlyList<string>? CaptchaOptions = null);
     public sealed record CaptchaStatusAnswer(bool Success, long UserId, bool CaptchaCompleted, DateTime? CompletedAt, int TotalParticipations, int TotalWins,
         DateTime? FirstParticipation);
     public sealed record WinnerStatusAnswer(bool Success, long UserId, long GiveawayId, bool Participated, bool IsWinner, DateTime? WinnerSelectedAt, int TotalWinners);
@@ -158,7 +158,10 @@ public static class ParticipantApi
         return a.Step switch
         {
             JoinStep.Joined => Ok(new RegisterAnswer(true, g.Id, r.UserId.Value, false, null, null, a.ParticipantId, null)),
-            JoinStep.CaptchaAsked => Ok(new RegisterAnswer(true, g.Id, r.UserId.Value, true, a.Session!.Question + " = ?", a.Session.Id, null, a.AttemptsLeft)),
+            // captcha_question is "7 + 5 = ?" or, for the emoji kind, "Press the cat: 🐶 🐱 …" with the same emoji in captcha_options;
+            // validate-captcha takes the number, or the emoji (or its 1-based position among the options).
+            JoinStep.CaptchaAsked => Ok(new RegisterAnswer(true, g.Id, r.UserId.Value, true, CaptchaQuestions.Prompt(a.Session!), a.Session!.Id, null,
+                a.AttemptsLeft, CaptchaQuestions.Kind(a.Session!), CaptchaQuestions.IsEmoji(a.Session!) ? CaptchaQuestions.Options(a.Session!) : null)),
             _ => Refusal(a, g.Id),
         };
     }

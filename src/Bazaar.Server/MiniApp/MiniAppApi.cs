@@ -58,7 +58,7 @@ public static class MiniAppApi
     public sealed record GiveawayView(long Id, string Title, string Description, string Prize, string? PhotoUrl, int WinnerCount, DateTime EndsAt,
         int Participants, bool Joined, IReadOnlyList<string> RequiredChannels);
     public sealed record JoinView(string Status, long? ParticipantId, string? CaptchaQuestion, string? SessionId, int AttemptsLeft,
-        IReadOnlyList<ParticipantApi.MissingChannelView>? MissingChannels);
+        IReadOnlyList<ParticipantApi.MissingChannelView>? MissingChannels, IReadOnlyList<string>? CaptchaOptions = null);
     public sealed record CaptchaAnswer(string SessionId, string Answer);
 
     /// <summary>Top-ups the app can hand over to Telegram or a browser; a manual transfer needs its proof sent in the chat.</summary>
@@ -208,7 +208,8 @@ public static class MiniAppApi
     {
         JoinStep.Joined => TypedResults.Ok(new JoinView("joined", a.ParticipantId, null, null, 0, null)),
         JoinStep.AlreadyParticipating => TypedResults.Ok(new JoinView("already_participating", a.ParticipantId, null, null, 0, null)),
-        JoinStep.CaptchaAsked => TypedResults.Ok(new JoinView("captcha", null, a.Session!.Question + " = ?", a.Session.Id, a.AttemptsLeft, null)),
+        JoinStep.CaptchaAsked => TypedResults.Ok(new JoinView("captcha", null, CaptchaQuestions.Prompt(a.Session!), a.Session!.Id, a.AttemptsLeft, null,
+            CaptchaQuestions.IsEmoji(a.Session!) ? CaptchaQuestions.Options(a.Session!) : null)),
         JoinStep.NotSubscribed => TypedResults.Ok(new JoinView("not_subscribed", null, null, null, 0,
             a.Missing!.Select(m => new ParticipantApi.MissingChannelView(m.ChatId, m.Title, m.Link, m.Status)).ToList())),
         JoinStep.WrongAnswer => Problems.BadRequest("wrong_answer", $"Wrong answer; {a.AttemptsLeft} attempt(s) left."),

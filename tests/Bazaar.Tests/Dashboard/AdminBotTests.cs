@@ -46,7 +46,7 @@ public sealed class AdminBotTests(DashboardAppFactory app) : IClassFixture<Dashb
     {
         await app.Send(Updates.Text(Admin, "/admin"));
         Assert.Contains("Admin panel", await Last(Admin));
-        Assert.Equal(["admin:deposits", "admin:raffles", "admin:stats", "admin:discount", "admin:giveaways", "admin:broadcast"], (await LastButtons(Admin)).ToArray());
+        Assert.Equal(["admin:deposits", "admin:raffles", "admin:stats", "admin:discount", "admin:giveaways", "admin:newgiveaway", "admin:broadcast"], (await LastButtons(Admin)).ToArray());
         await Press(Admin, "admin:stats");
         Assert.Contains("Deposits to approve:", await Last(Admin));
     }
@@ -69,6 +69,38 @@ public sealed class AdminBotTests(DashboardAppFactory app) : IClassFixture<Dashb
         Assert.Equal(Bazaar.Server.Payments.PaymentStatus.Completed,
             (await app.WithDb(db => db.Payments.AsNoTracking().SingleAsync(p => p.Id == paymentId))).Status);
         Assert.Equal(31_00, await Bazaar.Tests.Wallet.MoneyTestData.BalanceAsync(app, userId));
+    }
+
+    [Fact]
+    public async Task New_giveaway_in_the_menu_starts_the_giveaways_own_newgiveaway_conversation_for_admins_only()
+    {
+        var state = () => app.WithDb(db => db.ConversationStates.AsNoTracking().Where(s => s.ChatId == Admin.ToString()).Select(s => s.Step).FirstOrDefaultAsync());
+        await app.Send(Updates.Text(Admin, "/admin"));
+        var menu = (await app.OutboxFor(Admin)).Last(m => m.Method == "sendMessage");
+        var entry = JsonNode.Parse(menu.Payload)!["reply_markup"]!["inline_keyboard"]!.AsArray().SelectMany(r => r!.AsArray())
+            .Single(b => b!["callback_data"]!.GetValue<string>() == "admin:newgiveaway")!;
+        Assert.Equal("✨ New giveaway", entry["text"]!.GetValue<string>());
+
+        await Press(Admin, "admin:newgiveaway");
+        Assert.Contains("<b>New giveaway</b>", await Last(Admin));
+        Assert.Equal(GiveawayCreation.TitleStep, await state());
+        // The same conversation as /newgiveaway: the next answer is its second question.
+        await app.Send(Updates.Text(Admin, "From the menu"));
+        Assert.Contains("2/10", await Last(Admin));
+        Assert.Equal(GiveawayCreation.DescriptionStep, await state());
+        await Press(Admin, GiveawayCreation.Prefix + "cancel");
+        Assert.Null(await state());
+
+        // Anyone else: /admin and /newgiveaway are unknown commands, and the menu's button does nothing.
+        var user = Updates.NewUserId();
+        await app.Send(Updates.Text(user, "/nosuchthing"));
+        var unknown = (await Last(user)).Replace("/nosuchthing", "/X");
+        await app.Send(Updates.Text(user, "/newgiveaway"));
+        Assert.Equal(unknown, (await Last(user)).Replace("/newgiveaway", "/X"));
+        var before = (await app.OutboxFor(user)).Count(m => m.Method != "answerCallbackQuery");
+        await Press(user, "admin:newgiveaway");
+        Assert.Equal(before, (await app.OutboxFor(user)).Count(m => m.Method != "answerCallbackQuery"));
+        Assert.Null(await app.WithDb(db => db.ConversationStates.AsNoTracking().Where(s => s.ChatId == user.ToString()).Select(s => s.Step).FirstOrDefaultAsync()));
     }
 
     [Fact]

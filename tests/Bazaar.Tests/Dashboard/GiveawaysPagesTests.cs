@@ -12,8 +12,14 @@ public sealed class GiveawaysPagesTests(DashboardAppFactory app) : IClassFixture
 
     private Task<Giveaway> Load(long id) => app.WithDb(db => db.Giveaways.AsNoTracking().SingleAsync(g => g.Id == id));
 
+    /// <summary>The bot is an admin in @bazaar_news and the -100… chats (the fake Bot API's getChatMember), as creating and publishing check.</summary>
+    private void BotAdminInNews() =>
+        Bazaar.Tests.Giveaways.GiveawayAppFactory.AnswerMembers(app.Bot,
+            (chat, uid) => uid == Bazaar.Tests.Giveaways.GiveawayAppFactory.BotId && (chat == "@bazaar_news" || chat.StartsWith("-100")) ? "administrator" : "member");
+
     private async Task<long> CreateAsync(HttpClient c, string title, int winners = 2)
     {
+        BotAdminInNews();
         var now = app.Clock.GetUtcNow().UtcDateTime;
         var r = await DashboardTestData.PostFields(c, "/admin/giveaways",
         [
@@ -36,6 +42,22 @@ public sealed class GiveawaysPagesTests(DashboardAppFactory app) : IClassFixture
                 await db.SaveChangesAsync();
             });
         }
+    }
+
+    [Fact]
+    public async Task A_giveaway_requiring_a_channel_where_the_bot_is_not_an_admin_is_refused_with_the_channel_named()
+    {
+        BotAdminInNews();
+        var c = await app.SignedIn(OperatorRoles.Manager);
+        var now = app.Clock.GetUtcNow().UtcDateTime;
+        var title = "No admin " + Guid.NewGuid().ToString("N")[..5];
+        var r = await DashboardTestData.PostFields(c, "/admin/giveaways",
+        [
+            F("title", title), F("prize", "Headphones"), F("winnerCount", "1"), F("startsAt", now.AddMinutes(-1).ToString("yyyy-MM-ddTHH:mm")),
+            F("endsAt", now.AddDays(3).ToString("yyyy-MM-ddTHH:mm")), F("channels", "@bazaar_news Bazaar news\n@elsewhere Elsewhere"),
+        ], "/admin/giveaways");
+        Assert.Equal("!The bot is not an admin in: @elsewhere. Add it there as an administrator, then try again.", await DashboardTestData.FlashOrError(c, r));
+        Assert.False(await app.WithDb(db => db.Giveaways.AnyAsync(g => g.Title == title)));
     }
 
     [Fact]

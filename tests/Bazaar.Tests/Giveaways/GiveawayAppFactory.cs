@@ -4,6 +4,7 @@ using Bazaar.Server.Channels;
 using Bazaar.Server.Data;
 using Bazaar.Server.Giveaways;
 using Bazaar.Server.Jobs;
+using Bazaar.Tests.Fakes;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -88,7 +89,10 @@ public sealed class GiveawayAppFactory : BotAppFactory
     /// Makes getChatMember answer a status per chat and user id (Telegram's JSON); "administrator_no_post" is an
     /// administrator without can_post_messages.
     /// </summary>
-    public void Members(Func<string, long, string> statusOf) => Bot.AnswerWith("getChatMember", call =>
+    public void Members(Func<string, long, string> statusOf) => AnswerMembers(Bot, statusOf);
+
+    /// <summary><see cref="Members(Func{string, long, string})"/> for any fake Bot API (other features' test hosts).</summary>
+    public static void AnswerMembers(FakeBotApi bot, Func<string, long, string> statusOf) => bot.AnswerWith("getChatMember", call =>
     {
         var uid = long.Parse(call.Parameters["user_id"]!.ToString());
         var status = statusOf(call.Parameters["chat_id"]!.ToString(), uid);

@@ -140,6 +140,7 @@ public sealed class GiveawayDrawTests : IAsyncLifetime
     public async Task Post_edits_are_paced_to_one_per_PostEditSeconds_and_the_end_shows_the_results()
     {
         var g = await app.CreateGiveaway(x => x.WinnerCount = 1);
+        app.Members((chat, uid) => uid == GiveawayAppFactory.BotId ? "administrator" : "member");
         Assert.Equal(HttpStatusCode.OK, (await app.Api(HttpMethod.Post, $"/api/v1/giveaways/{g.Id}/publish", new { chatId = "-100500" })).StatusCode);
         await app.SendOutbox(2);
         var posts = app.Services.GetRequiredService<IServiceScopeFactory>();
@@ -218,9 +219,70 @@ public sealed class GiveawayApiTests : IAsyncLifetime
         requiredChannels = new[] { new { chatId = "@news", title = "News", link = "https://t.me/news" } }, beaconSource = beacon,
     };
 
+    /// <summary>getChatMember answers for the bot: administrator in the chats given, creator in "-100555", a member elsewhere.</summary>
+    private void BotAdminIn(params string[] chats) =>
+        app.Members((chat, uid) => uid != GiveawayAppFactory.BotId ? "member" : chats.Contains(chat) ? "administrator" : chat == "-100555" ? "creator" : "member");
+
+    private object WithChannels(params string[] chats) => new
+    {
+        title = "Channels", prize = "A kite", winnerCount = 1,
+        startsAt = app.Clock.GetUtcNow().UtcDateTime, endsAt = app.Clock.GetUtcNow().UtcDateTime.AddDays(1),
+        requiredChannels = chats.Select(c => new { chatId = c, title = "Title of " + c }).ToArray(),
+    };
+
+    [Fact]
+    public async Task Create_and_update_refuse_channels_where_the_bot_is_not_an_admin_and_a_Bot_API_outage_is_a_503()
+    {
+        BotAdminIn("@news");
+        app.Bot.FailNextFor("@gone", 400, "Bad Request: chat not found");
+        var refused = await app.Api(HttpMethod.Post, "/api/v1/giveaways", WithChannels("@news", "@other", "@gone", "-100555"));
+        Assert.Equal((HttpStatusCode)422, refused.StatusCode);
+        var problem = await GiveawayAppFactory.Json(refused);
+        Assert.Equal("bot_not_admin", problem["code"]!.GetValue<string>());
+        Assert.Equal("The bot is not an admin in: @other, @gone. Add it there as an administrator, then try again.", problem["detail"]!.GetValue<string>());
+        var channels = problem["channels"]!.AsArray();
+        Assert.Equal(["@other", "@gone"], channels.Select(c => c!["chatId"]!.GetValue<string>()));
+        Assert.Equal(["member", "not_found"], channels.Select(c => c!["status"]!.GetValue<string>()));
+        Assert.Equal("Title of @other", channels[0]!["title"]!.GetValue<string>());
+        Assert.Equal(0, await app.WithDb(db => db.Giveaways.CountAsync()));
+        var asked = app.Bot.CallsOf("getChatMember").ToList();
+        Assert.Equal(4, asked.Count);
+        Assert.All(asked, c => Assert.Equal(GiveawayAppFactory.BotId.ToString(), c.Str("user_id")));
+
+        var created = await app.Api(HttpMethod.Post, "/api/v1/giveaways", WithChannels("@news", "-100555"));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var id = (await GiveawayAppFactory.Json(created))["id"]!.GetValue<long>();
+
+        var update = await app.Api(HttpMethod.Put, $"/api/v1/giveaways/{id}", WithChannels("@news", "@other"));
+        Assert.Equal((HttpStatusCode)422, update.StatusCode);
+        Assert.Equal("bot_not_admin", (await GiveawayAppFactory.Json(update))["code"]!.GetValue<string>());
+        var kept = await app.WithDb(db => db.GiveawayChannels.AsNoTracking().Where(c => c.GiveawayId == id).Select(c => c.ChatId).OrderBy(c => c).ToListAsync());
+        Assert.Equal(["-100555", "@news"], kept);
+
+        // Telegram down or failing: 503 with a code, nothing changed; never a 500.
+        app.Bot.FailEverything(502, "Bad Gateway");
+        var down = await app.Api(HttpMethod.Post, "/api/v1/giveaways", WithChannels("@news"));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, down.StatusCode);
+        Assert.Equal("telegram_unavailable", (await GiveawayAppFactory.Json(down))["code"]!.GetValue<string>());
+        var downPut = await app.Api(HttpMethod.Put, $"/api/v1/giveaways/{id}", WithChannels("@news"));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, downPut.StatusCode);
+        app.Bot.Recover();
+        app.Bot.FailNext("getChatMember", 500, "Internal Server Error");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await app.Api(HttpMethod.Post, "/api/v1/giveaways", WithChannels("@news"))).StatusCode);
+        Assert.Equal(1, await app.WithDb(db => db.Giveaways.CountAsync()));
+
+        // Without required channels nothing is asked.
+        app.Bot.Clear();
+        Assert.Equal(HttpStatusCode.Created, (await app.Api(HttpMethod.Post, "/api/v1/giveaways", WithChannels())).StatusCode);
+        Assert.Empty(app.Bot.CallsOf("getChatMember"));
+        var updated = await app.Api(HttpMethod.Put, $"/api/v1/giveaways/{id}", WithChannels("-100555"));
+        Assert.Equal(HttpStatusCode.OK, updated.StatusCode);
+    }
+
     [Fact]
     public async Task Create_read_update_publish_and_delete_with_clear_problems_for_bad_input()
     {
+        BotAdminIn("@news");
         Assert.Equal(HttpStatusCode.Unauthorized, (await app.CreateClient().GetAsync("/api/v1/giveaways")).StatusCode);
         var created = await app.Api(HttpMethod.Post, "/api/v1/giveaways", Request());
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
@@ -240,6 +302,25 @@ public sealed class GiveawayApiTests : IAsyncLifetime
         Assert.Equal("Winter", (await GiveawayAppFactory.Json(updated))["title"]!.GetValue<string>());
         Assert.Equal(HttpStatusCode.NotFound, (await app.Api(HttpMethod.Get, "/api/v1/giveaways/999999")).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await app.Api(HttpMethod.Post, $"/api/v1/giveaways/{id}/publish", new { chatId = "" })).StatusCode);
+        // The bot must be allowed to post there: a member, or an administrator without can_post_messages, is refused.
+        app.Members((chat, uid) => uid != GiveawayAppFactory.BotId ? "member" : chat switch
+        {
+            "@news" or "-100900" => "administrator", "-100901" => "administrator_no_post", _ => "member",
+        });
+        foreach (var (chat, status) in new[] { ("-100901", "administrator"), ("-100902", "member") })
+        {
+            var cannot = await app.Api(HttpMethod.Post, $"/api/v1/giveaways/{id}/publish", new { chatId = chat });
+            Assert.Equal((HttpStatusCode)422, cannot.StatusCode);
+            var p = await GiveawayAppFactory.Json(cannot);
+            Assert.Equal("bot_cannot_post", p["code"]!.GetValue<string>());
+            Assert.Contains($"cannot post in {chat} ({status})", p["detail"]!.GetValue<string>());
+        }
+        app.Bot.FailNext("getChatMember", 502, "Bad Gateway");
+        var down = await app.Api(HttpMethod.Post, $"/api/v1/giveaways/{id}/publish", new { chatId = "-100900" });
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, down.StatusCode);
+        Assert.Equal("telegram_unavailable", (await GiveawayAppFactory.Json(down))["code"]!.GetValue<string>());
+        Assert.Equal("Draft", (await GiveawayAppFactory.Json(await app.Api(HttpMethod.Get, $"/api/v1/giveaways/{id}")))["status"]!.GetValue<string>());
+        Assert.Equal(0, await app.WithDb(db => db.Outbox.CountAsync(m => m.ChatId.StartsWith("-10090"))));
         var published = await app.Api(HttpMethod.Post, $"/api/v1/giveaways/{id}/publish", new { chatId = "-100900" });
         Assert.Equal("Published", (await GiveawayAppFactory.Json(published))["status"]!.GetValue<string>());
         var post = await app.WithDb(db => db.Outbox.AsNoTracking().SingleAsync(m => m.ChatId == "-100900"));

@@ -207,6 +207,7 @@ public sealed class ParticipantApiTests : IAsyncLifetime
         Assert.Single(page3.Body["participants"]!.AsArray());
         Assert.NotNull(page1.Body["participants"]![0]!["user_id"]);
         Fails(HttpStatusCode.NotFound, "GIVEAWAY_NOT_FOUND", await Call(HttpMethod.Get, "/api/participants/list/424242"));
+        Fails(HttpStatusCode.BadRequest, "MISSING_FIELD", await Call(HttpMethod.Get, "/api/participants/list/abc"));
 
         var before = await Call(HttpMethod.Get, $"/api/participants/winner-status/{users[0]}/{g.Id}");
         Assert.True(before.Body["participated"]!.GetValue<bool>());
@@ -239,6 +240,12 @@ public sealed class ParticipantApiTests : IAsyncLifetime
         Assert.True(ws.Body["is_winner"]!.GetValue<bool>());
         Assert.NotNull(ws.Body["winner_selected_at"]);
         Assert.Equal(3, ws.Body["total_winners"]!.GetValue<int>());
+        // The per-user totals count the win (and only once, though select-winners was called twice).
+        var totals = await Call(HttpMethod.Get, $"/api/participants/captcha-status/{winner}");
+        Assert.Equal(1, totals.Body["total_wins"]!.GetValue<int>());
+        Assert.Equal(1, totals.Body["total_participations"]!.GetValue<int>());
+        var loserTotals = await Call(HttpMethod.Get, $"/api/participants/captcha-status/{users.First(u => !sel.Body["winners"]!.AsArray().Any(w => w!["user_id"]!.GetValue<long>() == u))}");
+        Assert.Equal(0, loserTotals.Body["total_wins"]!.GetValue<int>());
 
         var upd = await Call(HttpMethod.Put, "/api/participants/update-delivery-status", new { giveaway_id = g.Id, user_id = winner, status = "failed", error = "chat not found" });
         Assert.Equal(HttpStatusCode.OK, upd.Status);
