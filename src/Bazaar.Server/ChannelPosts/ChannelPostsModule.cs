@@ -27,7 +27,7 @@ public static partial class ChannelPostsModule
         var g = app.MapAdminGroup("/channel-posts", "Channel posts");
         g.MapPost("/", Create).WithName("CreateChannelPost")
             .WithSummary("Schedule a post (Telegram HTML text, optional photo and URL buttons) to a channel the bot administers, optionally pinned");
-        g.MapGet("/", List).WithName("ListChannelPosts").WithSummary("Channel posts, the soonest scheduled first, then the newest");
+        g.MapGet("/", List).WithName("ListChannelPosts").WithSummary("Channel posts, the latest post time first; filter by status");
         g.MapGet("/{id:long}", Get).WithName("GetChannelPost").WithSummary("One channel post, with its Telegram message id once posted");
         g.MapPatch("/{id:long}", Update).WithName("UpdateChannelPost")
             .WithSummary("Change a post: anything before it is posted; afterwards its text, buttons and pin (edited in the channel)");
@@ -118,8 +118,7 @@ public static partial class ChannelPostsModule
     {
         var q = db.ChannelPosts.AsNoTracking();
         if (status is { } s) q = q.Where(p => p.Status == s);
-        var paged = await Paged<ChannelPost>.Of(q.OrderBy(p => p.Status == ChannelPostStatus.Scheduled ? 0 : 1)
-            .ThenBy(p => p.Status == ChannelPostStatus.Scheduled ? p.PostAt : DateTime.MinValue).ThenByDescending(p => p.Id), page, pageSize, ct);
+        var paged = await Paged<ChannelPost>.Of(q.OrderByDescending(p => p.PostAt).ThenByDescending(p => p.Id), page, pageSize, ct);
         return TypedResults.Ok(new Paged<ChannelPostView>(paged.Items.Select(View).ToList(), paged.Page, paged.PageSize, paged.Total));
     }
 
