@@ -198,7 +198,7 @@ public sealed class ChannelPostTests(ChannelPostsHost host) : IClassFixture<Chan
 
         var delete = Assert.Single(CallsTo(chat, "deleteMessage"));
         Assert.Equal(messageId.ToString(System.Globalization.CultureInfo.InvariantCulture), delete.Str("message_id"));
-        Assert.Empty(H.Api.Calls.Where(c => c.Str("chat_id") == scheduledChat));
+        Assert.DoesNotContain(H.Api.Calls, c => c.Str("chat_id") == scheduledChat);
         Assert.Equal("Deleted", (await GetAsync(scheduled)).GetProperty("status").GetString());
         await (await client.DeleteAsync($"/api/v1/admin/channel-posts/{posted}")).AssertProblem(409, "post_deleted");
         await (await PatchAsync(posted, new { text = "again" })).AssertProblem(409, "post_deleted");
