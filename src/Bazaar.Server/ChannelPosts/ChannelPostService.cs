@@ -23,7 +23,7 @@ public sealed class ChannelPostService(BazaarDb db, Outbox outbox, JobQueue jobs
     public const string PublishJob = "channel_posts.publish";
     public const string SettleJob = "channel_posts.settle";
     public sealed record PublishPayload(long PostId, int Version);
-    public sealed record SettlePayload(long PostId, int Attempt);
+    public sealed record SettlePayload(long PostId, int Version, int Attempt);
 
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
@@ -57,7 +57,9 @@ public sealed class ChannelPostService(BazaarDb db, Outbox outbox, JobQueue jobs
                 : outbox.Enqueue(TargetOf(p), new SendMessageRequest { ChatId = ChatIdOf(p), Text = p.Text, ParseMode = ParseMode.Html, ReplyMarkup = keyboard });
             await db.SaveChangesAsync(ct);
             p.OutboxMessageId = m.Id;
-            jobs.Enqueue(SettleJob, new SettlePayload(p.Id, 1), new EnqueueOptions { Delay = TimeSpan.FromSeconds(2), IdempotencyKey = $"channel-post:{p.Id}:settle:1" });
+            // Keyed by version too: a post that failed and was scheduled again settles afresh.
+            jobs.Enqueue(SettleJob, new SettlePayload(p.Id, p.Version, 1),
+                new EnqueueOptions { Delay = TimeSpan.FromSeconds(2), IdempotencyKey = $"channel-post:{p.Id}:v{p.Version}:settle:1" });
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
             log.LogInformation("Channel post {Id} handed to the outbox for {Chat}", p.Id, p.ChatId);
@@ -71,10 +73,10 @@ public sealed class ChannelPostService(BazaarDb db, Outbox outbox, JobQueue jobs
         var next = job.Attempt + 1;
         using (await gate.EnterAsync(ct))
         {
-            jobs.Enqueue(SettleJob, new SettlePayload(job.PostId, next), new EnqueueOptions
+            jobs.Enqueue(SettleJob, job with { Attempt = next }, new EnqueueOptions
             {
                 Delay = TimeSpan.FromSeconds(Math.Min(60, Math.Pow(2, Math.Min(next, 6)))),
-                IdempotencyKey = $"channel-post:{job.PostId}:settle:{next}",
+                IdempotencyKey = $"channel-post:{job.PostId}:v{job.Version}:settle:{next}",
             });
             await db.SaveChangesAsync(ct);
         }
