@@ -257,8 +257,10 @@ public sealed class OutboxSender(
 
         // Nothing goes to a user who blocked the bot.
         await db.Outbox
-            .Where(o => o.LockedBy == claim && db.Users.Any(u => u.IsBlocked &&
-                ((o.UserId != null && u.Id == o.UserId) || (u.Channel == o.Channel && u.ExternalId == o.ChatId))))
+            // Two lookups, each by an index (the user's key; channel and external id), rather than one OR that scanned
+            // every user for every claimed row.
+            .Where(o => o.LockedBy == claim && (db.Users.Any(u => u.IsBlocked && u.Id == o.UserId) ||
+                db.Users.Any(u => u.IsBlocked && u.Channel == o.Channel && u.ExternalId == o.ChatId)))
             .ExecuteUpdateAsync(s => s
                 .SetProperty(o => o.Status, OutboxStatus.Dropped)
                 .SetProperty(o => o.LastError, "The recipient has blocked the bot.")
@@ -292,23 +294,31 @@ public sealed class OutboxSender(
                 await ReleaseAsync(db, rest, claim, CancellationToken.None);
                 break;
             }
-            // Renew the lease right before the call, so a slow lane never sends a row another sender has taken over.
-            var leaseUntil = Now.AddSeconds(O.LeaseSeconds);
-            int stillMine;
-            using (await gate.EnterAsync(CancellationToken.None))
+            // Renew the lease before the call once half of it is used up, so a slow lane never sends a row another sender
+            // has taken over. While more than half is left, nobody else can have the row (a lease lapses only at its end),
+            // and the write is saved: it was one of the few per message that bounded the sender's speed.
+            if (m.LockedUntil is not { } held || held - Now < TimeSpan.FromSeconds(O.LeaseSeconds / 2))
             {
-                stillMine = await db.Outbox.Where(o => o.Id == m.Id && o.LockedBy == claim && o.Status == OutboxStatus.Sending)
-                    .ExecuteUpdateAsync(s => s.SetProperty(o => o.LockedUntil, leaseUntil), CancellationToken.None);
-            }
-            if (stillMine == 0)
-            {
-                await ReleaseAsync(db, rest, claim, CancellationToken.None);
-                break;
+                var leaseUntil = Now.AddSeconds(O.LeaseSeconds);
+                int stillMine;
+                using (await gate.EnterAsync(CancellationToken.None))
+                {
+                    stillMine = await db.Outbox.Where(o => o.Id == m.Id && o.LockedBy == claim && o.Status == OutboxStatus.Sending)
+                        .ExecuteUpdateAsync(s => s.SetProperty(o => o.LockedUntil, leaseUntil), CancellationToken.None);
+                }
+                if (stillMine == 0)
+                {
+                    await ReleaseAsync(db, rest, claim, CancellationToken.None);
+                    break;
+                }
             }
             Delivery outcome;
             try
             {
-                var files = await db.OutboxAttachments.AsNoTracking().Where(a => a.OutboxMessageId == m.Id).OrderBy(a => a.Id).ToListAsync(ct);
+                // Only an upload's payload names the stored file; everything else has none to read.
+                IReadOnlyList<OutboxAttachment> files = HasAttachments(m)
+                    ? await db.OutboxAttachments.AsNoTracking().Where(a => a.OutboxMessageId == m.Id).OrderBy(a => a.Id).ToListAsync(ct)
+                    : [];
                 outcome = await _transports[m.Channel].SendAsync(m, files, ct);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -326,6 +336,8 @@ public sealed class OutboxSender(
         }
         return sent;
     }
+
+    private static bool HasAttachments(OutboxMessage m) => m.Payload.Contains(Outbox.AttachedFile, StringComparison.Ordinal);
 
     /// <summary>Stores the outcome; false when the rest of the chat's queue must wait.</summary>
     private async Task<bool> RecordAsync(BazaarDb db, OutboxMessage m, string claim, Delivery outcome, CancellationToken ct)
@@ -347,7 +359,7 @@ public sealed class OutboxSender(
                     .SetProperty(o => o.FailingSince, (DateTime?)null)
                     .SetProperty(o => o.LockedBy, (string?)null)
                     .SetProperty(o => o.LockedUntil, (DateTime?)null), CancellationToken.None);
-                await db.OutboxAttachments.Where(a => a.OutboxMessageId == m.Id).ExecuteDeleteAsync(CancellationToken.None);
+                if (HasAttachments(m)) await db.OutboxAttachments.Where(a => a.OutboxMessageId == m.Id).ExecuteDeleteAsync(CancellationToken.None);
                 return true;
 
             case Delivery.RetryAfter r:
