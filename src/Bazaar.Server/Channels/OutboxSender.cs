@@ -294,23 +294,18 @@ public sealed class OutboxSender(
                 await ReleaseAsync(db, rest, claim, CancellationToken.None);
                 break;
             }
-            // Renew the lease before the call once half of it is used up, so a slow lane never sends a row another sender
-            // has taken over. While more than half is left, nobody else can have the row (a lease lapses only at its end),
-            // and the write is saved: it was one of the few per message that bounded the sender's speed.
-            if (m.LockedUntil is not { } held || held - Now < TimeSpan.FromSeconds(O.LeaseSeconds / 2))
+            // Renew the lease right before the call, so a slow lane never sends a row another sender has taken over.
+            var leaseUntil = Now.AddSeconds(O.LeaseSeconds);
+            int stillMine;
+            using (await gate.EnterAsync(CancellationToken.None))
             {
-                var leaseUntil = Now.AddSeconds(O.LeaseSeconds);
-                int stillMine;
-                using (await gate.EnterAsync(CancellationToken.None))
-                {
-                    stillMine = await db.Outbox.Where(o => o.Id == m.Id && o.LockedBy == claim && o.Status == OutboxStatus.Sending)
-                        .ExecuteUpdateAsync(s => s.SetProperty(o => o.LockedUntil, leaseUntil), CancellationToken.None);
-                }
-                if (stillMine == 0)
-                {
-                    await ReleaseAsync(db, rest, claim, CancellationToken.None);
-                    break;
-                }
+                stillMine = await db.Outbox.Where(o => o.Id == m.Id && o.LockedBy == claim && o.Status == OutboxStatus.Sending)
+                    .ExecuteUpdateAsync(s => s.SetProperty(o => o.LockedUntil, leaseUntil), CancellationToken.None);
+            }
+            if (stillMine == 0)
+            {
+                await ReleaseAsync(db, rest, claim, CancellationToken.None);
+                break;
             }
             Delivery outcome;
             try
