@@ -9,6 +9,7 @@ return args.FirstOrDefault() switch
     "webhook" => await WebhookBench.RunAsync(args[1..]),
     "flash-sale" => await FlashSaleBench.RunAsync(args[1..]),
     "draw" => await DrawBench.RunAsync(args[1..]),
+    "broadcast" => await BroadcastBench.RunAsync(args[1..]),
     _ => Usage(args.FirstOrDefault()),
 };
 
@@ -20,6 +21,8 @@ static int Usage(string? name)
           jobs      [--provider Sqlite|Postgres] [--count 100000] [--workers 4] [--pg <server connection string>]
           flash-sale [--provider sqlite|postgres|both] [--attempts 10000] [--users 2000] [--units 100] [--concurrency 64] [--pg <server>]
           draw      [--participants 1000000] [--winners 1000] [--runs 10]   the fair draw and its verification
+          broadcast [--provider sqlite|postgres] [--pg <server>] [--counts 10000,100000] [--batch 100] [--parallelism 8]
+                    sender capacity and peak RSS of a broadcast against a fake Bot API, limits lifted
           webhook   load on POST /api/v1/telegram/webhook (see WebhookBench.cs for options)
         """);
     return name is null or "help" or "--help" ? 0 : 2;

@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using Bazaar.Server.Admin;
 using Bazaar.Server.Broadcasts;
+using Bazaar.Server.ChannelPosts;
 using Bazaar.Server.Channels;
 using Bazaar.Server.Checks;
 using Bazaar.Server.Channels.Sandbox;
@@ -15,6 +16,7 @@ using Bazaar.Server.Jobs;
 using Bazaar.Server.MiniApp;
 using Bazaar.Server.Payments;
 using Bazaar.Server.Raffles;
+using Bazaar.Server.Guides;
 using Bazaar.Server.Referrals;
 using Bazaar.Server.Shop;
 using Bazaar.Server.Wallet;
@@ -52,6 +54,8 @@ public static class AppServices
         services.AddGiveaways(config);
         services.AddReferrals(config);
         services.AddBroadcasts(config);
+        services.AddChannelPosts();
+        services.AddGuides();
         services.AddDashboard(config);
         services.AddMiniApp(config);
         // Demo data goes last, after every feature's own start-up seeds.
@@ -84,6 +88,8 @@ public static class AppServices
         app.MapGiveawaysApi();
         app.MapReferralsApi();
         app.MapBroadcastsApi();
+        app.MapChannelPostsApi();
+        app.MapGuidesApi();
         app.MapDashboard();
         app.MapMiniAppApi();
 

@@ -270,8 +270,10 @@ public sealed class OutboxSender(
 
         // Nothing goes to a user who blocked the bot.
         await db.Outbox
-            .Where(o => o.LockedBy == claim && db.Users.Any(u => u.IsBlocked &&
-                ((o.UserId != null && u.Id == o.UserId) || (u.Channel == o.Channel && u.ExternalId == o.ChatId))))
+            // Two lookups, each by an index (the user's key; channel and external id), rather than one OR that scanned
+            // every user for every claimed row.
+            .Where(o => o.LockedBy == claim && (db.Users.Any(u => u.IsBlocked && u.Id == o.UserId) ||
+                db.Users.Any(u => u.IsBlocked && u.Channel == o.Channel && u.ExternalId == o.ChatId)))
             .ExecuteUpdateAsync(s => s
                 .SetProperty(o => o.Status, OutboxStatus.Dropped)
                 .SetProperty(o => o.LastError, "The recipient has blocked the bot.")
@@ -321,7 +323,10 @@ public sealed class OutboxSender(
             Delivery outcome;
             try
             {
-                var files = await db.OutboxAttachments.AsNoTracking().Where(a => a.OutboxMessageId == m.Id).OrderBy(a => a.Id).ToListAsync(ct);
+                // Only an upload's payload names the stored file; everything else has none to read.
+                IReadOnlyList<OutboxAttachment> files = HasAttachments(m)
+                    ? await db.OutboxAttachments.AsNoTracking().Where(a => a.OutboxMessageId == m.Id).OrderBy(a => a.Id).ToListAsync(ct)
+                    : [];
                 outcome = await _transports[m.Channel].SendAsync(m, files, ct);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -339,6 +344,8 @@ public sealed class OutboxSender(
         }
         return sent;
     }
+
+    private static bool HasAttachments(OutboxMessage m) => m.Payload.Contains(Outbox.AttachedFile, StringComparison.Ordinal);
 
     /// <summary>Stores the outcome; false when the rest of the chat's queue must wait.</summary>
     private async Task<bool> RecordAsync(BazaarDb db, OutboxMessage m, string claim, Delivery outcome, CancellationToken ct)
@@ -360,7 +367,7 @@ public sealed class OutboxSender(
                     .SetProperty(o => o.FailingSince, (DateTime?)null)
                     .SetProperty(o => o.LockedBy, (string?)null)
                     .SetProperty(o => o.LockedUntil, (DateTime?)null), CancellationToken.None);
-                await db.OutboxAttachments.Where(a => a.OutboxMessageId == m.Id).ExecuteDeleteAsync(CancellationToken.None);
+                if (HasAttachments(m)) await db.OutboxAttachments.Where(a => a.OutboxMessageId == m.Id).ExecuteDeleteAsync(CancellationToken.None);
                 return true;
 
             case Delivery.RetryAfter r:

@@ -14,6 +14,8 @@ public sealed class BotRoutes
 {
     public sealed record CommandRoute(string Name, BotHandler Handler, Localized? Description, bool Hidden);
     public sealed record MenuItem(Localized Label, string CallbackData);
+    /// <summary>What a feature adds to /help under the command list: a line of text and buttons (either may be empty).</summary>
+    public sealed record HelpSection(string? Text, IReadOnlyList<Telegram.Bot.Types.ReplyMarkups.InlineKeyboardButton[]> Buttons);
 
     private readonly Dictionary<string, CommandRoute> _commands = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<(string Prefix, BotHandler Handler)> _startPayloads = [];
@@ -24,12 +26,15 @@ public sealed class BotRoutes
     private readonly List<BotMiddleware> _middleware = [];
     private readonly List<CommandRoute> _commandOrder = [];
     private readonly List<MenuItem> _menu = [];
+    private readonly List<Func<BotContext, Task<HelpSection?>>> _help = [];
 
     /// <summary>Commands in registration order (the order /help and setMyCommands show).</summary>
     public IReadOnlyList<CommandRoute> Commands => _commandOrder;
     public IReadOnlyList<BotMiddleware> Middleware => _middleware;
     /// <summary>The feature buttons of /start's menu, in registration order.</summary>
     public IReadOnlyList<MenuItem> Menu => _menu;
+    /// <summary>The features' parts of /help, in registration order.</summary>
+    public IReadOnlyList<Func<BotContext, Task<HelpSection?>>> Help => _help;
 
     /// <summary>"/name args" and "/name@BotName args". Hidden commands work but are not listed.</summary>
     public BotRoutes Command(string name, BotHandler handler, Localized? description = null, bool hidden = false)
@@ -46,6 +51,13 @@ public sealed class BotRoutes
     public BotRoutes MenuButton(Localized label, string callbackData)
     {
         _menu.Add(new MenuItem(label, callbackData));
+        return this;
+    }
+
+    /// <summary>A part of /help shown under the command list (e.g. the guides' topics as buttons).</summary>
+    public BotRoutes HelpMenu<TBot>(Func<TBot, BotContext, Task<HelpSection?>> section) where TBot : notnull
+    {
+        _help.Add(ctx => section(ctx.Services.GetRequiredService<TBot>(), ctx));
         return this;
     }
 

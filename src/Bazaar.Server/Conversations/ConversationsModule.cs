@@ -50,21 +50,33 @@ public static class ConversationsModule
         ctx.Reply(extra is null ? greeting : greeting + "\n\n" + extra, new InlineKeyboardMarkup(rows));
     }
 
-    private static Task Help(BotContext ctx)
+    private static async Task Help(BotContext ctx)
     {
-        ctx.Reply(HelpText(ctx));
-        return Task.CompletedTask;
+        var (text, keyboard) = await HelpAsync(ctx);
+        ctx.Reply(text, keyboard);
     }
 
-    private static Task HelpButton(BotContext ctx)
+    private static async Task HelpButton(BotContext ctx)
     {
         ctx.AnswerCallback();
-        ctx.EditOrReply(HelpText(ctx));
-        return Task.CompletedTask;
+        var (text, keyboard) = await HelpAsync(ctx);
+        ctx.EditOrReply(text, keyboard);
     }
 
-    private static string HelpText(BotContext ctx) =>
-        ctx.T(ConversationTexts.HelpHeader) + "\n" + ctx.Services.GetRequiredService<BotPipeline>().CommandList(ctx.Language);
+    /// <summary>The command list, then what features add (the guides' topics as buttons).</summary>
+    public static async Task<(string Text, InlineKeyboardMarkup? Keyboard)> HelpAsync(BotContext ctx)
+    {
+        var pipeline = ctx.Services.GetRequiredService<BotPipeline>();
+        var text = ctx.T(ConversationTexts.HelpHeader) + "\n" + pipeline.CommandList(ctx.Language);
+        var rows = new List<InlineKeyboardButton[]>();
+        foreach (var part in pipeline.Routes.Help)
+        {
+            if (await part(ctx) is not { } section) continue;
+            if (!string.IsNullOrEmpty(section.Text)) text += "\n\n" + section.Text;
+            rows.AddRange(section.Buttons);
+        }
+        return (text, rows.Count == 0 ? null : new InlineKeyboardMarkup(rows));
+    }
 
     private static async Task Cancel(BotContext ctx)
     {

@@ -35,6 +35,7 @@ public sealed class TelegramDelivery(ITelegramBotClient bot, IOptions<TelegramOp
         ["copyMessage"] = Make<CopyMessageRequest, MessageId>(),
         ["forwardMessage"] = Make<ForwardMessageRequest, Message>(),
         ["pinChatMessage"] = Make<PinChatMessageRequest, bool>(),
+        ["unpinChatMessage"] = Make<UnpinChatMessageRequest, bool>(),
         ["sendInvoice"] = Make<SendInvoiceRequest, Message>(),
         ["createInvoiceLink"] = Make<CreateInvoiceLinkRequest, string>(),
         ["answerCallbackQuery"] = Make<AnswerCallbackQueryRequest, bool>(),

@@ -25,7 +25,7 @@ public sealed partial class WhatsAppDelivery(IHttpClientFactory http, IOptions<W
     public bool IsEnabled => O.CanSend;
 
     private static readonly HashSet<string> NoOps = new(StringComparer.OrdinalIgnoreCase)
-        { "answerPreCheckoutQuery", "setMyCommands", "deleteMyCommands", "setChatMenuButton", "sendChatAction", "deleteMessage", "pinChatMessage" };
+        { "answerPreCheckoutQuery", "setMyCommands", "deleteMyCommands", "setChatMenuButton", "sendChatAction", "deleteMessage", "pinChatMessage", "unpinChatMessage" };
 
     public async Task<Delivery> SendAsync(OutboxMessage message, IReadOnlyList<OutboxAttachment> attachments, CancellationToken ct)
     {
