@@ -53,6 +53,7 @@ public static class AppServices
         services.AddBroadcasts(config);
         services.AddDashboard(config);
         services.AddMiniApp(config);
+        services.AddSettingsChecks();
         // Demo data goes last, after every feature's own start-up seeds.
         services.AddScoped<IStartupSeed, DemoData>();
         return services;
