@@ -74,6 +74,8 @@ public sealed class UpdateHandler(BotPipeline pipeline, IOptions<ConversationOpt
         }
         var info = c.Info ?? UpdateInfo.Of(update);
         if (!info.Handled) return new UpdateOutcome(c.Id, UpdateStatus.Ignored, 0, info.Problem, info.Kind);
+        // Every line logged while this update is handled (pipeline, features, EF) carries its ids.
+        using var logScope = log.BeginScope(new UpdateLogScope(c.Id, c.Channel, c.UpdateId, info.UserId, info.ChatId));
 
         try
         {
@@ -148,6 +150,32 @@ public sealed class UpdateHandler(BotPipeline pipeline, IOptions<ConversationOpt
             await cmd.ExecuteNonQueryAsync(ct);
         }
     }
+}
+
+/// <summary>The structured scope of one update's handling: InboundId, Channel, UpdateId, UserId, ChatId.</summary>
+internal sealed class UpdateLogScope(long inboundId, string channel, long updateId, string? userId, string? chatId)
+    : IReadOnlyList<KeyValuePair<string, object?>>
+{
+    public int Count => 5;
+
+    public KeyValuePair<string, object?> this[int index] => index switch
+    {
+        0 => new("InboundId", inboundId),
+        1 => new("Channel", channel),
+        2 => new("UpdateId", updateId),
+        3 => new("UserId", userId),
+        4 => new("ChatId", chatId),
+        _ => throw new ArgumentOutOfRangeException(nameof(index)),
+    };
+
+    public IEnumerator<KeyValuePair<string, object?>> GetEnumerator()
+    {
+        for (var i = 0; i < Count; i++) yield return this[i];
+    }
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+    public override string ToString() => $"{channel} update {updateId} (#{inboundId}) user {userId} chat {chatId}";
 }
 
 /// <summary>Parameters for the hand-written SQL on the hot paths.</summary>

@@ -50,7 +50,7 @@ public sealed class BazaarMetrics
             new HistogramConfiguration { Buckets = LatencyBuckets });
         _outboxSent = f.CreateCounter("bazaar_outbox_sent_total", "Messages and calls delivered by the outbox, by channel.", "channel");
         _outboxRateLimited = f.CreateCounter("bazaar_outbox_rate_limited_total", "429 Too Many Requests answers to the outbox, by channel.", "channel");
-        _payments = f.CreateCounter("bazaar_payments_total", "Payments reaching a status (pending = created), by method.", "method", "status");
+        _payments = f.CreateCounter("bazaar_payments_total", "Payments reaching a status (PENDING = created), by method.", "method", "status");
         _updatesOpen = f.CreateGauge("bazaar_updates_open", "Inbound updates not handled yet (received or processing), read at scrape time.");
         _outboxQueued = f.CreateGauge("bazaar_outbox_queue_depth", "Outbox rows waiting or being sent, by status, read at scrape time.", "status");
         _jobsQueued = f.CreateGauge("bazaar_jobs_queued", "Queued jobs by type, due or not, read at scrape time.", "type");
@@ -74,7 +74,7 @@ public sealed class BazaarMetrics
     public void OutboxRateLimited(string channel) => _limitedChildren.GetOrAdd(channel, static (k, c) => c.WithLabels(k), _outboxRateLimited).Inc();
 
     public void Payment(PaymentMethod method, PaymentStatus status) =>
-        _payments.WithLabels(method.WireName(), status.ToString().ToLowerInvariant()).Inc();
+        _payments.WithLabels(method.WireName(), status.ToString().ToUpperInvariant()).Inc();
 
     /// <summary>Counts a payment's new status once the caller's transaction commits (at once when none is open).</summary>
     public void PaymentAfterCommit(DbContext db, PaymentMethod method, PaymentStatus status) => AfterCommit.Run(db, () => Payment(method, status));

@@ -96,8 +96,8 @@ public sealed class MetricsTests : IAsyncLifetime
         }
         Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync($"/api/v1/admin/deposits/{ids[0]}/approve", null)).StatusCode);
         m = await ScrapeAsync();
-        Assert.Equal(2, m["bazaar_payments_total{method=\"manual_bank\",status=\"pending\"}"]);
-        Assert.Equal(1, m["bazaar_payments_total{method=\"manual_bank\",status=\"completed\"}"]);
+        Assert.Equal(2, m["bazaar_payments_total{method=\"manual_bank\",status=\"PENDING\"}"]);
+        Assert.Equal(1, m["bazaar_payments_total{method=\"manual_bank\",status=\"COMPLETED\"}"]);
         Assert.Equal(PaymentStatus.Completed, await _app.WithDb(db => db.Payments.Where(p => p.Id == ids[0]).Select(p => p.Status).FirstAsync()));
     }
 
