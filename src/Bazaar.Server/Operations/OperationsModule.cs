@@ -1,4 +1,5 @@
 using Bazaar.Server.Hosting;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Options;
 using Prometheus;
 
@@ -19,6 +20,9 @@ public static class OperationsModule
     {
         services.Configure<MetricsOptions>(config.GetSection("Metrics"));
         services.AddSingleton<BazaarMetrics>();
+        // One key ring for every instance on the database: a dashboard cookie (or antiforgery token) issued by one
+        // instance is read by the others. The fixed name keeps instances with different content roots compatible.
+        services.AddDataProtection().SetApplicationName("Bazaar").PersistKeysToDbContext<Data.BazaarDb>();
         return services;
     }
 

@@ -114,6 +114,50 @@ internal static class ServerProcess
         }
     }
 
+    /// <summary>A server process that keeps running (on <paramref name="db"/>, a SQLite file) until disposed.</summary>
+    public sealed class Running(Process process, string url) : IAsyncDisposable
+    {
+        public string Url { get; } = url;
+
+        public async ValueTask DisposeAsync()
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            process.Dispose();
+        }
+    }
+
+    public static async Task<Running> StartAsync(string db, Dictionary<string, string> env)
+    {
+        var psi = new ProcessStartInfo("dotnet", [ServerDll, "--urls", "http://127.0.0.1:0"])
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = AppContext.BaseDirectory,
+        };
+        psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        psi.Environment["Database__Provider"] = "Sqlite";
+        psi.Environment["ConnectionStrings__Bazaar"] = $"Data Source={db}";
+        psi.Environment["Jobs__Enabled"] = "false";
+        psi.Environment["Outbox__Enabled"] = "false";
+        foreach (var (k, v) in env) psi.Environment[k] = v;
+        var p = Process.Start(psi)!;
+        var url = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        p.OutputDataReceived += (_, e) =>
+        {
+            var i = e.Data?.IndexOf("Now listening on: ", StringComparison.Ordinal) ?? -1;
+            if (i >= 0) url.TrySetResult(e.Data![(i + "Now listening on: ".Length)..].Trim());
+        };
+        p.ErrorDataReceived += (_, _) => { };
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        var done = await Task.WhenAny(url.Task, p.WaitForExitAsync(), Task.Delay(TimeSpan.FromSeconds(60)));
+        if (done != url.Task)
+        {
+            if (!p.HasExited) p.Kill(entireProcessTree: true);
+            throw new InvalidOperationException("The server process did not start listening.");
+        }
+        return new Running(p, url.Task.Result);
+    }
+
     private static string Out(System.Text.StringBuilder sb)
     {
         lock (sb) return sb.ToString();
