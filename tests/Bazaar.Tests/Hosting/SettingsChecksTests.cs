@@ -114,7 +114,7 @@ internal static class ServerProcess
         }
     }
 
-    /// <summary>A server process that keeps running (on <paramref name="db"/>, a SQLite file) until disposed.</summary>
+    /// <summary>A server process that keeps running (on <paramref name="db"/>) until disposed.</summary>
     public sealed class Running(Process process, string url) : IAsyncDisposable
     {
         public string Url { get; } = url;
@@ -127,15 +127,15 @@ internal static class ServerProcess
         }
     }
 
-    public static async Task<Running> StartAsync(string db, Dictionary<string, string> env)
+    public static async Task<Running> StartAsync(TestDatabase db, Dictionary<string, string> env)
     {
         var psi = new ProcessStartInfo("dotnet", [ServerDll, "--urls", "http://127.0.0.1:0"])
         {
             RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = AppContext.BaseDirectory,
         };
         psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        psi.Environment["Database__Provider"] = "Sqlite";
-        psi.Environment["ConnectionStrings__Bazaar"] = $"Data Source={db}";
+        psi.Environment["Database__Provider"] = db.Provider;
+        psi.Environment["ConnectionStrings__Bazaar"] = db.ConnectionString;
         psi.Environment["Jobs__Enabled"] = "false";
         psi.Environment["Outbox__Enabled"] = "false";
         foreach (var (k, v) in env) psi.Environment[k] = v;

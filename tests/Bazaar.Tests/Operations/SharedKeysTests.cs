@@ -12,7 +12,7 @@ public sealed class SharedKeysTests
     {
         var dir = Path.Combine(Path.GetTempPath(), "bazaar-tests", $"keys-{Guid.NewGuid():N}");
         Directory.CreateDirectory(dir);
-        var db = Path.Combine(dir, "shared.db");
+        await using var db = await TestDatabase.CreateAsync();
         Dictionary<string, string> Env(string home) => new()
         {
             ["HOME"] = Path.Combine(dir, home), // the default key ring would be under $HOME/.aspnet: different per machine
@@ -48,7 +48,6 @@ public sealed class SharedKeysTests
         }
         finally
         {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
         }
     }
