@@ -149,7 +149,8 @@ internal static class ServerProcess
         p.ErrorDataReceived += (_, _) => { };
         p.BeginOutputReadLine();
         p.BeginErrorReadLine();
-        var done = await Task.WhenAny(url.Task, p.WaitForExitAsync(), Task.Delay(TimeSpan.FromSeconds(60)));
+        // Generous: a fresh database is migrated first, and CI machines are busy.
+        var done = await Task.WhenAny(url.Task, p.WaitForExitAsync(), Task.Delay(TimeSpan.FromSeconds(180)));
         if (done != url.Task)
         {
             if (!p.HasExited) p.Kill(entireProcessTree: true);
