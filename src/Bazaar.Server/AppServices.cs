@@ -14,6 +14,7 @@ using Bazaar.Server.Giveaways;
 using Bazaar.Server.Hosting;
 using Bazaar.Server.Jobs;
 using Bazaar.Server.MiniApp;
+using Bazaar.Server.Operations;
 using Bazaar.Server.Payments;
 using Bazaar.Server.Raffles;
 using Bazaar.Server.Guides;
@@ -58,6 +59,8 @@ public static class AppServices
         services.AddGuides();
         services.AddDashboard(config);
         services.AddMiniApp(config);
+        services.AddOperations(config);
+        services.AddSettingsChecks();
         // Demo data goes last, after every feature's own start-up seeds.
         services.AddScoped<IStartupSeed, DemoData>();
         return services;
@@ -73,6 +76,7 @@ public static class AppServices
 
         app.MapBazaarOpenApi();
         app.MapHealth();
+        app.MapOperationsApi();
         app.MapAdminApi();
         app.MapOutboxApi();
         app.MapTelegramApi();

@@ -20,6 +20,7 @@ public sealed class OutboxSender(
     Conversations.WriteGate gate,
     TimeProvider clock,
     IOptions<OutboxOptions> options,
+    Operations.BazaarMetrics metrics,
     ILogger<OutboxSender> log) : BackgroundService
 {
     /// <summary>What a round did; <see cref="WakeAt"/> is when paced rows may go, if any were held back.</summary>
@@ -368,11 +369,13 @@ public sealed class OutboxSender(
                     .SetProperty(o => o.LockedBy, (string?)null)
                     .SetProperty(o => o.LockedUntil, (DateTime?)null), CancellationToken.None);
                 if (HasAttachments(m)) await db.OutboxAttachments.Where(a => a.OutboxMessageId == m.Id).ExecuteDeleteAsync(CancellationToken.None);
+                metrics.OutboxSent(m.Channel);
                 return true;
 
             case Delivery.RetryAfter r:
                 var until = now + r.Wait;
                 if (r.Global) pacer.PauseAll(until);
+                metrics.OutboxRateLimited(m.Channel);
                 log.LogWarning("Flood control on outbox {Id} ({Channel} chat {Chat}): waiting {Wait}", m.Id, m.Channel, m.ChatId, r.Wait);
                 await row.ExecuteUpdateAsync(u => u
                     .SetProperty(o => o.Status, OutboxStatus.Pending)

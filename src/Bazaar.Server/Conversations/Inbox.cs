@@ -30,7 +30,7 @@ public sealed record InboundItem(string Channel, string BotId, Update Update, Up
 /// per-update write that group commit exists to avoid.
 /// </summary>
 public sealed class Inbox(IServiceScopeFactory scopes, WriteGate gate, UpdateHandler handler, UpdateProcessor processor, DatabaseOptions database,
-    IOptions<ConversationOptions> options, TimeProvider clock, ILogger<Inbox> log) : BackgroundService
+    IOptions<ConversationOptions> options, TimeProvider clock, Operations.BazaarMetrics metrics, ILogger<Inbox> log) : BackgroundService
 {
     private const int MaxBatch = 256;
 
@@ -82,7 +82,12 @@ public sealed class Inbox(IServiceScopeFactory scopes, WriteGate gate, UpdateHan
                     log.LogWarning(ex, "Storing and handling {Count} update(s) failed as a whole; storing them for the processor", batch.Count);
                     (inserted, leftOpen) = await WriteAsync(batch, handle: false, CancellationToken.None);
                 }
-                for (var i = 0; i < batch.Count; i++) batch[i].TrySetResult(inserted[i]);
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    // Updates nobody handles are stored as ignored; the handled ones are counted by the handler.
+                    if (inserted[i] && !batch[i].Item.Info.Handled) metrics.UpdateFinished(batch[i].Item.Info.Kind, UpdateStatusText.Ignored);
+                    batch[i].TrySetResult(inserted[i]);
+                }
                 if (leftOpen) processor.Wake();
             }
             catch (Exception ex)
@@ -112,7 +117,7 @@ public sealed class Inbox(IServiceScopeFactory scopes, WriteGate gate, UpdateHan
         for (var i = 0; i < batch.Count; i++)
         {
             var it = batch[i].Item;
-            if (ids[i] is { } id && it.Info.Handled) fresh.Add(new PendingUpdate(id, it.Channel, it.BotId, it.UpdateId, it.Update, it.Info, it.Payload));
+            if (ids[i] is { } id && it.Info.Handled) fresh.Add(new PendingUpdate(id, it.Channel, it.BotId, it.UpdateId, it.Update, it.Info, it.Payload, now));
         }
         if (!handle) leftOpen = fresh.Count > 0;
         else if (fresh.Count > 0)

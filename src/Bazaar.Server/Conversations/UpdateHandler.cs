@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Text.Json;
 using Bazaar.Server.Channels;
 using Bazaar.Server.Data;
+using Bazaar.Server.Operations;
 using Microsoft.Extensions.Options;
 using Telegram.Bot;
 using Telegram.Bot.Types;
@@ -9,17 +10,23 @@ using Telegram.Bot.Types;
 namespace Bazaar.Server.Conversations;
 
 /// <summary>An update to handle: its inbox row and, when the channel has just parsed it, the parsed value.</summary>
-public sealed record PendingUpdate(long Id, string Channel, string BotId, long UpdateId, Update? Update, UpdateInfo? Info, string Payload);
+public sealed record PendingUpdate(long Id, string Channel, string BotId, long UpdateId, Update? Update, UpdateInfo? Info, string Payload,
+    DateTime? ReceivedAt = null);
 
 /// <summary>How an update ended.</summary>
-public sealed record UpdateOutcome(long Id, UpdateStatus Status, int Ms, string? Error);
+/// <param name="Kind">What the update was (message, callback_query, ...), for the metrics.</param>
+/// <param name="HandlerSeconds">Time in the pipeline, for the metrics.</param>
+/// <param name="ReceivedAt">When the update was stored, for the received → handled latency.</param>
+public sealed record UpdateOutcome(long Id, UpdateStatus Status, int Ms, string? Error, string Kind = "unknown", double HandlerSeconds = 0,
+    DateTime? ReceivedAt = null);
 
 /// <summary>
 /// Runs updates through the pipeline inside a transaction the caller holds (the inbox writer's, right after
 /// it stored them, or the processor's for a claimed backlog): a savepoint each, so a handler that throws
 /// leaves nothing behind, and the final statuses written in the same transaction.
 /// </summary>
-public sealed class UpdateHandler(BotPipeline pipeline, IOptions<ConversationOptions> options, TimeProvider clock, ILogger<UpdateHandler> log)
+public sealed class UpdateHandler(BotPipeline pipeline, IOptions<ConversationOptions> options, TimeProvider clock, BazaarMetrics metrics,
+    ILogger<UpdateHandler> log)
 {
     /// <summary>
     /// Handles <paramref name="items"/> in order until <paramref name="stop"/> says to commit early; returns the outcomes
@@ -35,7 +42,20 @@ public sealed class UpdateHandler(BotPipeline pipeline, IOptions<ConversationOpt
             if (i > 0 && stop?.Invoke() == true) break;
             outcomes.Add(await HandleOneAsync(services, db, outbox, tx, items[i], releasePrevious: i > 0, ct));
         }
+        // Counted once the caller's transaction commits; a batch rolled back as a whole is counted when it is handled again.
+        if (outcomes.Count > 0) AfterCommit.Run(db, () => Count(outcomes));
         return outcomes;
+    }
+
+    private void Count(List<UpdateOutcome> outcomes)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        foreach (var o in outcomes)
+        {
+            metrics.UpdateFinished(o.Kind, UpdateStatusText.Of(o.Status));
+            if (o.Status != UpdateStatus.Ignored)
+                metrics.UpdateHandled(o.Kind, o.HandlerSeconds, o.ReceivedAt is { } at ? (now - at).TotalSeconds : -1);
+        }
     }
 
     private async Task<UpdateOutcome> HandleOneAsync(IServiceProvider services, BazaarDb db, Outbox outbox, DbTransaction tx, PendingUpdate c,
@@ -49,11 +69,13 @@ public sealed class UpdateHandler(BotPipeline pipeline, IOptions<ConversationOpt
         if (update is null)
         {
             try { update = JsonSerializer.Deserialize<Update>(c.Payload, JsonBotAPI.Options); }
-            catch (JsonException ex) { return new UpdateOutcome(c.Id, UpdateStatus.Failed, 0, "Unreadable payload: " + ex.Message); }
-            if (update is null) return new UpdateOutcome(c.Id, UpdateStatus.Failed, 0, "Empty payload");
+            catch (JsonException ex) { return new UpdateOutcome(c.Id, UpdateStatus.Failed, 0, "Unreadable payload: " + ex.Message, ReceivedAt: c.ReceivedAt); }
+            if (update is null) return new UpdateOutcome(c.Id, UpdateStatus.Failed, 0, "Empty payload", ReceivedAt: c.ReceivedAt);
         }
         var info = c.Info ?? UpdateInfo.Of(update);
-        if (!info.Handled) return new UpdateOutcome(c.Id, UpdateStatus.Ignored, 0, info.Problem);
+        if (!info.Handled) return new UpdateOutcome(c.Id, UpdateStatus.Ignored, 0, info.Problem, info.Kind);
+        // Every line logged while this update is handled (pipeline, features, EF) carries its ids.
+        using var logScope = log.BeginScope(new UpdateLogScope(c.Id, c.Channel, c.UpdateId, info.UserId, info.ChatId));
 
         try
         {
@@ -61,14 +83,15 @@ public sealed class UpdateHandler(BotPipeline pipeline, IOptions<ConversationOpt
             var ctx = new BotContext(c.Channel, c.Id, update, info, db, outbox, services, clock, options.Value, ct);
             await pipeline.RunAsync(ctx);
             if (!await outbox.TrySaveRepliesOnlyAsync(ct)) await db.SaveChangesAsync(ct);
-            return new UpdateOutcome(c.Id, ctx.Status, ElapsedMs(started), null);
+            return new UpdateOutcome(c.Id, ctx.Status, ElapsedMs(started), null, info.Kind, clock.GetElapsedTime(started).TotalSeconds, c.ReceivedAt);
         }
         catch (Exception ex) when (!ct.IsCancellationRequested)
         {
             await db.HotCommand("ROLLBACK TO SAVEPOINT u").ExecuteNonQueryAsync(ct);
             db.ChangeTracker.Clear();
             log.LogWarning(ex, "Update {Id} ({Channel} {UpdateId}) failed", c.Id, c.Channel, c.UpdateId);
-            return new UpdateOutcome(c.Id, UpdateStatus.Failed, ElapsedMs(started), Truncate(ex.ToString(), 2000));
+            return new UpdateOutcome(c.Id, UpdateStatus.Failed, ElapsedMs(started), Truncate(ex.ToString(), 2000), info.Kind,
+                clock.GetElapsedTime(started).TotalSeconds, c.ReceivedAt);
         }
     }
 
@@ -127,6 +150,32 @@ public sealed class UpdateHandler(BotPipeline pipeline, IOptions<ConversationOpt
             await cmd.ExecuteNonQueryAsync(ct);
         }
     }
+}
+
+/// <summary>The structured scope of one update's handling: InboundId, Channel, UpdateId, UserId, ChatId.</summary>
+internal sealed class UpdateLogScope(long inboundId, string channel, long updateId, string? userId, string? chatId)
+    : IReadOnlyList<KeyValuePair<string, object?>>
+{
+    public int Count => 5;
+
+    public KeyValuePair<string, object?> this[int index] => index switch
+    {
+        0 => new("InboundId", inboundId),
+        1 => new("Channel", channel),
+        2 => new("UpdateId", updateId),
+        3 => new("UserId", userId),
+        4 => new("ChatId", chatId),
+        _ => throw new ArgumentOutOfRangeException(nameof(index)),
+    };
+
+    public IEnumerator<KeyValuePair<string, object?>> GetEnumerator()
+    {
+        for (var i = 0; i < Count; i++) yield return this[i];
+    }
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+    public override string ToString() => $"{channel} update {updateId} (#{inboundId}) user {userId} chat {chatId}";
 }
 
 /// <summary>Parameters for the hand-written SQL on the hot paths.</summary>

@@ -154,7 +154,7 @@ public sealed class UpdateProcessor(IServiceScopeFactory scopes, WriteGate gate,
                     AND ((j."Status" = '{UpdateStatusText.Processing}' AND j."LeaseUntil" >= @now) OR j."UpdateId" < i."UpdateId"))
               ORDER BY i."Id"
               LIMIT @n {(postgres ? "FOR UPDATE SKIP LOCKED" : "")})
-            RETURNING "Id", "Channel", "BotId", "UpdateId", "Payload"
+            RETURNING "Id", "Channel", "BotId", "UpdateId", "Payload", "ReceivedAt"
             """;
         SqlParams.Add(cmd, "@n", limit);
         SqlParams.Add(cmd, "@now", now);
@@ -163,7 +163,7 @@ public sealed class UpdateProcessor(IServiceScopeFactory scopes, WriteGate gate,
         await using (var r = await cmd.ExecuteReaderAsync(ct))
         {
             while (await r.ReadAsync(ct))
-                list.Add(new PendingUpdate(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetInt64(3), null, null, r.GetString(4)));
+                list.Add(new PendingUpdate(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetInt64(3), null, null, r.GetString(4), r.GetDateTime(5)));
         }
         list.Sort((a, b) => a.Id.CompareTo(b.Id));
         return list;

@@ -110,6 +110,7 @@ public sealed class ManualTransfers(BazaarDb db, PaymentService payments, Outbox
                 .SetProperty(p => p.StatusReason, reason).SetProperty(p => p.DecidedBy, by), ct);
         if (n == 0) return false;
         var p = await db.Payments.AsNoTracking().FirstAsync(x => x.Id == paymentId, ct);
+        await payments.CountAsync(paymentId, PaymentStatus.Failed, ct);
         await payments.NotifyAsync(p.UserId, lang => string.Format(PaymentTexts.Rejected.In(lang), p.Reference, System.Net.WebUtility.HtmlEncode(reason)), ct);
         await RetireDecisionButtonsAsync(paymentId, ct);
         await db.SaveChangesAsync(ct);

@@ -12,7 +12,7 @@ public sealed record CreateError(int Status, string Code, string Detail);
 /// <summary>Creates a payment for a user and purpose, and readies it at its provider.</summary>
 public sealed class PaymentCreator(BazaarDb db, IOptions<PaymentsOptions> options, IOptions<ShopCurrencyOptions> shop,
     PaymentService payments, CryptoPayments crypto, RateService rates, StripePayments stripe,
-    RobokassaPayments robokassa, StarsPayments stars, TimeProvider clock, ILogger<PaymentCreator> log)
+    RobokassaPayments robokassa, StarsPayments stars, TimeProvider clock, Operations.BazaarMetrics metrics, ILogger<PaymentCreator> log)
 {
     public Task<(Payment? Payment, CreateError? Error)> CreateAsync(CreatePaymentRequest r, CancellationToken ct) =>
         CreateAsync(r, starsInvoiceLink: true, ct);
@@ -42,6 +42,14 @@ public sealed class PaymentCreator(BazaarDb db, IOptions<PaymentsOptions> option
         };
 
     private async Task<(Payment? Payment, CreateError? Error)> CreateAsync(CreatePaymentRequest r, bool starsInvoiceLink, bool deferProvider,
+        CancellationToken ct)
+    {
+        var created = await CreateCoreAsync(r, starsInvoiceLink, deferProvider, ct);
+        if (created.Payment is { } p) metrics.PaymentAfterCommit(db, p.Method, PaymentStatus.Pending);
+        return created;
+    }
+
+    private async Task<(Payment? Payment, CreateError? Error)> CreateCoreAsync(CreatePaymentRequest r, bool starsInvoiceLink, bool deferProvider,
         CancellationToken ct)
     {
         if (!PaymentMethods.TryParse(r.Method, out var method))

@@ -106,9 +106,13 @@ public sealed class PaymentPreparation(BazaarDb db, PaymentCreator creator, Paym
     }
 
     /// <summary>PENDING and not yet prepared → <paramref name="status"/>; a payment another run prepared stays as it is.</summary>
-    private async Task<bool> EndUnpreparedAsync(long id, PaymentStatus status, string reason, CancellationToken ct) =>
-        await db.Payments.Where(x => x.Id == id && x.Status == PaymentStatus.Pending && x.PayUrl == null)
+    private async Task<bool> EndUnpreparedAsync(long id, PaymentStatus status, string reason, CancellationToken ct)
+    {
+        var ended = await db.Payments.Where(x => x.Id == id && x.Status == PaymentStatus.Pending && x.PayUrl == null)
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.Status, status).SetProperty(x => x.StatusReason, reason.Length <= 500 ? reason : reason[..500]), ct) == 1;
+        if (ended) await payments.CountAsync(id, status, ct);
+        return ended;
+    }
 
     private static string FailureText(Payment p, string language) =>
         DepositBot.Format(language, p.Purpose == PaymentPurpose.WalletTopup ? PaymentTexts.PreparationFailed : PaymentTexts.OrderPreparationFailed,

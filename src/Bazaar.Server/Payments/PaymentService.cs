@@ -23,7 +23,7 @@ public sealed record Completion(long? CreditAmount = null, string? ExternalRef =
 /// and an optional unique provider event row, never by a read-then-write, so racing callbacks fulfil once.
 /// </summary>
 public sealed class PaymentService(BazaarDb db, Outbox outbox, TimeProvider clock, IEnumerable<IPaymentFulfilment> fulfilments,
-    IEnumerable<IPaymentListener> listeners)
+    IEnumerable<IPaymentListener> listeners, Operations.BazaarMetrics metrics)
 {
     public IPaymentFulfilment? FulfilmentFor(PaymentPurpose purpose) => fulfilments.FirstOrDefault(f => f.Purpose == purpose);
 
@@ -96,6 +96,7 @@ public sealed class PaymentService(BazaarDb db, Outbox outbox, TimeProvider cloc
                 await NotifyAsync(payment.UserId, lang => string.Format(PaymentTexts.Credited.In(lang), Currencies.Format(amount, payment.Currency)), ct);
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
+            metrics.PaymentAfterCommit(db, payment.Method, PaymentStatus.Completed);
             return new(CompleteOutcome.Completed, PaymentStatus.Completed);
         }
         catch
@@ -124,7 +125,15 @@ public sealed class PaymentService(BazaarDb db, Outbox outbox, TimeProvider cloc
             .ExecuteUpdateAsync(s => s.SetProperty(p => p.Status, status)
                 .SetProperty(p => p.StatusReason, reason)
                 .SetProperty(p => p.DecidedBy, decidedBy), ct);
+        if (n == 1) await CountAsync(paymentId, status, ct);
         return n == 1;
+    }
+
+    /// <summary>Counts a status change in the metrics, once the caller's transaction commits.</summary>
+    public async Task CountAsync(long paymentId, PaymentStatus status, CancellationToken ct)
+    {
+        var method = await db.Payments.Where(p => p.Id == paymentId).Select(p => p.Method).FirstAsync(ct);
+        metrics.PaymentAfterCommit(db, method, status);
     }
 
     /// <summary>Adds a chat message to the outbox (saved with the caller's SaveChanges).</summary>

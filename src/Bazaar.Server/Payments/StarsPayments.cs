@@ -184,6 +184,7 @@ public sealed class StarsPayments(BazaarDb db, PaymentService payments, ITelegra
                 .ExecuteUpdateAsync(s => s.SetProperty(x => x.Status, PaymentStatus.Refunded)
                     .SetProperty(x => x.RefundedAt, clock.GetUtcNow().UtcDateTime), ct);
             if (n == 0 || await CurrentAttemptAsync(p.Id, ct) != attempt) return (false, false);
+            await payments.CountAsync(p.Id, PaymentStatus.Refunded, ct);
             await payments.NotifyAsync(p.UserId, lang => string.Format(PaymentTexts.Refunded.In(lang), p.PayAmount + " ⭐"), ct);
             await db.SaveChangesAsync(ct);
             return (true, true);

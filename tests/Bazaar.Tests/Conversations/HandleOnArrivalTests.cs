@@ -66,10 +66,13 @@ public sealed class HandleOnArrivalTests(HandlingBotAppFactory app) : IClassFixt
     }
 }
 
-/// <summary>A bot whose webhook secret was left empty.</summary>
+/// <summary>
+/// A bot whose webhook secret was left empty. In Webhook mode the start-up check refuses that (SettingsChecksTests);
+/// the route is still mapped in the other modes, and must refuse every call there too.
+/// </summary>
 public sealed class NoSecretBotAppFactory : BotAppFactory
 {
-    public NoSecretBotAppFactory() => With("Telegram:WebhookSecret", "");
+    public NoSecretBotAppFactory() => With("Telegram:WebhookSecret", "").With("Telegram:Mode", "Off");
 }
 
 public sealed class EmptyWebhookSecretTests(NoSecretBotAppFactory app) : IClassFixture<NoSecretBotAppFactory>

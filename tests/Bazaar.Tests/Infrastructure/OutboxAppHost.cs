@@ -29,7 +29,8 @@ public sealed class OutboxAppHost : IAsyncDisposable
     {
         var ownsApi = api is null;
         api ??= await FakeBotApi.StartAsync();
-        var app = new AppFactory().With("Telegram:BotToken", "123456:TEST").With("Telegram:ApiBaseUrl", api.BaseUrl);
+        var app = new AppFactory().With("Telegram:BotToken", "123456:TEST").With("Telegram:WebhookSecret", "outbox-test-secret")
+            .With("Telegram:ApiBaseUrl", api.BaseUrl);
         if (database is not null) app.OnDatabase(database);
         foreach (var (k, v) in settings) app.With(k, v);
         await app.InitializeAsync();

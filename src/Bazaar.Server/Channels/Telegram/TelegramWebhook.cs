@@ -21,9 +21,17 @@ public static class TelegramWebhook
     /// Telegram's webhook. The 200 goes out only after the update is committed to the inbox (group commit),
     /// so Telegram re-sends anything not durably accepted; handling happens later, in the processor.
     /// </summary>
-    internal static async Task<Results<Ok, ProblemHttpResult>> Receive(HttpContext http, IOptions<TelegramOptions> options, Inbox inbox)
+    internal static async Task<Results<Ok, ProblemHttpResult>> Receive(HttpContext http, IOptions<TelegramOptions> options, Inbox inbox,
+        IHostApplicationLifetime lifetime)
     {
         var o = options.Value;
+        // Shutting down: take nothing new (the inbox drains what it already accepted); Telegram delivers it again later,
+        // to this instance after the restart or to another one behind the load balancer.
+        if (lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            http.Response.Headers.RetryAfter = "5";
+            return Problems.Make(503, "Service unavailable", "shutting_down", "The server is shutting down; please retry.");
+        }
         if (!Secrets.AreEqual(http.Request.Headers[SecretHeader].ToString() is { Length: > 0 } s ? s : null, o.WebhookSecret))
             return Problems.Make(401, "Unauthorized", "webhook_secret_invalid", "The webhook secret token is missing or wrong.");
 
