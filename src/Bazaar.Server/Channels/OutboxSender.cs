@@ -239,10 +239,10 @@ public sealed class OutboxSender(
         {
             // Lock the free rows in id order and skip the ones another claim holds: no waiting, no deadlock.
             claimed = await db.Database.ExecuteSqlInterpolatedAsync($"""
-                UPDATE outbox SET "Status" = 'Sending', "LockedBy" = {claim}, "LockedUntil" = {until}
+                UPDATE outbox SET "Status" = {OutboxStatusText.Sending}, "LockedBy" = {claim}, "LockedUntil" = {until}
                 WHERE "Id" IN (
                     SELECT "Id" FROM outbox
-                    WHERE "Id" = ANY({ids}) AND (("Status" = 'Pending' AND "NextAttemptAt" <= {now}) OR ("Status" = 'Sending' AND "LockedUntil" < {now}))
+                    WHERE "Id" = ANY({ids}) AND (("Status" = {OutboxStatusText.Pending} AND "NextAttemptAt" <= {now}) OR ("Status" = {OutboxStatusText.Sending} AND "LockedUntil" < {now}))
                     ORDER BY "Id" FOR UPDATE SKIP LOCKED)
                 """, ct);
         }

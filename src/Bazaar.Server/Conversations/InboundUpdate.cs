@@ -85,7 +85,7 @@ internal sealed class InboundUpdateMap : IEntityTypeConfiguration<InboundUpdate>
         b.HasIndex(u => new { u.Status, u.Id });
         // Only open updates: the claim's per-chat ordering check never reads a chat's history.
         b.HasIndex(u => new { u.Channel, u.BotId, u.ChatId, u.UpdateId })
-            .HasFilter("\"Status\" IN ('received', 'processing')").HasDatabaseName("IX_inbound_updates_open_by_chat");
+            .HasFilter($"\"Status\" IN ('{UpdateStatusText.Received}', '{UpdateStatusText.Processing}')").HasDatabaseName("IX_inbound_updates_open_by_chat");
         b.HasIndex(u => new { u.ChatId, u.Id });
         b.HasIndex(u => u.ReceivedAt);
     }

@@ -32,9 +32,39 @@ public sealed class Job
     public string? IdempotencyKey { get; set; }
 }
 
+/// <summary>The one spelling of each <see cref="JobStatus"/> as stored: EF's conversion and the claim SQL both use it.</summary>
+public static class JobStatusText
+{
+    public const string Queued = "QUEUED";
+    public const string Processing = "PROCESSING";
+    public const string Completed = "COMPLETED";
+    public const string Failed = "FAILED";
+    public const string Cancelled = "CANCELLED";
+
+    public static string Of(JobStatus s) => s switch
+    {
+        JobStatus.Queued => Queued,
+        JobStatus.Processing => Processing,
+        JobStatus.Completed => Completed,
+        JobStatus.Failed => Failed,
+        JobStatus.Cancelled => Cancelled,
+        _ => throw new ArgumentOutOfRangeException(nameof(s)),
+    };
+
+    public static JobStatus Parse(string s) => s switch
+    {
+        Queued => JobStatus.Queued,
+        Processing => JobStatus.Processing,
+        Completed => JobStatus.Completed,
+        Failed => JobStatus.Failed,
+        Cancelled => JobStatus.Cancelled,
+        _ => throw new ArgumentOutOfRangeException(nameof(s)),
+    };
+}
+
 internal sealed class JobStatusConverter() : ValueConverter<JobStatus, string>(
-    v => JobSql.Status(v),
-    v => Enum.Parse<JobStatus>(v, true));
+    v => JobStatusText.Of(v),
+    v => JobStatusText.Parse(v));
 
 internal sealed class JobMap : IEntityTypeConfiguration<Job>
 {

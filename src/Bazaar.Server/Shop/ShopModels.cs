@@ -240,7 +240,7 @@ internal sealed class ShopMaps :
         b.HasOne<ChatUser>().WithMany().HasForeignKey(x => x.UserId);
         b.HasOne<Product>().WithMany().HasForeignKey(x => x.ProductId);
         // At most Shop:MaxActiveReservations per user, even when two reserve at once: each active hold takes a slot.
-        b.HasIndex(x => new { x.UserId, x.Slot }).IsUnique().HasFilter("\"Status\" = 'active'");
+        b.HasIndex(x => new { x.UserId, x.Slot }).IsUnique().HasFilter($"\"Status\" = '{ReservationStatus.Active}'");
         b.HasIndex(x => new { x.Status, x.ExpiresAt });
     }
 
