@@ -27,44 +27,44 @@ public static class ConversationsModule
         services.AddJobHandler<ConversationStateCleanupJob>(ConversationStateCleanupJob.Type);
         services.AddRecurringJob(ConversationStateCleanupJob.Type, TimeSpan.FromHours(1), ConversationStateCleanupJob.Type);
         services.AddBotRoutes(r => r
-            .Command("start", Start, ConversationTexts.StartCommand)
-            .Command("help", Help, ConversationTexts.HelpCommand)
+            .Command<BotPipeline>("start", Start, ConversationTexts.StartCommand)
+            .Command<BotPipeline>("help", Help, ConversationTexts.HelpCommand)
             .Command("cancel", Cancel, ConversationTexts.CancelCommand)
-            .Callback("conv:help", HelpButton));
+            .Callback<BotPipeline>("conv:help", HelpButton));
         return services;
     }
 
-    private static Task Start(BotContext ctx)
+    private static Task Start(BotPipeline pipeline, BotContext ctx)
     {
-        ShowStart(ctx);
+        ShowStart(pipeline, ctx);
         return Task.CompletedTask;
     }
 
     /// <summary>The /start greeting and menu, with an optional line after the greeting (a deep link's welcome).</summary>
-    public static void ShowStart(BotContext ctx, string? extra = null)
+    public static void ShowStart(BotPipeline pipeline, BotContext ctx, string? extra = null)
     {
         List<InlineKeyboardButton[]> rows = [[InlineKeyboardButton.WithCallbackData(ctx.T(ConversationTexts.HelpButton), "conv:help")]];
-        var menu = ctx.Services.GetRequiredService<BotPipeline>().Routes.Menu;
+        var menu = pipeline.Routes.Menu;
         rows.AddRange(menu.Chunk(2).Select(row => row.Select(m => InlineKeyboardButton.WithCallbackData(ctx.T(m.Label), m.CallbackData)).ToArray()));
         var greeting = ConversationTexts.Greeting(ctx.Language, ctx.User.DisplayName);
         ctx.Reply(extra is null ? greeting : greeting + "\n\n" + extra, new InlineKeyboardMarkup(rows));
     }
 
-    private static Task Help(BotContext ctx)
+    private static Task Help(BotPipeline pipeline, BotContext ctx)
     {
-        ctx.Reply(HelpText(ctx));
+        ctx.Reply(HelpText(pipeline, ctx));
         return Task.CompletedTask;
     }
 
-    private static Task HelpButton(BotContext ctx)
+    private static Task HelpButton(BotPipeline pipeline, BotContext ctx)
     {
         ctx.AnswerCallback();
-        ctx.EditOrReply(HelpText(ctx));
+        ctx.EditOrReply(HelpText(pipeline, ctx));
         return Task.CompletedTask;
     }
 
-    private static string HelpText(BotContext ctx) =>
-        ctx.T(ConversationTexts.HelpHeader) + "\n" + ctx.Services.GetRequiredService<BotPipeline>().CommandList(ctx.Language);
+    private static string HelpText(BotPipeline pipeline, BotContext ctx) =>
+        ctx.T(ConversationTexts.HelpHeader) + "\n" + pipeline.CommandList(ctx.Language);
 
     private static async Task Cancel(BotContext ctx)
     {

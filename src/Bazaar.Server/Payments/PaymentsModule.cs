@@ -30,7 +30,7 @@ public static class PaymentsModule
         services.AddSingleton<RobokassaPayments>();
         services.AddJobHandler<PaymentPreparation>(PaymentPreparation.JobType);
         services.AddJobHandler<StarsRefundJob>(StarsRefundJob.JobType);
-        services.AddBotRoutes(DepositBot.Register);
+        services.AddDepositBot();
         CryptoWatchJob.Register(services, config);
         return services;
     }
