@@ -1,3 +1,4 @@
+using Bazaar.Server.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
@@ -59,7 +60,7 @@ public sealed record ChatTarget(string Channel, string ChatId, long? UserId = nu
 /// outbox row in the same transaction as their state change, and the sender delivers it later
 /// within the channel's flood limits.
 /// </summary>
-public sealed class OutboxMessage
+public sealed class OutboxMessage : IHasId
 {
     public long Id { get; set; }
     public required string Channel { get; set; }

@@ -1,3 +1,4 @@
+using Bazaar.Server.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
@@ -9,7 +10,7 @@ public enum UpdateStatus { Received, Processing, Processed, Ignored, Failed, Rat
 /// One inbound update: the inbox the processor works from and the event log the admin reads.
 /// (Channel, BotId, UpdateId) is unique, so a duplicate delivery has its effect once.
 /// </summary>
-public sealed class InboundUpdate
+public sealed class InboundUpdate : IHasId
 {
     public long Id { get; set; }
     public required string Channel { get; set; }

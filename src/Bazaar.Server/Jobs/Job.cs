@@ -1,3 +1,4 @@
+using Bazaar.Server.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
@@ -8,7 +9,7 @@ namespace Bazaar.Server.Jobs;
 public enum JobStatus { Queued, Processing, Completed, Failed, Cancelled }
 
 /// <summary>One unit of background work of a registered type, run by a job handler.</summary>
-public sealed class Job
+public sealed class Job : IHasId
 {
     public long Id { get; set; }
     public required string Type { get; set; }
