@@ -82,7 +82,7 @@ public sealed class DepositAmountBot(PaymentCreator creator, JobQueue jobs, Manu
         }
         switch (method)
         {
-            case PaymentMethod.ManualBank or PaymentMethod.ManualBlik:
+            case var m when m.IsManual():
                 var instructions = manual.Instructions(p);
                 await ctx.SetStepAsync(ProofStep, new ProofData(p.Id, p.Reference!));
                 ctx.Reply(F(ctx, PaymentTexts.ManualInstructionsTitle, p.Reference, amountText) + "\n\n" + Html(instructions) + "\n\n" +

@@ -27,9 +27,9 @@ public sealed class DepositReviewBot(ManualTransfers manual)
             ctx.Reply(ctx.T(PaymentTexts.OperatorsOnly));
             return;
         }
-        var q = from p in ctx.Db.Payments.AsNoTracking()
+        var q = from p in ctx.Db.Payments.AsNoTracking().Where(PaymentMethods.IsManualTransfer)
                 join u in ctx.Db.Users.AsNoTracking() on p.UserId equals u.Id
-                where p.Status == PaymentStatus.Pending && (p.Method == PaymentMethod.ManualBank || p.Method == PaymentMethod.ManualBlik)
+                where p.Status == PaymentStatus.Pending
                 orderby p.Id descending
                 select new { p.Id, p.Reference, p.Amount, p.Currency, p.Method, p.ProofFileId, p.ProofKind, User = u };
         var total = await q.CountAsync(ctx.CancellationToken);
@@ -65,7 +65,7 @@ public sealed class DepositReviewBot(ManualTransfers manual)
 
     private static async Task<Payment?> ManualDepositAsync(BotContext ctx, long? id) =>
         id is null ? null : await ctx.Db.Payments.AsNoTracking()
-            .FirstOrDefaultAsync(p => p.Id == id && (p.Method == PaymentMethod.ManualBank || p.Method == PaymentMethod.ManualBlik), ctx.CancellationToken);
+            .Where(PaymentMethods.IsManualTransfer).FirstOrDefaultAsync(p => p.Id == id, ctx.CancellationToken);
 
     private static string StatusName(PaymentStatus s) => PaymentStatusText.ApiName(s);
 

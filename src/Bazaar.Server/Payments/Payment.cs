@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using System.Text.Json.Serialization;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
@@ -102,6 +103,10 @@ public static class PaymentStatusText
 public static class PaymentMethods
 {
     public static bool IsManual(this PaymentMethod m) => m is PaymentMethod.ManualBank or PaymentMethod.ManualBlik;
+
+    /// <summary><see cref="IsManual"/> for EF queries, which cannot translate a method call (a test keeps the two equal).</summary>
+    public static readonly Expression<Func<Payment, bool>> IsManualTransfer =
+        p => p.Method == PaymentMethod.ManualBank || p.Method == PaymentMethod.ManualBlik;
     public static bool IsCrypto(this PaymentMethod m) => m is PaymentMethod.Btc or PaymentMethod.Ltc;
 
     /// <summary>The wire name (manual_bank, btc ...), also used in ledger account keys.</summary>

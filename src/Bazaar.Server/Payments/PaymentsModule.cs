@@ -118,7 +118,7 @@ public static class PaymentsModule
 
     private static async Task<Ok<Paged<PaymentView>>> ListManual(BazaarDb db, ManualTransfers manual, string? status, int page, int pageSize, CancellationToken ct)
     {
-        var q = db.Payments.AsNoTracking().Where(p => p.Method == PaymentMethod.ManualBank || p.Method == PaymentMethod.ManualBlik);
+        var q = db.Payments.AsNoTracking().Where(PaymentMethods.IsManualTransfer);
         if (status is not null && Enum.TryParse<PaymentStatus>(status, true, out var s)) q = q.Where(p => p.Status == s);
         var paged = await Paged<Payment>.Of(q.OrderBy(p => p.Id), page, pageSize, ct);
         var views = new List<PaymentView>();
@@ -129,7 +129,7 @@ public static class PaymentsModule
     internal static async Task<Results<Ok<PaymentView>, ProblemHttpResult>> Approve(long id, ManualTransfers manual, BazaarDb db,
         ClaimsPrincipal user, CancellationToken ct)
     {
-        var p = await db.Payments.AsNoTracking().FirstOrDefaultAsync(x => x.Id == id && (x.Method == PaymentMethod.ManualBank || x.Method == PaymentMethod.ManualBlik), ct);
+        var p = await db.Payments.AsNoTracking().Where(PaymentMethods.IsManualTransfer).FirstOrDefaultAsync(x => x.Id == id, ct);
         if (p is null) return Problems.NotFound("deposit_not_found", $"There is no manual deposit {id}.");
         var r = await manual.ApproveAsync(id, Operator(user), ct);
         if (r.Outcome != CompleteOutcome.Completed)
@@ -142,7 +142,7 @@ public static class PaymentsModule
     {
         if (string.IsNullOrWhiteSpace(request.Reason) || request.Reason.Length > 500)
             return Problems.BadRequest("reason_required", "A rejection needs a reason of 1 to 500 characters; the user is told it.");
-        var p = await db.Payments.AsNoTracking().FirstOrDefaultAsync(x => x.Id == id && (x.Method == PaymentMethod.ManualBank || x.Method == PaymentMethod.ManualBlik), ct);
+        var p = await db.Payments.AsNoTracking().Where(PaymentMethods.IsManualTransfer).FirstOrDefaultAsync(x => x.Id == id, ct);
         if (p is null) return Problems.NotFound("deposit_not_found", $"There is no manual deposit {id}.");
         if (!await manual.RejectAsync(id, request.Reason.Trim(), Operator(user), ct))
             return Problems.Conflict("deposit_not_pending", $"Deposit {id} is no longer pending.");
