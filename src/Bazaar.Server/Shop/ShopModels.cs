@@ -27,6 +27,7 @@ public static class UnitStatus
     /// <summary>Held by a reservation until <see cref="StockUnit.HeldUntil"/>; after that it counts as available.</summary>
     public const string Reserved = "reserved";
     public const string Sold = "sold";
+    public static readonly string[] All = [Available, Reserved, Sold];
 }
 
 public static class ReservationStatus
@@ -41,6 +42,7 @@ public static class OrderStatus
 {
     public const string Paid = "paid";
     public const string Refunded = "refunded";
+    public static readonly string[] All = [Paid, Refunded];
 }
 
 public sealed class Category
