@@ -28,7 +28,7 @@ public static class OutboxApi
         if (!string.IsNullOrWhiteSpace(status))
         {
             if (!Enum.TryParse<OutboxStatus>(status, ignoreCase: true, out var s) || !Enum.IsDefined(s))
-                return Problems.BadRequest("bad_status", $"status must be one of {string.Join(", ", Enum.GetNames<OutboxStatus>())}.");
+                return Problems.InvalidStatus(Enum.GetValues<OutboxStatus>().Select(OutboxStatusText.Of));
             q = q.Where(m => m.Status == s);
         }
         if (!string.IsNullOrWhiteSpace(channel)) q = q.Where(m => m.Channel == channel);

@@ -1,3 +1,4 @@
+using Bazaar.Server.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
@@ -18,6 +19,39 @@ public enum OutboxStatus
     Expired,
 }
 
+/// <summary>The one spelling of each <see cref="OutboxStatus"/> as stored: EF's conversion and raw SQL both use it.</summary>
+public static class OutboxStatusText
+{
+    public const string Pending = "Pending";
+    public const string Sending = "Sending";
+    public const string Sent = "Sent";
+    public const string Failed = "Failed";
+    public const string Dropped = "Dropped";
+    public const string Expired = "Expired";
+
+    public static string Of(OutboxStatus s) => s switch
+    {
+        OutboxStatus.Pending => Pending,
+        OutboxStatus.Sending => Sending,
+        OutboxStatus.Sent => Sent,
+        OutboxStatus.Failed => Failed,
+        OutboxStatus.Dropped => Dropped,
+        OutboxStatus.Expired => Expired,
+        _ => throw new ArgumentOutOfRangeException(nameof(s)),
+    };
+
+    public static OutboxStatus Parse(string s) => s switch
+    {
+        Pending => OutboxStatus.Pending,
+        Sending => OutboxStatus.Sending,
+        Sent => OutboxStatus.Sent,
+        Failed => OutboxStatus.Failed,
+        Dropped => OutboxStatus.Dropped,
+        Expired => OutboxStatus.Expired,
+        _ => throw new ArgumentOutOfRangeException(nameof(s)),
+    };
+}
+
 /// <summary>Where a message goes: the channel, the chat there, and the chat user when known.</summary>
 public sealed record ChatTarget(string Channel, string ChatId, long? UserId = null);
 
@@ -26,7 +60,7 @@ public sealed record ChatTarget(string Channel, string ChatId, long? UserId = nu
 /// outbox row in the same transaction as their state change, and the sender delivers it later
 /// within the channel's flood limits.
 /// </summary>
-public sealed class OutboxMessage
+public sealed class OutboxMessage : IHasId
 {
     public long Id { get; set; }
     public required string Channel { get; set; }
@@ -105,7 +139,7 @@ internal sealed class OutboxMessageMap : IEntityTypeConfiguration<OutboxMessage>
         b.Property(m => m.Channel).HasMaxLength(16);
         b.Property(m => m.ChatId).HasMaxLength(64);
         b.Property(m => m.Method).HasMaxLength(64);
-        b.Property(m => m.Status).HasConversion<string>().HasMaxLength(16);
+        b.Property(m => m.Status).HasConversion(s => OutboxStatusText.Of(s), s => OutboxStatusText.Parse(s)).HasMaxLength(16);
         b.Property(m => m.LastError).HasMaxLength(1000);
         b.HasIndex(m => new { m.Status, m.NextAttemptAt });
         // The sender reads each queue's head in id order: without it every round scanned the whole backlog.

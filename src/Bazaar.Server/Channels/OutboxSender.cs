@@ -240,10 +240,10 @@ public sealed class OutboxSender(
         {
             // Lock the free rows in id order and skip the ones another claim holds: no waiting, no deadlock.
             claimed = await db.Database.ExecuteSqlInterpolatedAsync($"""
-                UPDATE outbox SET "Status" = 'Sending', "LockedBy" = {claim}, "LockedUntil" = {until}
+                UPDATE outbox SET "Status" = {OutboxStatusText.Sending}, "LockedBy" = {claim}, "LockedUntil" = {until}
                 WHERE "Id" IN (
                     SELECT "Id" FROM outbox
-                    WHERE "Id" = ANY({ids}) AND (("Status" = 'Pending' AND "NextAttemptAt" <= {now}) OR ("Status" = 'Sending' AND "LockedUntil" < {now}))
+                    WHERE "Id" = ANY({ids}) AND (("Status" = {OutboxStatusText.Pending} AND "NextAttemptAt" <= {now}) OR ("Status" = {OutboxStatusText.Sending} AND "LockedUntil" < {now}))
                     ORDER BY "Id" FOR UPDATE SKIP LOCKED)
                 """, ct);
         }
@@ -474,19 +474,12 @@ public sealed class OutboxSender(
     public async Task<int> CleanUpAsync(CancellationToken ct)
     {
         var cutoff = Now.AddDays(-O.RetentionDays);
-        var total = 0;
-        while (true)
-        {
-            await using var scope = scopes.CreateAsyncScope();
-            var db = scope.ServiceProvider.GetRequiredService<BazaarDb>();
-            var ids = await db.Outbox
-                .Where(o => o.CreatedAt < cutoff &&
-                            (o.Status == OutboxStatus.Sent || o.Status == OutboxStatus.Failed || o.Status == OutboxStatus.Dropped ||
-                             o.Status == OutboxStatus.Expired))
-                .OrderBy(o => o.Id).Select(o => o.Id).Take(1000).ToListAsync(ct);
-            if (ids.Count == 0) return total;
-            await db.OutboxAttachments.Where(a => ids.Contains(a.OutboxMessageId)).ExecuteDeleteAsync(ct);
-            total += await db.Outbox.Where(o => ids.Contains(o.Id)).ExecuteDeleteAsync(ct);
-        }
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<BazaarDb>();
+        return await Retention.DeleteInBatchesAsync(db.Outbox,
+            o => o.CreatedAt < cutoff &&
+                 (o.Status == OutboxStatus.Sent || o.Status == OutboxStatus.Failed || o.Status == OutboxStatus.Dropped ||
+                  o.Status == OutboxStatus.Expired), ct,
+            beforeDelete: (ids, c) => db.OutboxAttachments.Where(a => ids.Contains(a.OutboxMessageId)).ExecuteDeleteAsync(c));
     }
 }

@@ -27,46 +27,45 @@ public static class ConversationsModule
         services.AddJobHandler<ConversationStateCleanupJob>(ConversationStateCleanupJob.Type);
         services.AddRecurringJob(ConversationStateCleanupJob.Type, TimeSpan.FromHours(1), ConversationStateCleanupJob.Type);
         services.AddBotRoutes(r => r
-            .Command("start", Start, ConversationTexts.StartCommand)
-            .Command("help", Help, ConversationTexts.HelpCommand)
+            .Command<BotPipeline>("start", Start, ConversationTexts.StartCommand)
+            .Command<BotPipeline>("help", Help, ConversationTexts.HelpCommand)
             .Command("cancel", Cancel, ConversationTexts.CancelCommand)
-            .Callback("conv:help", HelpButton));
+            .Callback<BotPipeline>("conv:help", HelpButton));
         return services;
     }
 
-    private static Task Start(BotContext ctx)
+    private static Task Start(BotPipeline pipeline, BotContext ctx)
     {
-        ShowStart(ctx);
+        ShowStart(pipeline, ctx);
         return Task.CompletedTask;
     }
 
     /// <summary>The /start greeting and menu, with an optional line after the greeting (a deep link's welcome).</summary>
-    public static void ShowStart(BotContext ctx, string? extra = null)
+    public static void ShowStart(BotPipeline pipeline, BotContext ctx, string? extra = null)
     {
         List<InlineKeyboardButton[]> rows = [[InlineKeyboardButton.WithCallbackData(ctx.T(ConversationTexts.HelpButton), "conv:help")]];
-        var menu = ctx.Services.GetRequiredService<BotPipeline>().Routes.Menu;
+        var menu = pipeline.Routes.Menu;
         rows.AddRange(menu.Chunk(2).Select(row => row.Select(m => InlineKeyboardButton.WithCallbackData(ctx.T(m.Label), m.CallbackData)).ToArray()));
         var greeting = ConversationTexts.Greeting(ctx.Language, ctx.User.DisplayName);
         ctx.Reply(extra is null ? greeting : greeting + "\n\n" + extra, new InlineKeyboardMarkup(rows));
     }
 
-    private static async Task Help(BotContext ctx)
+    private static async Task Help(BotPipeline pipeline, BotContext ctx)
     {
-        var (text, keyboard) = await HelpAsync(ctx);
+        var (text, keyboard) = await HelpAsync(pipeline, ctx);
         ctx.Reply(text, keyboard);
     }
 
-    private static async Task HelpButton(BotContext ctx)
+    private static async Task HelpButton(BotPipeline pipeline, BotContext ctx)
     {
         ctx.AnswerCallback();
-        var (text, keyboard) = await HelpAsync(ctx);
+        var (text, keyboard) = await HelpAsync(pipeline, ctx);
         ctx.EditOrReply(text, keyboard);
     }
 
     /// <summary>The command list, then what features add (the guides' topics as buttons).</summary>
-    public static async Task<(string Text, InlineKeyboardMarkup? Keyboard)> HelpAsync(BotContext ctx)
+    public static async Task<(string Text, InlineKeyboardMarkup? Keyboard)> HelpAsync(BotPipeline pipeline, BotContext ctx)
     {
-        var pipeline = ctx.Services.GetRequiredService<BotPipeline>();
         var text = ctx.T(ConversationTexts.HelpHeader) + "\n" + pipeline.CommandList(ctx.Language);
         var rows = new List<InlineKeyboardButton[]>();
         foreach (var part in pipeline.Routes.Help)

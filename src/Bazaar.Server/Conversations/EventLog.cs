@@ -7,27 +7,15 @@ namespace Bazaar.Server.Conversations;
 /// <summary>Retention and retries for the event log (the inbound_updates table).</summary>
 public sealed class EventLog(BazaarDb db, WriteGate gate, IOptions<ConversationOptions> options, TimeProvider clock)
 {
-    public const int BatchSize = 1000;
+    public const int BatchSize = Retention.BatchSize;
 
     /// <summary>Deletes finished updates older than Conversations:EventLogRetentionDays, a batch per turn at the write gate.</summary>
     public async Task<int> DeleteOldUpdatesAsync(CancellationToken ct)
     {
         var cutoff = clock.GetUtcNow().UtcDateTime.AddDays(-Math.Max(1, options.Value.EventLogRetentionDays));
-        var total = 0;
-        while (true)
-        {
-            int n;
-            // Short turns, so the inbox writer is not held up behind a large delete on SQLite.
-            using (await gate.EnterAsync(ct))
-            {
-                var batch = db.InboundUpdates
-                    .Where(u => u.ReceivedAt < cutoff && u.Status != UpdateStatus.Received && u.Status != UpdateStatus.Processing)
-                    .OrderBy(u => u.Id).Select(u => u.Id).Take(BatchSize);
-                n = await db.InboundUpdates.Where(u => batch.Contains(u.Id)).ExecuteDeleteAsync(ct);
-            }
-            total += n;
-            if (n < BatchSize) return total;
-        }
+        // Short turns, so the inbox writer is not held up behind a large delete on SQLite.
+        return await Retention.DeleteInBatchesAsync(db.InboundUpdates,
+            u => u.ReceivedAt < cutoff && u.Status != UpdateStatus.Received && u.Status != UpdateStatus.Processing, ct, gate);
     }
 
     /// <summary>Deletes conversation steps past their expiry and rate-limit windows older than an hour.</summary>

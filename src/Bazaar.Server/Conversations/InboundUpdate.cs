@@ -1,3 +1,4 @@
+using Bazaar.Server.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
@@ -9,7 +10,7 @@ public enum UpdateStatus { Received, Processing, Processed, Ignored, Failed, Rat
 /// One inbound update: the inbox the processor works from and the event log the admin reads.
 /// (Channel, BotId, UpdateId) is unique, so a duplicate delivery has its effect once.
 /// </summary>
-public sealed class InboundUpdate
+public sealed class InboundUpdate : IHasId
 {
     public long Id { get; set; }
     public required string Channel { get; set; }
@@ -85,7 +86,7 @@ internal sealed class InboundUpdateMap : IEntityTypeConfiguration<InboundUpdate>
         b.HasIndex(u => new { u.Status, u.Id });
         // Only open updates: the claim's per-chat ordering check never reads a chat's history.
         b.HasIndex(u => new { u.Channel, u.BotId, u.ChatId, u.UpdateId })
-            .HasFilter("\"Status\" IN ('received', 'processing')").HasDatabaseName("IX_inbound_updates_open_by_chat");
+            .HasFilter($"\"Status\" IN ('{UpdateStatusText.Received}', '{UpdateStatusText.Processing}')").HasDatabaseName("IX_inbound_updates_open_by_chat");
         b.HasIndex(u => new { u.ChatId, u.Id });
         b.HasIndex(u => u.ReceivedAt);
     }

@@ -13,7 +13,8 @@ namespace Bazaar.Server.Dashboard;
 /// /admin in the bot for the operators in Admin:TelegramIds: a menu of the daily work, each entry calling the feature's
 /// own admin handler (pending deposits are Payments' /deposits). Everyone else gets the ordinary unknown-command reply.
 /// </summary>
-public sealed class AdminBot(BazaarDb db, BotPipeline pipeline, TimeProvider clock, IOptions<ShopCurrencyOptions> shop, IServiceProvider services)
+public sealed class AdminBot(BazaarDb db, BotPipeline pipeline, TimeProvider clock, IOptions<ShopCurrencyOptions> shop,
+    DepositReviewBot deposits, Shop.ShopBot shopBot, Broadcasts.BroadcastBot broadcasts, Raffles.RaffleOrders raffleOrders, Jobs.JobQueue jobs)
 {
     public const string Prefix = "admin:";
 
@@ -62,14 +63,14 @@ public sealed class AdminBot(BazaarDb db, BotPipeline pipeline, TimeProvider clo
         switch (action)
         {
             case "deposits":
-                await DepositBot.ListPending(ctx);
+                await deposits.ListPending(ctx);
                 break;
             case "stats":
                 ctx.EditOrReply(await StatsAsync(ctx.Language, ctx.CancellationToken), new InlineKeyboardMarkup(BackButton(ctx)));
                 break;
             case "discount":
                 // The shop's own /set_discount flow: pick a product, then type the percent.
-                await services.GetRequiredService<Shop.ShopBot>().SetDiscountAsync(ctx);
+                await shopBot.SetDiscountAsync(ctx);
                 break;
             case "raffles":
                 await RaffleOrdersAsync(ctx);
@@ -83,7 +84,7 @@ public sealed class AdminBot(BazaarDb db, BotPipeline pipeline, TimeProvider clo
                 break;
             case "broadcast":
                 // The broadcasts' own /broadcast flow: the message, the segment, a test copy and the count, then Send.
-                await services.GetRequiredService<Broadcasts.BroadcastBot>().StartAsync(ctx);
+                await broadcasts.StartAsync(ctx);
                 break;
             default:
                 if (action.StartsWith("ro:", StringComparison.Ordinal) || action.StartsWith("rx:", StringComparison.Ordinal))
@@ -124,7 +125,7 @@ public sealed class AdminBot(BazaarDb db, BotPipeline pipeline, TimeProvider clo
     private async Task RaffleOrderAsync(BotContext ctx, bool confirm, string idText)
     {
         var id = Id(idText);
-        var orders = services.GetRequiredService<Raffles.RaffleOrders>();
+        var orders = raffleOrders;
         var r = confirm ? await orders.ConfirmPaymentAsync(id, "manual", null, ctx.CancellationToken) : await orders.CancelAsync(id, null, null, ctx.CancellationToken);
         ctx.Reply(r.Ok ? F(ctx, confirm ? DashboardTexts.RaffleOrderConfirmed : DashboardTexts.RaffleOrderCancelled, id)
             : F(ctx, DashboardTexts.RaffleOrderNotChanged, id, ConversationTexts.Html(r.Detail ?? r.Error ?? "")));
@@ -166,7 +167,7 @@ public sealed class AdminBot(BazaarDb db, BotPipeline pipeline, TimeProvider clo
             return;
         }
         if (!await db.Jobs.AnyAsync(j => j.IdempotencyKey == Giveaways.DrawJob.KeyFor(g.Id), ct))
-            Giveaways.DrawJob.Enqueue(services.GetRequiredService<Jobs.JobQueue>(), g.Id);
+            Giveaways.DrawJob.Enqueue(jobs, g.Id);
         ctx.EditOrReply(F(ctx, DashboardTexts.Drawing, ConversationTexts.Html(g.Title), g.Commitment, g.Id));
     }
 

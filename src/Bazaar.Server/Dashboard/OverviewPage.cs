@@ -54,8 +54,7 @@ internal static class OverviewPage
     }
 
     public static async Task<PendingWork> PendingAsync(BazaarDb db, CancellationToken ct) => new(
-        await db.Payments.CountAsync(p => p.Status == PaymentStatus.Pending && p.ProofFileId != null &&
-                                          (p.Method == PaymentMethod.ManualBank || p.Method == PaymentMethod.ManualBlik), ct),
+        await db.Payments.Where(PaymentMethods.IsManualTransfer).CountAsync(p => p.Status == PaymentStatus.Pending && p.ProofFileId != null, ct),
         await db.RaffleOrders.CountAsync(o => o.Status == Raffles.RaffleOrderStatus.PendingPayment && o.ProofPath != null, ct),
         await db.Jobs.CountAsync(j => j.Status == JobStatus.Failed, ct),
         await db.Outbox.CountAsync(m => m.Status == OutboxStatus.Failed, ct),

@@ -16,7 +16,7 @@ internal static class PaymentsPages
         string? method = null, string? status = null, long? userId = null, int page = 1)
     {
         var pending = await db.Payments.AsNoTracking()
-            .Where(p => p.Status == PaymentStatus.Pending && (p.Method == PaymentMethod.ManualBank || p.Method == PaymentMethod.ManualBlik))
+            .Where(PaymentMethods.IsManualTransfer).Where(p => p.Status == PaymentStatus.Pending)
             .OrderBy(p => p.ProofAt == null).ThenBy(p => p.Id).Take(50).ToListAsync(ct);
         var names = await Names(db, pending.Select(p => p.UserId), ct);
         var sb = new StringBuilder("<section class=\"card\" id=\"deposits\"><h2>Deposits awaiting approval</h2>");
@@ -142,7 +142,7 @@ internal static class PaymentsPages
 
     public static async Task<IResult> Approve(long id, HttpContext http, ManualTransfers manual, BazaarDb db, AuditLog audit, CancellationToken ct)
     {
-        var before = await db.Payments.AsNoTracking().FirstOrDefaultAsync(x => x.Id == id && (x.Method == PaymentMethod.ManualBank || x.Method == PaymentMethod.ManualBlik), ct);
+        var before = await db.Payments.AsNoTracking().Where(PaymentMethods.IsManualTransfer).FirstOrDefaultAsync(x => x.Id == id, ct);
         if (before is null) return RedirectWith(http, "/admin/payments", $"There is no manual deposit {id}.", error: true);
         var r = await manual.ApproveAsync(id, By(http), ct);
         if (r.Outcome != CompleteOutcome.Completed)
@@ -158,7 +158,7 @@ internal static class PaymentsPages
         var reason = form["reason"].ToString().Trim();
         if (reason.Length is 0 or > 500)
             return RedirectWith(http, "/admin/payments", "A rejection needs a reason of 1 to 500 characters; the user is told it.", error: true);
-        var before = await db.Payments.AsNoTracking().FirstOrDefaultAsync(x => x.Id == id && (x.Method == PaymentMethod.ManualBank || x.Method == PaymentMethod.ManualBlik), ct);
+        var before = await db.Payments.AsNoTracking().Where(PaymentMethods.IsManualTransfer).FirstOrDefaultAsync(x => x.Id == id, ct);
         if (before is null) return RedirectWith(http, "/admin/payments", $"There is no manual deposit {id}.", error: true);
         if (!await manual.RejectAsync(id, reason, By(http), ct))
             return RedirectWith(http, "/admin/payments", $"Deposit {id} is no longer pending.", error: true);

@@ -26,7 +26,8 @@ internal static class RafflesPages
     public static async Task<IResult> List(HttpContext http, BazaarDb db, TimeProvider clock, CancellationToken ct, string? status = null, int page = 1)
     {
         page = Math.Max(1, page);
-        var list = (await RafflesApi.List(db, ct, string.IsNullOrWhiteSpace(status) ? null : status, page, 50)).Value!;
+        var list = Value<Paged<RafflesApi.RaffleView>>(await RafflesApi.List(db, ct, string.IsNullOrWhiteSpace(status) ? null : status, page, 50))
+            ?? new Paged<RafflesApi.RaffleView>([], page, 50, 0);
         var now = clock.GetUtcNow().UtcDateTime;
         var canEdit = DashboardAuth.Allows(http.User, DashboardAuth.Manage);
         var pending = await db.RaffleOrders.CountAsync(o => o.Status == RaffleOrderStatus.PendingPayment, ct);

@@ -367,7 +367,8 @@ internal static class ShopPages
             var one = Value<ShopApi.OrderView>(await ShopApi.GetOrder(oid, db, ct));
             list = new Paged<ShopApi.OrderView>(one is null ? [] : [one], 1, 50, one is null ? 0 : 1);
         }
-        else list = (await ShopApi.ListOrders(db, ct, userId, productId, string.IsNullOrWhiteSpace(status) ? null : status, null, null, page, 50)).Value!;
+        else list = Value<Paged<ShopApi.OrderView>>(await ShopApi.ListOrders(db, ct, userId, productId, string.IsNullOrWhiteSpace(status) ? null : status, null, null, page, 50))
+            ?? new Paged<ShopApi.OrderView>([], page, 50, 0);
         var names = await PaymentsPages.Names(db, list.Items.Select(o => o.UserId), ct);
         var sb = new StringBuilder($"""
             <section class="card">

@@ -9,6 +9,10 @@ namespace Bazaar.Server.Hosting;
 public static class Problems
 {
     public static ProblemHttpResult BadRequest(string code, string detail) => Make(400, "Bad request", code, detail);
+    /// <summary>The one answer of every list endpoint to a status filter it does not know, naming the allowed values.</summary>
+    public static ProblemHttpResult InvalidStatus(IEnumerable<string> allowed) =>
+        BadRequest("invalid_status", $"status must be one of: {string.Join(", ", allowed)}.");
+
     public static ProblemHttpResult NotFound(string code, string detail) => Make(404, "Not found", code, detail);
     public static ProblemHttpResult Conflict(string code, string detail) => Make(409, "Conflict", code, detail);
     public static ProblemHttpResult Unprocessable(string code, string detail) => Make(422, "Unprocessable", code, detail);

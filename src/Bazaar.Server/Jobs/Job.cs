@@ -1,3 +1,4 @@
+using Bazaar.Server.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
@@ -8,7 +9,7 @@ namespace Bazaar.Server.Jobs;
 public enum JobStatus { Queued, Processing, Completed, Failed, Cancelled }
 
 /// <summary>One unit of background work of a registered type, run by a job handler.</summary>
-public sealed class Job
+public sealed class Job : IHasId
 {
     public long Id { get; set; }
     public required string Type { get; set; }
@@ -32,9 +33,39 @@ public sealed class Job
     public string? IdempotencyKey { get; set; }
 }
 
+/// <summary>The one spelling of each <see cref="JobStatus"/> as stored: EF's conversion and the claim SQL both use it.</summary>
+public static class JobStatusText
+{
+    public const string Queued = "QUEUED";
+    public const string Processing = "PROCESSING";
+    public const string Completed = "COMPLETED";
+    public const string Failed = "FAILED";
+    public const string Cancelled = "CANCELLED";
+
+    public static string Of(JobStatus s) => s switch
+    {
+        JobStatus.Queued => Queued,
+        JobStatus.Processing => Processing,
+        JobStatus.Completed => Completed,
+        JobStatus.Failed => Failed,
+        JobStatus.Cancelled => Cancelled,
+        _ => throw new ArgumentOutOfRangeException(nameof(s)),
+    };
+
+    public static JobStatus Parse(string s) => s switch
+    {
+        Queued => JobStatus.Queued,
+        Processing => JobStatus.Processing,
+        Completed => JobStatus.Completed,
+        Failed => JobStatus.Failed,
+        Cancelled => JobStatus.Cancelled,
+        _ => throw new ArgumentOutOfRangeException(nameof(s)),
+    };
+}
+
 internal sealed class JobStatusConverter() : ValueConverter<JobStatus, string>(
-    v => JobSql.Status(v),
-    v => Enum.Parse<JobStatus>(v, true));
+    v => JobStatusText.Of(v),
+    v => JobStatusText.Parse(v));
 
 internal sealed class JobMap : IEntityTypeConfiguration<Job>
 {

@@ -8,21 +8,13 @@ namespace Bazaar.Server.Jobs;
 internal sealed class JobCleanupHandler(BazaarDb db, TimeProvider clock, IOptions<JobsOptions> options) : IJobHandler
 {
     public const string Type = "jobs.cleanup";
-    public const int BatchSize = 1000;
 
     public async Task HandleAsync(JobContext job, CancellationToken ct) => await DeleteOldAsync(ct);
 
     public async Task<int> DeleteOldAsync(CancellationToken ct)
     {
         var cutoff = clock.GetUtcNow().UtcDateTime.AddDays(-options.Value.RetentionDays);
-        var total = 0;
-        while (true)
-        {
-            var batch = db.Jobs.Where(j => (j.Status == JobStatus.Completed || j.Status == JobStatus.Cancelled) && j.FinishedAt < cutoff)
-                .OrderBy(j => j.Id).Select(j => j.Id).Take(BatchSize);
-            var n = await db.Jobs.Where(j => batch.Contains(j.Id)).ExecuteDeleteAsync(ct);
-            total += n;
-            if (n < BatchSize) return total;
-        }
+        return await Retention.DeleteInBatchesAsync(db.Jobs,
+            j => (j.Status == JobStatus.Completed || j.Status == JobStatus.Cancelled) && j.FinishedAt < cutoff, ct);
     }
 }

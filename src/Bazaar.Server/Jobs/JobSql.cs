@@ -11,16 +11,6 @@ internal static class JobSql
 {
     public const int MaxErrorLength = 2000;
 
-    public static string Status(JobStatus s) => s switch
-    {
-        JobStatus.Queued => "QUEUED",
-        JobStatus.Processing => "PROCESSING",
-        JobStatus.Completed => "COMPLETED",
-        JobStatus.Failed => "FAILED",
-        JobStatus.Cancelled => "CANCELLED",
-        _ => throw new ArgumentOutOfRangeException(nameof(s)),
-    };
-
     public static string Truncate(string text) => text.Length <= MaxErrorLength ? text : text[..MaxErrorLength];
 
     /// <summary>
@@ -47,13 +37,13 @@ internal static class JobSql
             var sql = $"""
                 WITH next AS (
                     SELECT "Id" FROM jobs
-                    WHERE "Status" = 'QUEUED' AND "RunAt" <= @now AND "Type" = ANY(@types) {LimitSql(limit, "ANY(@types)")}
+                    WHERE "Status" = '{JobStatusText.Queued}' AND "RunAt" <= @now AND "Type" = ANY(@types) {LimitSql(limit, "ANY(@types)")}
                     ORDER BY "Priority" DESC, "RunAt", "Id"
                     LIMIT 1
                     FOR UPDATE SKIP LOCKED)
-                UPDATE jobs AS j SET "Status" = 'PROCESSING', "Attempts" = j."Attempts" + 1,
+                UPDATE jobs AS j SET "Status" = '{JobStatusText.Processing}', "Attempts" = j."Attempts" + 1,
                     "LeaseOwner" = @owner, "LeaseExpiresAt" = @lease, "StartedAt" = @now
-                FROM next WHERE j."Id" = next."Id" AND j."Status" = 'QUEUED'
+                FROM next WHERE j."Id" = next."Id" AND j."Status" = '{JobStatusText.Queued}'
                 RETURNING j.*
                 """;
             if (!limited) return (await db.Jobs.FromSqlRaw(sql, ps.ToArray()).AsNoTracking().ToListAsync(ct)).SingleOrDefault();
@@ -84,14 +74,14 @@ internal static class JobSql
             // Without statistics SQLite may pick the (type, status) index and sort every queued job; the
             // claim index yields the best due job first.
             var sql = $"""
-                UPDATE jobs SET "Status" = 'PROCESSING', "Attempts" = "Attempts" + 1,
+                UPDATE jobs SET "Status" = '{JobStatusText.Processing}', "Attempts" = "Attempts" + 1,
                     "LeaseOwner" = @owner, "LeaseExpiresAt" = @lease, "StartedAt" = @now
                 WHERE "Id" = (
                     SELECT "Id" FROM jobs INDEXED BY {(types.Count == 1 ? "\"IX_jobs_type_claim\"" : "\"IX_jobs_claim\"")}
-                    WHERE "Status" = 'QUEUED' AND "RunAt" <= @now AND "Type" {inList} {LimitSql(limit, inList)}
+                    WHERE "Status" = '{JobStatusText.Queued}' AND "RunAt" <= @now AND "Type" {inList} {LimitSql(limit, inList)}
                     ORDER BY "Priority" DESC, "RunAt", "Id"
                     LIMIT 1)
-                  AND "Status" = 'QUEUED'
+                  AND "Status" = '{JobStatusText.Queued}'
                 RETURNING *
                 """;
             return (await db.Jobs.FromSqlRaw(sql, ps.ToArray()).AsNoTracking().ToListAsync(ct)).SingleOrDefault();
@@ -105,7 +95,7 @@ internal static class JobSql
         {
             sql += $"""
                  AND (SELECT count(*) FROM jobs p WHERE p."Type" {(typeMatch.StartsWith("ANY") ? "= " + typeMatch : typeMatch)}
-                      AND p."Status" = 'PROCESSING' AND p."LeaseExpiresAt" > @now) < @max
+                      AND p."Status" = '{JobStatusText.Processing}' AND p."LeaseExpiresAt" > @now) < @max
                 """;
         }
         if (limit.MinIntervalSeconds > 0)

@@ -57,7 +57,7 @@ public static partial class JobsModule
         if (!string.IsNullOrWhiteSpace(status))
         {
             if (!Enum.TryParse<JobStatus>(status, ignoreCase: true, out var s) || !Enum.IsDefined(s))
-                return Problems.BadRequest("invalid_status", "status is one of queued, processing, completed, failed, cancelled.");
+                return Problems.InvalidStatus(Enum.GetNames<JobStatus>().Select(n => n.ToLowerInvariant()));
             q = q.Where(j => j.Status == s);
         }
         return TypedResults.Ok(await Paged<JobView>.Of(q.OrderByDescending(j => j.Id).Select(j => new JobView(

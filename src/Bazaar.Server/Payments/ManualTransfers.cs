@@ -35,9 +35,8 @@ public sealed class ManualTransfers(BazaarDb db, PaymentService payments, Outbox
     public async Task<ProofOutcome> AttachProofAsync(long paymentId, string fileId, string kind, CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
-        var n = await db.Payments
-            .Where(p => p.Id == paymentId && p.Status == PaymentStatus.Pending &&
-                        (p.Method == PaymentMethod.ManualBank || p.Method == PaymentMethod.ManualBlik))
+        var n = await db.Payments.Where(PaymentMethods.IsManualTransfer)
+            .Where(p => p.Id == paymentId && p.Status == PaymentStatus.Pending)
             .ExecuteUpdateAsync(s => s.SetProperty(p => p.ProofFileId, fileId).SetProperty(p => p.ProofKind, kind)
                 .SetProperty(p => p.ProofAt, now), ct);
         if (n == 1) return ProofOutcome.Attached;
@@ -104,8 +103,7 @@ public sealed class ManualTransfers(BazaarDb db, PaymentService payments, Outbox
     public async Task<bool> RejectAsync(long paymentId, string reason, string by, CancellationToken ct)
     {
         await using var tx = await PaymentsTransaction.BeginAsync(db, ct);
-        var n = await db.Payments.Where(p => p.Id == paymentId && p.Status == PaymentStatus.Pending &&
-                                             (p.Method == PaymentMethod.ManualBank || p.Method == PaymentMethod.ManualBlik))
+        var n = await db.Payments.Where(PaymentMethods.IsManualTransfer).Where(p => p.Id == paymentId && p.Status == PaymentStatus.Pending)
             .ExecuteUpdateAsync(s => s.SetProperty(p => p.Status, PaymentStatus.Failed)
                 .SetProperty(p => p.StatusReason, reason).SetProperty(p => p.DecidedBy, by), ct);
         if (n == 0) return false;

@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using System.Text.Json.Serialization;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
@@ -25,19 +26,87 @@ public enum PaymentPurpose
 
 public enum PaymentStatus
 {
-    [JsonStringEnumMemberName("PENDING")] Pending,
-    [JsonStringEnumMemberName("COMPLETED")] Completed,
-    [JsonStringEnumMemberName("FAILED")] Failed,
-    [JsonStringEnumMemberName("CANCELLED")] Cancelled,
-    [JsonStringEnumMemberName("EXPIRED")] Expired,
-    [JsonStringEnumMemberName("REFUNDED")] Refunded,
+    [JsonStringEnumMemberName(PaymentStatusText.Api.Pending)] Pending,
+    [JsonStringEnumMemberName(PaymentStatusText.Api.Completed)] Completed,
+    [JsonStringEnumMemberName(PaymentStatusText.Api.Failed)] Failed,
+    [JsonStringEnumMemberName(PaymentStatusText.Api.Cancelled)] Cancelled,
+    [JsonStringEnumMemberName(PaymentStatusText.Api.Expired)] Expired,
+    [JsonStringEnumMemberName(PaymentStatusText.Api.Refunded)] Refunded,
     /// <summary>A Stars refund under way: reversed in the ledger, Telegram not yet confirmed (COMPLETED → REFUNDING → REFUNDED, or back to COMPLETED).</summary>
-    [JsonStringEnumMemberName("REFUNDING")] Refunding,
+    [JsonStringEnumMemberName(PaymentStatusText.Api.Refunding)] Refunding,
+}
+
+/// <summary>
+/// The two spellings of each <see cref="PaymentStatus"/>, side by side: as stored (EF's conversion and any raw SQL)
+/// and as the public API writes it (the enum's JSON names). The stored one predates the API's upper case, and
+/// changing it would take a data migration, so both live here and nowhere else.
+/// </summary>
+public static class PaymentStatusText
+{
+    public const string Pending = "Pending";
+    public const string Completed = "Completed";
+    public const string Failed = "Failed";
+    public const string Cancelled = "Cancelled";
+    public const string Expired = "Expired";
+    public const string Refunded = "Refunded";
+    public const string Refunding = "Refunding";
+
+    /// <summary>The public API's spelling (JSON and query filters).</summary>
+    public static class Api
+    {
+        public const string Pending = "PENDING";
+        public const string Completed = "COMPLETED";
+        public const string Failed = "FAILED";
+        public const string Cancelled = "CANCELLED";
+        public const string Expired = "EXPIRED";
+        public const string Refunded = "REFUNDED";
+        public const string Refunding = "REFUNDING";
+    }
+
+    public static string Of(PaymentStatus s) => s switch
+    {
+        PaymentStatus.Pending => Pending,
+        PaymentStatus.Completed => Completed,
+        PaymentStatus.Failed => Failed,
+        PaymentStatus.Cancelled => Cancelled,
+        PaymentStatus.Expired => Expired,
+        PaymentStatus.Refunded => Refunded,
+        PaymentStatus.Refunding => Refunding,
+        _ => throw new ArgumentOutOfRangeException(nameof(s)),
+    };
+
+    public static PaymentStatus Parse(string s) => s switch
+    {
+        Pending => PaymentStatus.Pending,
+        Completed => PaymentStatus.Completed,
+        Failed => PaymentStatus.Failed,
+        Cancelled => PaymentStatus.Cancelled,
+        Expired => PaymentStatus.Expired,
+        Refunded => PaymentStatus.Refunded,
+        Refunding => PaymentStatus.Refunding,
+        _ => throw new ArgumentOutOfRangeException(nameof(s)),
+    };
+
+    public static string ApiName(PaymentStatus s) => s switch
+    {
+        PaymentStatus.Pending => Api.Pending,
+        PaymentStatus.Completed => Api.Completed,
+        PaymentStatus.Failed => Api.Failed,
+        PaymentStatus.Cancelled => Api.Cancelled,
+        PaymentStatus.Expired => Api.Expired,
+        PaymentStatus.Refunded => Api.Refunded,
+        PaymentStatus.Refunding => Api.Refunding,
+        _ => throw new ArgumentOutOfRangeException(nameof(s)),
+    };
 }
 
 public static class PaymentMethods
 {
     public static bool IsManual(this PaymentMethod m) => m is PaymentMethod.ManualBank or PaymentMethod.ManualBlik;
+
+    /// <summary><see cref="IsManual"/> for EF queries, which cannot translate a method call (a test keeps the two equal).</summary>
+    public static readonly Expression<Func<Payment, bool>> IsManualTransfer =
+        p => p.Method == PaymentMethod.ManualBank || p.Method == PaymentMethod.ManualBlik;
     public static bool IsCrypto(this PaymentMethod m) => m is PaymentMethod.Btc or PaymentMethod.Ltc;
 
     /// <summary>The wire name (manual_bank, btc ...), also used in ledger account keys.</summary>
@@ -119,7 +188,7 @@ internal sealed class PaymentMap : IEntityTypeConfiguration<Payment>
         b.ToTable("payments");
         b.Property(p => p.Method).HasConversion<string>().HasMaxLength(16);
         b.Property(p => p.Purpose).HasConversion<string>().HasMaxLength(16);
-        b.Property(p => p.Status).HasConversion<string>().HasMaxLength(16);
+        b.Property(p => p.Status).HasConversion(s => PaymentStatusText.Of(s), s => PaymentStatusText.Parse(s)).HasMaxLength(16);
         b.Property(p => p.PurposeRef).HasMaxLength(64);
         b.Property(p => p.Currency).HasMaxLength(8);
         b.Property(p => p.PayCurrency).HasMaxLength(8);

@@ -84,7 +84,7 @@ public sealed class PaymentCreator(BazaarDb db, IOptions<PaymentsOptions> option
 
         switch (method)
         {
-            case PaymentMethod.ManualBank or PaymentMethod.ManualBlik:
+            case var m when m.IsManual():
                 for (var attempt = 0; ; attempt++)
                 {
                     p.Reference = ManualTransfers.NewReference();

@@ -79,7 +79,7 @@ public sealed class PaymentPreparation(BazaarDb db, PaymentCreator creator, Paym
     {
         // Outside any transaction; Stripe's idempotency key (per payment) makes a repeat return the same session.
         var session = await stripe.CreateSessionAsync(p, PaymentCreator.Description(p), networkRetries: false, ct);
-        await InShortTransactionAsync(async () =>
+        await db.InShortTransactionAsync(gate, async () =>
         {
             var n = await db.Payments.Where(x => x.Id == p.Id && x.Status == PaymentStatus.Pending && x.PayUrl == null)
                 .ExecuteUpdateAsync(s => s.SetProperty(x => x.ProviderPaymentId, session.Id).SetProperty(x => x.PayUrl, session.Url), ct);
@@ -92,7 +92,7 @@ public sealed class PaymentPreparation(BazaarDb db, PaymentCreator creator, Paym
         // The cached rate, or the rate API when the cache is cold: outside any transaction.
         var rate = await rates.GetAsync(p.Method, p.Currency, ct)
             ?? throw new HttpRequestException($"No {p.Method.WireName()} rate in {p.Currency} from the rate API.");
-        await InShortTransactionAsync(async () =>
+        await db.InShortTransactionAsync(gate, async () =>
         {
             var tracked = await db.Payments.SingleAsync(x => x.Id == p.Id, ct);
             if (!PaymentCreator.NeedsPreparation(tracked)) return;
@@ -117,23 +117,6 @@ public sealed class PaymentPreparation(BazaarDb db, PaymentCreator creator, Paym
     private static string FailureText(Payment p, string language) =>
         DepositBot.Format(language, p.Purpose == PaymentPurpose.WalletTopup ? PaymentTexts.PreparationFailed : PaymentTexts.OrderPreparationFailed,
             WalletScreens.MethodName(language, p.Method), Currencies.Format(p.Amount, p.Currency));
-
-    /// <summary>One short write transaction; on SQLite it takes its turn with the inbox and the processor.</summary>
-    private async Task InShortTransactionAsync(Func<Task> work, CancellationToken ct)
-    {
-        var strategy = db.Database.CreateExecutionStrategy();
-        await strategy.ExecuteAsync(async () =>
-        {
-            db.ChangeTracker.Clear();
-            using (await gate.EnterAsync(ct))
-            {
-                await using var tx = await db.Database.BeginTransactionAsync(ct);
-                await work();
-                await db.SaveChangesAsync(ct);
-                await tx.CommitAsync(ct);
-            }
-        });
-    }
 
     /// <summary>Retrying cannot help: Stripe refused the request itself (bad request, bad key), not an outage.</summary>
     private static bool IsPermanent(Exception e) => e switch

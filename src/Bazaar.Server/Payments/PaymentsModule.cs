@@ -30,7 +30,7 @@ public static class PaymentsModule
         services.AddSingleton<RobokassaPayments>();
         services.AddJobHandler<PaymentPreparation>(PaymentPreparation.JobType);
         services.AddJobHandler<StarsRefundJob>(StarsRefundJob.JobType);
-        services.AddBotRoutes(DepositBot.Register);
+        services.AddDepositBot();
         CryptoWatchJob.Register(services, config);
         return services;
     }
@@ -98,11 +98,12 @@ public static class PaymentsModule
         return TypedResults.File(CryptoPayments.QrPng(p.PayUrl), "image/png");
     }
 
-    internal static async Task<Ok<Paged<PaymentView>>> List(BazaarDb db, ManualTransfers manual, CancellationToken ct,
+    internal static async Task<Results<Ok<Paged<PaymentView>>, ProblemHttpResult>> List(BazaarDb db, ManualTransfers manual, CancellationToken ct,
         string? status = null, string? method = null, long? userId = null, string? purpose = null, int page = 1, int pageSize = 50)
     {
+        if (!PaymentStatusFilter(status, out var s)) return Problems.InvalidStatus(Enum.GetValues<PaymentStatus>().Select(PaymentStatusText.ApiName));
         var q = db.Payments.AsNoTracking();
-        if (status is not null && Enum.TryParse<PaymentStatus>(status, true, out var s)) q = q.Where(p => p.Status == s);
+        if (s is not null) q = q.Where(p => p.Status == s);
         if (method is not null && PaymentMethods.TryParse(method, out var m)) q = q.Where(p => p.Method == m);
         if (purpose is not null && PaymentCreator.TryParsePurpose(purpose, out var pu)) q = q.Where(p => p.Purpose == pu);
         if (userId is not null) q = q.Where(p => p.UserId == userId);
@@ -112,24 +113,35 @@ public static class PaymentsModule
         return TypedResults.Ok(new Paged<PaymentView>(views, paged.Page, paged.PageSize, paged.Total));
     }
 
-    internal static Task<Ok<Paged<PaymentView>>> ListDeposits(BazaarDb db, ManualTransfers manual, CancellationToken ct,
+    internal static Task<Results<Ok<Paged<PaymentView>>, ProblemHttpResult>> ListDeposits(BazaarDb db, ManualTransfers manual, CancellationToken ct,
         string? status = null, int page = 1, int pageSize = 50) =>
         ListManual(db, manual, status, page, pageSize, ct);
 
-    private static async Task<Ok<Paged<PaymentView>>> ListManual(BazaarDb db, ManualTransfers manual, string? status, int page, int pageSize, CancellationToken ct)
+    private static async Task<Results<Ok<Paged<PaymentView>>, ProblemHttpResult>> ListManual(BazaarDb db, ManualTransfers manual, string? status, int page, int pageSize, CancellationToken ct)
     {
-        var q = db.Payments.AsNoTracking().Where(p => p.Method == PaymentMethod.ManualBank || p.Method == PaymentMethod.ManualBlik);
-        if (status is not null && Enum.TryParse<PaymentStatus>(status, true, out var s)) q = q.Where(p => p.Status == s);
+        if (!PaymentStatusFilter(status, out var s)) return Problems.InvalidStatus(Enum.GetValues<PaymentStatus>().Select(PaymentStatusText.ApiName));
+        var q = db.Payments.AsNoTracking().Where(PaymentMethods.IsManualTransfer);
+        if (s is not null) q = q.Where(p => p.Status == s);
         var paged = await Paged<Payment>.Of(q.OrderBy(p => p.Id), page, pageSize, ct);
         var views = new List<PaymentView>();
         foreach (var p in paged.Items) views.Add(await View(db, manual, p, ct));
         return TypedResults.Ok(new Paged<PaymentView>(views, paged.Page, paged.PageSize, paged.Total));
     }
 
+    /// <summary>No filter, or a payment status by name in any case (PENDING as the API writes it); false for anything else.</summary>
+    private static bool PaymentStatusFilter(string? status, out PaymentStatus? parsed)
+    {
+        parsed = null;
+        if (status is null) return true;
+        if (!Enum.TryParse<PaymentStatus>(status, true, out var s) || !Enum.IsDefined(s)) return false;
+        parsed = s;
+        return true;
+    }
+
     internal static async Task<Results<Ok<PaymentView>, ProblemHttpResult>> Approve(long id, ManualTransfers manual, BazaarDb db,
         ClaimsPrincipal user, CancellationToken ct)
     {
-        var p = await db.Payments.AsNoTracking().FirstOrDefaultAsync(x => x.Id == id && (x.Method == PaymentMethod.ManualBank || x.Method == PaymentMethod.ManualBlik), ct);
+        var p = await db.Payments.AsNoTracking().Where(PaymentMethods.IsManualTransfer).FirstOrDefaultAsync(x => x.Id == id, ct);
         if (p is null) return Problems.NotFound("deposit_not_found", $"There is no manual deposit {id}.");
         var r = await manual.ApproveAsync(id, Operator(user), ct);
         if (r.Outcome != CompleteOutcome.Completed)
@@ -142,7 +154,7 @@ public static class PaymentsModule
     {
         if (string.IsNullOrWhiteSpace(request.Reason) || request.Reason.Length > 500)
             return Problems.BadRequest("reason_required", "A rejection needs a reason of 1 to 500 characters; the user is told it.");
-        var p = await db.Payments.AsNoTracking().FirstOrDefaultAsync(x => x.Id == id && (x.Method == PaymentMethod.ManualBank || x.Method == PaymentMethod.ManualBlik), ct);
+        var p = await db.Payments.AsNoTracking().Where(PaymentMethods.IsManualTransfer).FirstOrDefaultAsync(x => x.Id == id, ct);
         if (p is null) return Problems.NotFound("deposit_not_found", $"There is no manual deposit {id}.");
         if (!await manual.RejectAsync(id, request.Reason.Trim(), Operator(user), ct))
             return Problems.Conflict("deposit_not_pending", $"Deposit {id} is no longer pending.");

@@ -98,7 +98,7 @@ public sealed class StarsPayments(BazaarDb db, PaymentService payments, ITelegra
         var user = await db.Users.AsNoTracking().FirstAsync(u => u.Id == p.UserId, ct);
         if (!long.TryParse(user.ExternalId, out _)) return RefundOutcome.NotRefundable;
 
-        var (outcome, attempt, jobId) = await InShortTransactionAsync(async () =>
+        var (outcome, attempt, jobId) = await db.InShortTransactionAsync(gate, async () =>
         {
             var n = await db.Payments.Where(x => x.Id == paymentId && x.Status == PaymentStatus.Completed)
                 .ExecuteUpdateAsync(s => s.SetProperty(x => x.Status, PaymentStatus.Refunding).SetProperty(x => x.DecidedBy, by), ct);
@@ -178,7 +178,7 @@ public sealed class StarsPayments(BazaarDb db, PaymentService payments, ITelegra
 
     /// <summary>REFUNDING → REFUNDED for this attempt, and the user told.</summary>
     private Task FinishAsync(Payment p, int attempt, CancellationToken ct) =>
-        InShortTransactionAsync(async () =>
+        db.InShortTransactionAsync(gate, async () =>
         {
             var n = await db.Payments.Where(x => x.Id == p.Id && x.Status == PaymentStatus.Refunding)
                 .ExecuteUpdateAsync(s => s.SetProperty(x => x.Status, PaymentStatus.Refunded)
@@ -192,7 +192,7 @@ public sealed class StarsPayments(BazaarDb db, PaymentService payments, ITelegra
 
     /// <summary>REFUNDING → COMPLETED for this attempt, the reversal undone under its own reference.</summary>
     private Task CompensateAsync(Payment p, int attempt, CancellationToken ct) =>
-        InShortTransactionAsync(async () =>
+        db.InShortTransactionAsync(gate, async () =>
         {
             var n = await db.Payments.Where(x => x.Id == p.Id && x.Status == PaymentStatus.Refunding)
                 .ExecuteUpdateAsync(s => s.SetProperty(x => x.Status, PaymentStatus.Completed), ct);
@@ -208,30 +208,5 @@ public sealed class StarsPayments(BazaarDb db, PaymentService payments, ITelegra
     {
         var prefix = $"payment:{paymentId.ToString(CultureInfo.InvariantCulture)}:refund:";
         return await db.LedgerTransactions.CountAsync(t => t.ExternalRef != null && t.ExternalRef.StartsWith(prefix) && !t.ExternalRef.EndsWith(":undo"), ct);
-    }
-
-    /// <summary>One short write transaction (its turn at the SQLite gate); <paramref name="work"/> says whether to commit.</summary>
-    private async Task<T> InShortTransactionAsync<T>(Func<Task<(T Result, bool Commit)>> work, CancellationToken ct)
-    {
-        var strategy = db.Database.CreateExecutionStrategy();
-        return await strategy.ExecuteAsync(async () =>
-        {
-            db.ChangeTracker.Clear();
-            using (await gate.EnterAsync(ct))
-            {
-                await using var tx = await db.Database.BeginTransactionAsync(ct);
-                try
-                {
-                    var (result, commit) = await work();
-                    if (commit) await tx.CommitAsync(ct);
-                    else await tx.RollbackAsync(ct);
-                    return result;
-                }
-                finally
-                {
-                    db.ChangeTracker.Clear();
-                }
-            }
-        });
     }
 }

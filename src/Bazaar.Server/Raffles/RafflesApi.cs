@@ -66,10 +66,11 @@ public static class RafflesApi
         RaffleErrors.HttpStatus(code) switch { 404 => "Not found", 400 => "Bad request", 413 => "Payload too large", 415 => "Unsupported media type", _ => "Conflict" },
         code, detail);
 
-    internal static async Task<Ok<Paged<RaffleView>>> List(BazaarDb db, CancellationToken ct, string? status = null, int page = 1, int pageSize = 50)
+    internal static async Task<Results<Ok<Paged<RaffleView>>, ProblemHttpResult>> List(BazaarDb db, CancellationToken ct, string? status = null, int page = 1, int pageSize = 50)
     {
+        if (status is not null && !RaffleStatus.All.Contains(status.ToUpperInvariant())) return Problems.InvalidStatus(RaffleStatus.All);
         var q = db.Raffles.AsNoTracking();
-        if (status is not null) q = q.Where(r => r.Status == status);
+        if (status is not null) q = q.Where(r => r.Status == status.ToUpperInvariant());
         var p = await Paged<Raffle>.Of(q.OrderByDescending(r => r.Id), page, pageSize, ct);
         return TypedResults.Ok(new Paged<RaffleView>(p.Items.Select(View).ToList(), p.Page, p.PageSize, p.Total));
     }
@@ -164,7 +165,7 @@ public static class RafflesApi
         var raffle = await db.Raffles.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id, ct);
         if (raffle is null) return Problems.NotFound(RaffleErrors.RaffleNotFound, $"There is no raffle {id}.");
         if (status is not null && !TicketStatus.All.Contains(status.ToUpperInvariant()))
-            return Problems.BadRequest("status_invalid", $"status is one of {string.Join(", ", TicketStatus.All)}.");
+            return Problems.InvalidStatus(TicketStatus.All);
         var now = clock.GetUtcNow().UtcDateTime;
         var q = db.RaffleTickets.AsNoTracking().Where(t => t.RaffleId == id);
         // As readers see them: a lapsed hold is available.
@@ -228,7 +229,7 @@ public static class RafflesApi
         long? raffleId = null, string? contact = null, long? userId = null, int page = 1)
     {
         if (status is not null && !RaffleOrderStatus.All.Contains(status.ToUpperInvariant()))
-            return Problems.BadRequest("status_invalid", $"status is one of {string.Join(", ", RaffleOrderStatus.All)}.");
+            return Problems.InvalidStatus(RaffleOrderStatus.All);
         var q = db.RaffleOrders.AsNoTracking();
         if (status is not null) q = q.Where(o => o.Status == status.ToUpperInvariant());
         if (raffleId is not null) q = q.Where(o => o.RaffleId == raffleId);

@@ -13,7 +13,7 @@ namespace Bazaar.Server.Referrals;
 /// /referral_link), /stats, /profile with achievements and the /top privacy switch, and /top.
 /// </summary>
 public sealed class ReferralBot(BazaarDb db, ReferralService referrals, ReferralStats stats, ReferralTiers tiers,
-    Achievements achievements, IOptions<ReferralOptions> options)
+    Achievements achievements, BotPipeline pipeline, IOptions<ReferralOptions> options)
 {
     public const string ShowCallback = "ref:show";
     public const string StatsCallback = "ref:stats";
@@ -62,7 +62,7 @@ public sealed class ReferralBot(BazaarDb db, ReferralService referrals, Referral
                 extra = F(ctx, ReferralTexts.InvitedBy, ReferralTexts.Html(referrer.DisplayName));
             }
         }
-        ConversationsModule.ShowStart(ctx, extra);
+        ConversationsModule.ShowStart(pipeline, ctx, extra);
     }
 
     private async Task<bool> IsFirstContactAsync(BotContext ctx)

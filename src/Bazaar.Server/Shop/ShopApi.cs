@@ -233,6 +233,7 @@ public static class ShopApi
         int page = 1, int pageSize = 100)
     {
         if (!await db.Products.AnyAsync(p => p.Id == id, ct)) return Problems.NotFound(ShopErrors.ProductNotFound, $"There is no product {id}.");
+        if (status is not null && !UnitStatus.All.Contains(status)) return Problems.InvalidStatus(UnitStatus.All);
         var q = db.StockUnits.AsNoTracking().Where(u => u.ProductId == id);
         if (status is not null) q = q.Where(u => u.Status == status);
         var paged = await Paged<StockUnit>.Of(q.OrderBy(u => u.Id), page, pageSize, ct);
@@ -311,9 +312,10 @@ public static class ShopApi
         o.OriginalPrice, o.DiscountPercent, o.DiscountAmount, o.FinalPrice, Currencies.ToMajor(o.FinalPrice, o.Currency), o.Currency, o.ReservationId,
         o.CreatedAt, u is null ? null : View(u));
 
-    internal static async Task<Ok<Paged<OrderView>>> ListOrders(BazaarDb db, CancellationToken ct, long? userId = null, long? productId = null,
+    internal static async Task<Results<Ok<Paged<OrderView>>, ProblemHttpResult>> ListOrders(BazaarDb db, CancellationToken ct, long? userId = null, long? productId = null,
         string? status = null, DateTime? from = null, DateTime? to = null, int page = 1, int pageSize = 50)
     {
+        if (!string.IsNullOrWhiteSpace(status) && !OrderStatus.All.Contains(status)) return Problems.InvalidStatus(OrderStatus.All);
         var q = db.Orders.AsNoTracking();
         if (userId is not null) q = q.Where(o => o.UserId == userId);
         if (productId is not null) q = q.Where(o => o.ProductId == productId);

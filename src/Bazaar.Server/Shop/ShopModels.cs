@@ -27,6 +27,7 @@ public static class UnitStatus
     /// <summary>Held by a reservation until <see cref="StockUnit.HeldUntil"/>; after that it counts as available.</summary>
     public const string Reserved = "reserved";
     public const string Sold = "sold";
+    public static readonly string[] All = [Available, Reserved, Sold];
 }
 
 public static class ReservationStatus
@@ -41,6 +42,7 @@ public static class OrderStatus
 {
     public const string Paid = "paid";
     public const string Refunded = "refunded";
+    public static readonly string[] All = [Paid, Refunded];
 }
 
 public sealed class Category
@@ -240,7 +242,7 @@ internal sealed class ShopMaps :
         b.HasOne<ChatUser>().WithMany().HasForeignKey(x => x.UserId);
         b.HasOne<Product>().WithMany().HasForeignKey(x => x.ProductId);
         // At most Shop:MaxActiveReservations per user, even when two reserve at once: each active hold takes a slot.
-        b.HasIndex(x => new { x.UserId, x.Slot }).IsUnique().HasFilter("\"Status\" = 'active'");
+        b.HasIndex(x => new { x.UserId, x.Slot }).IsUnique().HasFilter($"\"Status\" = '{ReservationStatus.Active}'");
         b.HasIndex(x => new { x.Status, x.ExpiresAt });
     }
 

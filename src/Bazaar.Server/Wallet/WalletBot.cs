@@ -6,26 +6,26 @@ namespace Bazaar.Server.Wallet;
 public static class WalletBot
 {
     public static void Register(BotRoutes r) => r
-        .Command("wallet", ShowWallet, WalletTexts.WalletCommand)
-        .Command("balance", ShowBalance, WalletTexts.BalanceCommand)
+        .Command<WalletScreens>("wallet", ShowWallet, WalletTexts.WalletCommand)
+        .Command<WalletScreens>("balance", ShowBalance, WalletTexts.BalanceCommand)
         .MenuButton(WalletTexts.WalletButton, WalletScreens.BackCallback)
-        .Callback(WalletScreens.BackCallback, ShowWallet)
-        .Callback(WalletScreens.DepositCallback, ChooseMethod);
+        .Callback<WalletScreens>(WalletScreens.BackCallback, ShowWallet)
+        .Callback<WalletScreens>(WalletScreens.DepositCallback, ChooseMethod);
 
-    private static async Task ShowWallet(BotContext ctx)
+    private static async Task ShowWallet(WalletScreens screens, BotContext ctx)
     {
-        var screen = await ctx.Services.GetRequiredService<WalletScreens>().WalletAsync(ctx.User.Id, ctx.CancellationToken);
+        var screen = await screens.WalletAsync(ctx.User.Id, ctx.CancellationToken);
         ctx.AnswerCallback();
         if (ctx.CallbackData is not null) ctx.EditOrReply(screen.Text, screen.Keyboard);
         else ctx.Reply(screen.Text, screen.Keyboard);
     }
 
-    private static async Task ShowBalance(BotContext ctx) =>
-        ctx.Reply(await ctx.Services.GetRequiredService<WalletScreens>().BalanceTextAsync(ctx.User.Id, ctx.CancellationToken));
+    private static async Task ShowBalance(WalletScreens screens, BotContext ctx) =>
+        ctx.Reply(await screens.BalanceTextAsync(ctx.User.Id, ctx.CancellationToken));
 
-    private static Task ChooseMethod(BotContext ctx)
+    private static Task ChooseMethod(WalletScreens screens, BotContext ctx)
     {
-        var screen = ctx.Services.GetRequiredService<WalletScreens>().DepositMethods(ctx.Language, ctx.Channel);
+        var screen = screens.DepositMethods(ctx.Language, ctx.Channel);
         ctx.AnswerCallback();
         ctx.EditOrReply(screen.Text, screen.Keyboard);
         return Task.CompletedTask;

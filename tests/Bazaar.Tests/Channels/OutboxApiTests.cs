@@ -26,7 +26,7 @@ public sealed class OutboxApiTests
         Assert.Equal(3, chat.GetProperty("total").GetInt32());
         Assert.Equal(sent[0], chat.GetProperty("items")[0].GetProperty("id").GetInt64()); // newest first
 
-        await (await admin.GetAsync("/api/v1/admin/outbox?status=Lost")).AssertProblem(400, "bad_status");
+        await (await admin.GetAsync("/api/v1/admin/outbox?status=Lost")).AssertProblem(400, "invalid_status");
         Assert.Equal(401, (int)(await h.App.CreateClient().GetAsync("/api/v1/admin/outbox")).StatusCode);
     }
 

@@ -1,3 +1,4 @@
+using Bazaar.Server.Payments;
 using System.Net;
 using Bazaar.Tests.Infrastructure;
 using Bazaar.Tests.Wallet;
@@ -10,6 +11,30 @@ namespace Bazaar.Tests.Payments;
 
 public sealed class PaymentsApiTests(PaymentsAppFactory factory) : IClassFixture<PaymentsAppFactory>
 {
+    [Fact]
+    public async Task An_unknown_status_filter_gets_invalid_status_naming_the_allowed_values()
+    {
+        using var client = factory.AdminClient();
+        foreach (var url in new[] { "/api/v1/admin/payments?status=LOST", "/api/v1/admin/deposits?status=LOST" })
+        {
+            var problem = await (await client.GetAsync(url)).AssertProblem(400, "invalid_status");
+            Assert.Contains("PENDING, COMPLETED, FAILED", problem.GetProperty("detail").GetString());
+        }
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/v1/admin/payments?status=PENDING")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/v1/admin/deposits?status=pending")).StatusCode);
+    }
+
+    [Fact]
+    public void The_manual_transfer_query_matches_IsManual_for_every_method()
+    {
+        var inQuery = Bazaar.Server.Payments.PaymentMethods.IsManualTransfer.Compile();
+        foreach (var m in Enum.GetValues<Bazaar.Server.Payments.PaymentMethod>())
+            Assert.Equal(m.IsManual(), inQuery(new Bazaar.Server.Payments.Payment
+            {
+                UserId = 1, Method = m, Purpose = Bazaar.Server.Payments.PaymentPurpose.WalletTopup, Amount = 1, Currency = "USD", PayCurrency = "USD",
+            }));
+    }
+
     [Fact]
     public async Task Creating_a_payment_validates_its_input_with_problem_details()
     {

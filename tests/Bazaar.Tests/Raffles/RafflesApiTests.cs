@@ -45,7 +45,9 @@ public sealed class RafflesApiTests(RafflesAppFactory factory) : IClassFixture<R
         var page2 = await (await api.GetAsync($"/api/v1/raffles/{id}/tickets?status=AVAILABLE&page=2&pageSize=100")).ReadJson();
         Assert.Equal(997, page2.GetProperty("total").GetInt32());
         Assert.Equal(104, page2.GetProperty("items")[0].GetProperty("number").GetInt32());
-        await (await api.GetAsync($"/api/v1/raffles/{id}/tickets?status=LOST")).AssertProblem(400, "status_invalid");
+        await (await api.GetAsync($"/api/v1/raffles/{id}/tickets?status=LOST")).AssertProblem(400, "invalid_status");
+        await (await api.GetAsync("/api/v1/raffles?status=LOST")).AssertProblem(400, "invalid_status");
+        await (await api.GetAsync("/api/v1/raffle-orders?status=LOST")).AssertProblem(400, "invalid_status");
 
         var byContact = await (await api.GetAsync($"/api/v1/raffle-orders?raffleId={id}&contact={u.ExternalId}&status=DRAFT")).ReadJson();
         Assert.Equal(1, byContact.GetProperty("total").GetInt32());

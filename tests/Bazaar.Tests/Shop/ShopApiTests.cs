@@ -84,6 +84,19 @@ public sealed class ShopApiTests(ShopAppFactory factory) : IClassFixture<ShopApp
     }
 
     [Fact]
+    public async Task An_unknown_status_filter_gets_invalid_status_naming_the_allowed_values()
+    {
+        using var c = factory.AdminClient();
+        var created = await c.PostAsJsonAsync("/api/v1/admin/products", new { name = "Filter key", kind = "digital", price = 1.99m });
+        var id = (await created.ReadJson()).GetProperty("id").GetInt64();
+        var units = await (await c.GetAsync($"/api/v1/admin/products/{id}/units?status=lost")).AssertProblem(400, "invalid_status");
+        Assert.Contains("available, reserved, sold", units.GetProperty("detail").GetString());
+        var orders = await (await c.GetAsync("/api/v1/admin/orders?status=lost")).AssertProblem(400, "invalid_status");
+        Assert.Contains("paid, refunded", orders.GetProperty("detail").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await c.GetAsync("/api/v1/admin/orders?status=paid")).StatusCode);
+    }
+
+    [Fact]
     public async Task Admins_create_products_add_stock_import_keys_and_buy_with_stable_problem_codes()
     {
         using var c = factory.AdminClient();
