@@ -14,7 +14,8 @@ namespace Bazaar.Server.Dashboard;
 /// own admin handler (pending deposits are Payments' /deposits). Everyone else gets the ordinary unknown-command reply.
 /// </summary>
 public sealed class AdminBot(BazaarDb db, BotPipeline pipeline, TimeProvider clock, IOptions<ShopCurrencyOptions> shop,
-    DepositReviewBot deposits, Shop.ShopBot shopBot, Broadcasts.BroadcastBot broadcasts, Raffles.RaffleOrders raffleOrders, Jobs.JobQueue jobs)
+    DepositReviewBot deposits, Shop.ShopBot shopBot, Broadcasts.BroadcastBot broadcasts, Raffles.RaffleOrders raffleOrders, Jobs.JobQueue jobs,
+    Giveaways.GiveawayCreation giveawayCreation)
 {
     public const string Prefix = "admin:";
 
@@ -80,7 +81,7 @@ public sealed class AdminBot(BazaarDb db, BotPipeline pipeline, TimeProvider clo
                 break;
             case "newgiveaway":
                 // The giveaways' own /newgiveaway conversation: ten questions, admin checks of the chats, then Publish.
-                await services.GetRequiredService<Giveaways.GiveawayCreation>().StartAsync(ctx);
+                await giveawayCreation.StartAsync(ctx);
                 break;
             case "broadcast":
                 // The broadcasts' own /broadcast flow: the message, the segment, a test copy and the count, then Send.

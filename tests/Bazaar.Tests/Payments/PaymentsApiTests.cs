@@ -1,4 +1,3 @@
-using Bazaar.Server.Payments;
 using System.Net;
 using Bazaar.Tests.Infrastructure;
 using Bazaar.Tests.Wallet;
