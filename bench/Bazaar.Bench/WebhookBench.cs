@@ -63,14 +63,7 @@ public static class WebhookBench
             var result = await load.RunAsync(TimeSpan.FromSeconds(o.Duration));
             var atEnd = await CountsAsync(admin);
 
-            var drain = Stopwatch.StartNew();
-            var now = atEnd;
-            while (now.Open > 0 && drain.Elapsed < TimeSpan.FromSeconds(o.DrainTimeout))
-            {
-                await Task.Delay(250);
-                now = await CountsAsync(admin);
-            }
-            drain.Stop();
+            var (now, drainS) = await DrainAsync(admin, o);
 
             var report = new JsonObject
             {
@@ -94,7 +87,7 @@ public static class WebhookBench
                 ["processed_per_s_during"] = Math.Round((atEnd.Done - before.Done) / result.Seconds, 1),
                 ["backlog_at_end"] = atEnd.Open,
                 ["processed_after"] = now.Done - atEnd.Done,
-                ["drain_s"] = Math.Round(drain.Elapsed.TotalSeconds, 1),
+                ["drain_s"] = drainS,
                 ["drained"] = now.Open == 0,
             };
             var json = report.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
@@ -128,7 +121,8 @@ public static class WebhookBench
         await DrainAsync(admin, o);
         Console.WriteLine($"measuring {o.Duration} s at {o.Rate}/s (open loop) ...");
         var run = await load.RunOpenAsync(o.Rate, TimeSpan.FromSeconds(o.Duration));
-        var (drained, drainS) = await DrainAsync(admin, o);
+        var (drainedCounts, drainS) = await DrainAsync(admin, o);
+        var drained = drainedCounts.Open == 0;
         var processed = await ProcessedAtAsync(o, sqlitePath, run.FirstId, run.LastId);
         var lat = new List<double>(run.Sent.Length);
         foreach (var (id, sentAt) in run.Sent)
@@ -165,7 +159,8 @@ public static class WebhookBench
         return run.Non2xx + run.Errors == 0 && lat.Count == run.Sent.Length ? 0 : 2;
     }
 
-    private static async Task<(bool Drained, double Seconds)> DrainAsync(HttpClient admin, Options o)
+    /// <summary>Waits until the inbox is worked off (or the drain timeout); the counts then and the seconds it took.</summary>
+    private static async Task<(Counts Now, double Seconds)> DrainAsync(HttpClient admin, Options o)
     {
         var drain = Stopwatch.StartNew();
         var now = await CountsAsync(admin);
@@ -174,7 +169,7 @@ public static class WebhookBench
             await Task.Delay(100);
             now = await CountsAsync(admin);
         }
-        return (now.Open == 0, Math.Round(drain.Elapsed.TotalSeconds, 1));
+        return (now, Math.Round(drain.Elapsed.TotalSeconds, 1));
     }
 
     /// <summary>When each update of the run was handled, by update_id, read from the inbox itself.</summary>

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using Bazaar.Server.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Telegram.Bot;
 using Telegram.Bot.Requests;
 using Telegram.Bot.Requests.Abstractions;
@@ -55,11 +57,11 @@ public sealed class Outbox
     /// </summary>
     public async Task<bool> TrySaveRepliesOnlyAsync(CancellationToken ct)
     {
-        List<(Microsoft.EntityFrameworkCore.ChangeTracking.EntityEntry Entry, OutboxMessage Message)>? added = null;
+        List<(EntityEntry Entry, OutboxMessage Message)>? added = null;
         foreach (var e in db.ChangeTracker.Entries())
         {
-            if (e.State == Microsoft.EntityFrameworkCore.EntityState.Unchanged) continue;
-            if (e.State != Microsoft.EntityFrameworkCore.EntityState.Added || e.Entity is not OutboxMessage m) return false;
+            if (e.State == EntityState.Unchanged) continue;
+            if (e.State != EntityState.Added || e.Entity is not OutboxMessage m) return false;
             (added ??= []).Add((e, m));
         }
         if (added is null) return true;
@@ -67,7 +69,7 @@ public sealed class Outbox
         foreach (var (entry, message) in added)
         {
             var id = await insert.InsertAsync(db, message, ct);
-            entry.State = Microsoft.EntityFrameworkCore.EntityState.Detached;
+            entry.State = EntityState.Detached;
             message.Id = id;
         }
         Saved();
