@@ -100,6 +100,7 @@ public static class BroadcastBench
             using var admin = new HttpClient { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromSeconds(60) };
             admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ApiKey);
             var rssReady = Rss(server.Id).Current;
+            var cpuBefore = CpuSeconds(server.Id);
 
             var started = Stopwatch.StartNew();
             var r = await admin.PostAsJsonAsync("/api/v1/admin/broadcasts", new { text = Text, segment = "all" });
@@ -118,6 +119,7 @@ public static class BroadcastBench
             }
             var total = started.Elapsed.TotalSeconds;
             var (_, hwm) = Rss(server.Id);
+            var cpu = CpuSeconds(server.Id) - cpuBefore;
             var sendSeconds = (fake.LastAt - fake.FirstAt).TotalSeconds;
             var sent = view.GetProperty("sent").GetInt32();
             return new JsonObject
@@ -132,6 +134,10 @@ public static class BroadcastBench
                 ["messages_per_s"] = Math.Round(n / Math.Max(0.001, sendSeconds), 1),
                 ["start_to_completed_s"] = Math.Round(total, 2),
                 ["messages_per_s_end_to_end"] = Math.Round(n / total, 1),
+                // CPU time the server spent from the POST to Completed, per recipient: what a message costs Bazaar whatever
+                // else the machine is doing (wall-clock rates move with the load of other work on a shared machine).
+                ["server_cpu_s"] = Math.Round(cpu, 2),
+                ["server_cpu_us_per_message"] = Math.Round(cpu * 1e6 / n, 0),
                 ["rss_ready_mb"] = Mb(rssReady),
                 ["rss_peak_mb"] = Mb(Math.Max(hwm, peakSampled)),
             };
@@ -211,7 +217,8 @@ public static class BroadcastBench
         env["Outbox__BatchSize"] = batch.ToString(System.Globalization.CultureInfo.InvariantCulture);
         env["Outbox__Parallelism"] = parallelism.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var process = Process.Start(psi)!;
-        process.OutputDataReceived += (_, _) => { };
+        // Warnings and errors only (the server logs at Warning): a failed run says why.
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine("[server] " + e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine("[server] " + e.Data); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -299,6 +306,14 @@ public static class BroadcastBench
     }
 
     private static double Mb(long bytes) => Math.Round(bytes / 1024.0 / 1024.0, 1);
+
+    /// <summary>User plus system CPU seconds of a process so far (/proc/pid/stat, clock ticks of 1/100 s).</summary>
+    private static double CpuSeconds(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return (long.Parse(fields[11]) + long.Parse(fields[12])) / 100.0;
+    }
 
     private static string LoadAverage()
     {

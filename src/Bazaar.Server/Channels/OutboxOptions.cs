@@ -36,6 +36,11 @@ public sealed class OutboxOptions
     public double PollSeconds { get; set; } = 1;
     /// <summary>Rows claimed per round.</summary>
     public int BatchSize { get; set; } = 100;
+    /// <summary>
+    /// Sent rows are recorded this many at a time (and at the end of each round). A crash before the record resends at
+    /// most this many after their lease: the Bot API has no idempotency key.
+    /// </summary>
+    public int SentFlushSize { get; set; } = 32;
     /// <summary>Chats served at the same time within one round.</summary>
     public int Parallelism { get; set; } = 8;
     /// <summary>Finished rows (sent, failed, dropped) older than this are deleted.</summary>

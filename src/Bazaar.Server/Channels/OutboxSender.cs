@@ -127,10 +127,102 @@ public sealed class OutboxSender(
                 .Select(g => (IReadOnlyList<OutboxMessage>)g.OrderBy(m => m.Id).ToList()))
             .ToList();
         var sent = 0;
-        await Parallel.ForEachAsync(lanes, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, O.Parallelism), CancellationToken = ct },
-            async (lane, token) => Interlocked.Add(ref sent, await RunLaneAsync(lane, claim, token)));
+        var sentLog = new SentLog();
+        try
+        {
+            await Parallel.ForEachAsync(lanes, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, O.Parallelism), CancellationToken = ct },
+                async (lane, token) => Interlocked.Add(ref sent, await RunLaneAsync(lane, claim, now, sentLog, token)));
+        }
+        finally
+        {
+            // What went out is recorded even when the round stops early: only a crash can leave sent rows unrecorded.
+            await RecordSentAsync(sentLog.TakeAll(), claim);
+        }
         return new Round(mine.Count, sent, wakeAt);
     }
+
+    /// <summary>A round's sent rows, recorded together: one write per few dozen messages instead of one per message.</summary>
+    private sealed class SentLog
+    {
+        private readonly object _lock = new();
+        private List<SentRow> _rows = [];
+
+        /// <summary>Adds the row; returns the rows to record now once there are <paramref name="flushAt"/> of them.</summary>
+        public List<SentRow>? Add(SentRow row, int flushAt)
+        {
+            lock (_lock)
+            {
+                _rows.Add(row);
+                if (_rows.Count < flushAt) return null;
+                var full = _rows;
+                _rows = [];
+                return full;
+            }
+        }
+
+        public List<SentRow> TakeAll()
+        {
+            lock (_lock)
+            {
+                var all = _rows;
+                _rows = [];
+                return all;
+            }
+        }
+    }
+
+    private sealed record SentRow(long Id, string? Result, string? ExternalId, DateTime At);
+
+    /// <summary>
+    /// Marks rows sent, in one transaction, while the claim is still theirs. A crash before this resends them after their
+    /// lease (at most one flush's worth, <see cref="OutboxOptions.SentFlushSize"/>): Telegram has no idempotency key.
+    /// </summary>
+    private async Task RecordSentAsync(List<SentRow> rows, string claim)
+    {
+        if (rows.Count == 0) return;
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<BazaarDb>();
+        using var turn = await gate.EnterAsync(CancellationToken.None);
+        await using var tx = await db.Database.BeginTransactionAsync(CancellationToken.None);
+        if (db.IsPostgres)
+        {
+            var ids = rows.Select(r => r.Id).ToArray();
+            var results = rows.Select(r => r.Result).ToArray();
+            var externals = rows.Select(r => r.ExternalId).ToArray();
+            var at = rows.Select(r => r.At).ToArray();
+            await db.Database.ExecuteSqlInterpolatedAsync($$"""
+                UPDATE outbox AS o SET "Status" = {{OutboxStatusText.Sent}}, "SentAt" = v.at, "Result" = v.result, "ExternalId" = v.ext,
+                    "DeliveryStatus" = CASE WHEN v.ext IS NULL THEN NULL ELSE {{SentDelivery}} END,
+                    "DeliveryUpdatedAt" = CASE WHEN v.ext IS NULL THEN NULL ELSE v.at END,
+                    "Attempts" = o."Attempts" + 1, "FailingSince" = NULL, "LockedBy" = NULL, "LockedUntil" = NULL
+                FROM unnest({{ids}}, {{results}}, {{externals}}, {{at}}) AS v(id, result, ext, at)
+                WHERE o."Id" = v.id AND o."LockedBy" = {{claim}}
+                """, CancellationToken.None);
+        }
+        else
+        {
+            var cmd = db.HotCommand($"""
+                UPDATE outbox SET "Status" = '{OutboxStatusText.Sent}', "SentAt" = @at, "Result" = @result, "ExternalId" = @ext,
+                    "DeliveryStatus" = CASE WHEN @ext IS NULL THEN NULL ELSE '{SentDelivery}' END,
+                    "DeliveryUpdatedAt" = CASE WHEN @ext IS NULL THEN NULL ELSE @at END,
+                    "Attempts" = "Attempts" + 1, "FailingSince" = NULL, "LockedBy" = NULL, "LockedUntil" = NULL
+                WHERE "Id" = @id AND "LockedBy" = @claim
+                """, "@at", "@result", "@ext", "@id", "@claim");
+            foreach (var r in rows)
+            {
+                cmd.Parameters[0].Value = r.At;
+                cmd.Parameters[1].Value = (object?)r.Result ?? DBNull.Value;
+                cmd.Parameters[2].Value = (object?)r.ExternalId ?? DBNull.Value;
+                cmd.Parameters[3].Value = r.Id;
+                cmd.Parameters[4].Value = claim;
+                await cmd.ExecuteNonQueryAsync(CancellationToken.None);
+            }
+        }
+        await tx.CommitAsync(CancellationToken.None);
+    }
+
+    /// <summary>The delivery status of a message the channel accepted.</summary>
+    private const string SentDelivery = "sent";
 
     /// <summary>
     /// The rows that may go now: urgent ones, then (when the global limit has room) the head of each chat's queue in id
@@ -294,10 +386,12 @@ public sealed class OutboxSender(
                 .SetProperty(o => o.LockedUntil, (DateTime?)null), ct);
     }
 
-    private async Task<int> RunLaneAsync(IReadOnlyList<OutboxMessage> lane, string claim, CancellationToken ct)
+    private async Task<int> RunLaneAsync(IReadOnlyList<OutboxMessage> lane, string claim, DateTime claimedAt, SentLog sentLog, CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<BazaarDb>();
+        // A lane of one broadcast row never touches the database itself: its outcome goes to the round's log.
+        BazaarDb? context = null;
+        BazaarDb Db() => context ??= scope.ServiceProvider.GetRequiredService<BazaarDb>();
         var sent = 0;
         for (var i = 0; i < lane.Count; i++)
         {
@@ -305,41 +399,53 @@ public sealed class OutboxSender(
             var rest = lane.Skip(i).Select(x => x.Id).ToList();
             if (!m.Urgent && !pacer.TryTake(m.Channel, m.ChatId, Now, m.Lane))
             {
-                await ReleaseAsync(db, rest, claim, CancellationToken.None);
+                await ReleaseAsync(Db(), rest, claim, CancellationToken.None);
                 break;
             }
-            // Renew the lease right before the call, so a slow lane never sends a row another sender has taken over.
-            var leaseUntil = Now.AddSeconds(O.LeaseSeconds);
-            int stillMine;
-            using (await gate.EnterAsync(CancellationToken.None))
+            // Renew the lease right before the call, so a slow lane never sends a row another sender has taken over. The
+            // lane's first row was claimed moments ago: nobody can take it over before half its lease has passed.
+            if (i > 0 || Now - claimedAt >= TimeSpan.FromSeconds(O.LeaseSeconds / 2))
             {
-                stillMine = await db.Outbox.Where(o => o.Id == m.Id && o.LockedBy == claim && o.Status == OutboxStatus.Sending)
-                    .ExecuteUpdateAsync(s => s.SetProperty(o => o.LockedUntil, leaseUntil), CancellationToken.None);
-            }
-            if (stillMine == 0)
-            {
-                await ReleaseAsync(db, rest, claim, CancellationToken.None);
-                break;
+                var leaseUntil = Now.AddSeconds(O.LeaseSeconds);
+                int stillMine;
+                using (await gate.EnterAsync(CancellationToken.None))
+                {
+                    stillMine = await Db().Outbox.Where(o => o.Id == m.Id && o.LockedBy == claim && o.Status == OutboxStatus.Sending)
+                        .ExecuteUpdateAsync(s => s.SetProperty(o => o.LockedUntil, leaseUntil), CancellationToken.None);
+                }
+                if (stillMine == 0)
+                {
+                    await ReleaseAsync(Db(), rest, claim, CancellationToken.None);
+                    break;
+                }
             }
             Delivery outcome;
             try
             {
                 // Only an upload's payload names the stored file; everything else has none to read.
                 IReadOnlyList<OutboxAttachment> files = HasAttachments(m)
-                    ? await db.OutboxAttachments.AsNoTracking().Where(a => a.OutboxMessageId == m.Id).OrderBy(a => a.Id).ToListAsync(ct)
+                    ? await Db().OutboxAttachments.AsNoTracking().Where(a => a.OutboxMessageId == m.Id).OrderBy(a => a.Id).ToListAsync(ct)
                     : [];
                 outcome = await _transports[m.Channel].SendAsync(m, files, ct);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
-                await ReleaseAsync(db, rest, claim, CancellationToken.None);
+                await ReleaseAsync(Db(), rest, claim, CancellationToken.None);
                 throw;
             }
-            var goOn = await RecordAsync(db, m, claim, outcome, ct);
+            if (outcome is Delivery.Sent s && !HasAttachments(m))
+            {
+                sent++;
+                metrics.OutboxSent(m.Channel);
+                if (sentLog.Add(new SentRow(m.Id, s.Result, s.ExternalId, Now), Math.Max(1, O.SentFlushSize)) is { } full)
+                    await RecordSentAsync(full, claim);
+                continue;
+            }
+            var goOn = await RecordAsync(Db(), m, claim, outcome, ct);
             if (outcome is Delivery.Sent) sent++;
             if (!goOn)
             {
-                await ReleaseAsync(db, rest.Skip(1).ToList(), claim, CancellationToken.None);
+                await ReleaseAsync(Db(), rest.Skip(1).ToList(), claim, CancellationToken.None);
                 break;
             }
         }
@@ -362,7 +468,7 @@ public sealed class OutboxSender(
                     .SetProperty(o => o.SentAt, now)
                     .SetProperty(o => o.Result, s.Result)
                     .SetProperty(o => o.ExternalId, s.ExternalId)
-                    .SetProperty(o => o.DeliveryStatus, s.ExternalId == null ? null : "sent")
+                    .SetProperty(o => o.DeliveryStatus, s.ExternalId == null ? null : SentDelivery)
                     .SetProperty(o => o.DeliveryUpdatedAt, s.ExternalId == null ? null : now)
                     .SetProperty(o => o.Attempts, o => o.Attempts + 1)
                     .SetProperty(o => o.FailingSince, (DateTime?)null)

@@ -45,17 +45,17 @@ public abstract partial class BazaarDb(DbContextOptions options) : DbContext(opt
 
     public override void Dispose()
     {
-        DisposeHot();
+        DisposeHotCommands();
         base.Dispose();
     }
 
     public override ValueTask DisposeAsync()
     {
-        DisposeHot();
+        DisposeHotCommands();
         return base.DisposeAsync();
     }
 
-    private void DisposeHot()
+    internal void DisposeHotCommands()
     {
         if (_hot is null) return;
         foreach (var cmd in _hot.Values) cmd.Dispose();

@@ -93,6 +93,22 @@ internal sealed class SqliteConnectionTuning : DbConnectionInterceptor
         return Task.CompletedTask;
     }
 
+    // A prepared hot command left on a connection that goes back to the pool keeps its statements open there, and the
+    // next user of that pooled connection fails to close it ("unable to delete/modify collation sequence").
+    public override InterceptionResult ConnectionClosing(System.Data.Common.DbConnection connection, ConnectionEventData eventData,
+        InterceptionResult result)
+    {
+        (eventData.Context as BazaarDb)?.DisposeHotCommands();
+        return result;
+    }
+
+    public override ValueTask<InterceptionResult> ConnectionClosingAsync(System.Data.Common.DbConnection connection,
+        ConnectionEventData eventData, InterceptionResult result)
+    {
+        (eventData.Context as BazaarDb)?.DisposeHotCommands();
+        return ValueTask.FromResult(result);
+    }
+
     private static void Tune(System.Data.Common.DbConnection connection)
     {
         using var cmd = connection.CreateCommand();

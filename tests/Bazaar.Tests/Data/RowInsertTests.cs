@@ -45,6 +45,33 @@ public sealed class RowInsertTests
     }
 
     [Fact]
+    public async Task A_context_that_keeps_working_after_its_transaction_leaves_no_statement_on_the_pooled_connection()
+    {
+        await using var h = await OutboxAppHost.StartAsync();
+        var now = new DateTime(2026, 12, 7, 10, 0, 0, DateTimeKind.Utc);
+        await using var scope = h.App.Services.CreateAsyncScope();
+        await using var otherScope = h.App.Services.CreateAsyncScope();
+        // One long-lived context (a broadcast's tick) runs several short transactions with the same hot command:
+        // between them its connection goes back to the pool, and another context takes it.
+        var db = scope.ServiceProvider.GetRequiredService<BazaarDb>();
+        var other = otherScope.ServiceProvider.GetRequiredService<BazaarDb>();
+        await using (var tx = await db.Database.BeginTransactionAsync())
+        {
+            await RowInsert.For<OutboxMessage>(db).InsertAsync(db, Sample(now), CancellationToken.None);
+            await tx.CommitAsync();
+        }
+        await other.Database.OpenConnectionAsync();
+        await using (var tx = await db.Database.BeginTransactionAsync())
+        {
+            await RowInsert.For<OutboxMessage>(db).InsertAsync(db, Sample(now), CancellationToken.None);
+            await tx.CommitAsync();
+        }
+        Assert.Equal(2, await other.Outbox.CountAsync());
+        await other.Database.CloseConnectionAsync();
+        Assert.Equal(2, await h.App.WithDb(d => d.Outbox.CountAsync()));
+    }
+
+    [Fact]
     public async Task Replies_alone_skip_SaveChanges_and_anything_else_is_left_to_it()
     {
         await using var h = await OutboxAppHost.StartAsync();
