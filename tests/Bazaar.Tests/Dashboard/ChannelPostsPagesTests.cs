@@ -27,16 +27,23 @@ public sealed class ChannelPostsPagesTests(DashboardAppFactory app) : IClassFixt
 
     private Task<ChannelPost> PostAsync(long id) => app.WithDb(db => db.ChannelPosts.AsNoTracking().SingleAsync(p => p.Id == id));
 
-    /// <summary>Runs due jobs and sends what they queued to the fake Bot API, until nothing moves.</summary>
-    private async Task RunDueAsync()
+    /// <summary>
+    /// Runs due jobs and sends what they queued to the fake Bot API, moving the clock a second at a time for a few
+    /// seconds: the sender paces messages to one chat, so an edit and a pin go out a moment apart.
+    /// </summary>
+    private async Task RunDueAsync(int seconds = 5)
     {
         var sender = app.Services.GetRequiredService<OutboxSender>();
-        for (var i = 0; i < 5; i++)
+        for (var i = 0; i <= seconds; i++)
         {
-            var ran = (await JobSteps.DrainAsync(app)).Count;
-            var sent = 0;
-            for (var r = await sender.RunOnceAsync(default); r.Claimed > 0; r = await sender.RunOnceAsync(default)) sent += r.Claimed;
-            if (ran == 0 && sent == 0) return;
+            if (i > 0) app.Clock.Advance(TimeSpan.FromSeconds(1));
+            for (var round = 0; round < 5; round++)
+            {
+                var ran = (await JobSteps.DrainAsync(app)).Count;
+                var sent = 0;
+                for (var r = await sender.RunOnceAsync(default); r.Claimed > 0; r = await sender.RunOnceAsync(default)) sent += r.Claimed;
+                if (ran == 0 && sent == 0) break;
+            }
         }
     }
 

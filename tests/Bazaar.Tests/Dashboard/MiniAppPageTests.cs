@@ -20,7 +20,7 @@ public sealed class MiniAppDashboardFactory : DashboardAppFactory
 public sealed class MiniAppPageTests(MiniAppDashboardFactory app) : IClassFixture<MiniAppDashboardFactory>
 {
     [Fact]
-    public async Task The_page_shows_the_open_app_its_address_the_menu_button_set_at_start_up_and_the_sandbox_link()
+    public async Task The_page_shows_the_open_app_and_the_menu_button_set_at_start_up_then_a_manager_sets_it_again_and_a_refusal_is_shown_and_audited()
     {
         var html = await (await (await app.SignedIn(OperatorRoles.Support)).GetAsync("/admin/mini-app")).Content.ReadAsStringAsync();
         Assert.Contains("badge-ok\">ACTIVE</span> Customers can open the shop inside Telegram", html);
@@ -31,11 +31,8 @@ public sealed class MiniAppPageTests(MiniAppDashboardFactory app) : IClassFixtur
         Assert.Contains("id=\"sandbox-link\"", html);
         Assert.Contains("do not record whether they were made in the chat or in the Mini App", html);
         Assert.DoesNotContain("/admin/mini-app/menu-button", html); // support only reads
-    }
 
-    [Fact]
-    public async Task A_manager_sets_the_menu_button_again_and_a_refusal_is_shown_and_audited()
-    {
+        // One test, in order: the button's state is the server's, and a refusal below changes it.
         var c = await app.SignedIn(OperatorRoles.Manager);
         Assert.Contains("/admin/mini-app/menu-button", await (await c.GetAsync("/admin/mini-app")).Content.ReadAsStringAsync());
         var before = app.Bot.CallsOf("setChatMenuButton").Count();
