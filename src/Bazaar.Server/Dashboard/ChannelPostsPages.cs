@@ -67,7 +67,7 @@ internal static class ChannelPostsPages
               <input type="hidden" name="postAtWas" value="{E(f.PostAtWas)}">
               <label class="wide">Text (Telegram HTML: b, i, u, s, a, code, pre, blockquote; a photo's caption when there is a photo)<textarea name="text" rows="6" maxlength="{BroadcastContent.MaxText}" required aria-label="Text">{E(f.Text)}</textarea></label>
               <label class="wide">Photo (optional: an https URL or a Telegram file id){(post?.Status == ChannelPostStatus.Posted ? " · fixed once posted" : "")}<input name="photo" maxlength="1024" value="{E(f.Photo)}" aria-label="Photo"{fixedOnce}></label>
-              <label class="wide">Buttons (optional: one row per line, each <code>Text | https://link</code>, several on a row separated by <code>||</code>)<textarea name="buttons" rows="2" aria-label="Buttons" placeholder="Open the shop | https://t.me/yourbot?start=shop">{E(f.Buttons)}</textarea></label>
+              <label class="wide"><span>Buttons (optional: one row per line, each <code>Text | https://link</code>, several on a row separated by <code>||</code>)</span><textarea name="buttons" rows="2" aria-label="Buttons" placeholder="Open the shop | https://t.me/yourbot?start=shop">{E(f.Buttons)}</textarea></label>
               <label class="inline-label"><input type="checkbox" name="pin"{(f.Pin ? " checked" : "")}> pin it in the channel</label>
               <div class="wide"><button class="btn btn-primary" type="submit">{E(submit)}</button></div>
             </form>
