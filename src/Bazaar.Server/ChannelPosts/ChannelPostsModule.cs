@@ -98,7 +98,7 @@ public static partial class ChannelPostsModule
         var p = new ChannelPost
         {
             ChatId = request.ChatId!.Trim(), Text = request.Text!, Photo = photo, Buttons = BroadcastContent.ButtonsJson(buttons), Pin = request.Pin,
-            PostAt = at < now ? now : at, CreatedBy = $"{user.Identity?.Name ?? "api"} (key {user.FindFirstValue("api_key_id") ?? "?"})",
+            PostAt = at < now ? now : at, CreatedBy = CreatedBy(user),
             CreatedAt = now, UpdatedAt = now,
         };
         using (await gate.EnterAsync(ct))
@@ -216,6 +216,10 @@ public static partial class ChannelPostsModule
         }
         return TypedResults.NoContent();
     }
+
+    /// <summary>The API key's name and id; the dashboard's operator ("dashboard:name") has no key.</summary>
+    private static string CreatedBy(ClaimsPrincipal user) =>
+        user.FindFirstValue("api_key_id") is { } key ? $"{user.Identity?.Name ?? "api"} (key {key})" : user.Identity?.Name ?? "api";
 
     private static ProblemHttpResult NotFound(long id) => Problems.NotFound("channel_post_not_found", $"There is no channel post {id}.");
 }

@@ -39,8 +39,10 @@ internal static class ApiCalls
         double.TryParse(Text(f, name).Replace(',', '.'), NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : null;
 
     /// <summary>A datetime-local field, read as UTC (the pages say so).</summary>
-    public static DateTime? Utc(IFormCollection f, string name) =>
-        DateTime.TryParse(Text(f, name), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var v) ? v : null;
+    public static DateTime? Utc(IFormCollection f, string name) => Utc(Text(f, name));
+
+    public static DateTime? Utc(string value) =>
+        DateTime.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var v) ? v : null;
 
     public static bool Check(IFormCollection f, string name) => f[name].Any(v => v is "on" or "true" or "1");
 

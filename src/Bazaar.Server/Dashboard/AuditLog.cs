@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Bazaar.Server.Data;
 
 namespace Bazaar.Server.Dashboard;
@@ -7,7 +8,8 @@ namespace Bazaar.Server.Dashboard;
 /// <summary>Writes who did what in the dashboard, with the state before and after.</summary>
 public sealed class AuditLog(BazaarDb db, TimeProvider clock, IHttpContextAccessor http)
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    // Enums by name: the audit page is read by people.
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
 
     public async Task WriteAsync(string action, string? target, object? before, object? after, CancellationToken ct)
     {

@@ -81,7 +81,7 @@ internal static partial class BroadcastsPages
     private static partial Regex SimpleTag();
 
     /// <summary>The text as Telegram shows it: escaped, then the plain formatting tags let through (no attributes, so nothing runs).</summary>
-    private static string Preview(string text, string? photo, IReadOnlyList<IReadOnlyList<BroadcastButton>>? buttons = null) =>
+    internal static string Preview(string text, string? photo, IReadOnlyList<IReadOnlyList<BroadcastButton>>? buttons = null) =>
         $"<div class=\"tg-bubble\">{(photo is null ? "" : $"<div class=\"muted small\">🖼 {E(photo)}</div>")}" +
         $"<div class=\"tg-text\">{SimpleTag().Replace(E(text), "<$1$2>").Replace("\n", "<br>")}</div></div>" +
         string.Join("", (buttons ?? []).Select(r => "<div class=\"tg-buttons\">" +

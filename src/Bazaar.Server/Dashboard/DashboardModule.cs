@@ -124,6 +124,23 @@ public static class DashboardModule
         manage.MapPost("/broadcasts/{id:long}/resume", BroadcastsPages.Resume);
         manage.MapPost("/broadcasts/{id:long}/cancel", BroadcastsPages.Cancel);
 
+        any.MapGet("/channel-posts", ChannelPostsPages.List);
+        manage.MapPost("/channel-posts", ChannelPostsPages.Create);
+        any.MapGet("/channel-posts/{id:long}", ChannelPostsPages.Show);
+        manage.MapPost("/channel-posts/{id:long}", ChannelPostsPages.Update);
+        manage.MapPost("/channel-posts/{id:long}/delete", ChannelPostsPages.Delete);
+
+        any.MapGet("/guides", GuidesPages.List);
+        manage.MapPost("/guides", GuidesPages.Create);
+        // Not under /guides/, where it would shadow a guide whose topic is "preview".
+        manage.MapPost("/guide-preview", GuidesPages.PreviewForm);
+        any.MapGet("/guides/{topic}", GuidesPages.Show);
+        manage.MapPost("/guides/{topic}", GuidesPages.Update);
+        manage.MapPost("/guides/{topic}/delete", GuidesPages.Delete);
+
+        any.MapGet("/mini-app", MiniAppPage.Show);
+        manage.MapPost("/mini-app/menu-button", MiniAppPage.SetMenuButton);
+
         manage.MapGet("/audit", AuditPage.Show);
 
         owner.MapGet("/settings", SettingsPages.Show);

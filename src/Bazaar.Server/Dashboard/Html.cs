@@ -45,9 +45,9 @@ internal static class Html
         var s = (status ?? "").ToUpperInvariant();
         var kind = s switch
         {
-            "COMPLETED" or "DONE" or "SENT" or "OK" or "ACTIVE" or "REFUNDED" or "PAID" or "PUBLISHED" or "DRAWN" or "WON" or "AVAILABLE" or "DELIVERED" => "ok",
-            "PENDING" or "QUEUED" or "PROCESSING" or "REFUNDING" or "RECEIVED" or "RETRY" or "PENDING_PAYMENT" or "RESERVED" or "DRAFT" or "CLOSED" or "RUNNING" or "PAUSED" => "warn",
-            "FAILED" or "DEAD" or "ERROR" or "DISABLED" or "BLOCKED" or "LOCKED" or "SOLD OUT" or "CANCELLED" or "EXPIRED" or "INACTIVE" => "bad",
+            "COMPLETED" or "DONE" or "SENT" or "OK" or "ACTIVE" or "REFUNDED" or "PAID" or "PUBLISHED" or "DRAWN" or "WON" or "AVAILABLE" or "DELIVERED" or "POSTED" or "SET" or "ON" => "ok",
+            "PENDING" or "QUEUED" or "PROCESSING" or "REFUNDING" or "RECEIVED" or "RETRY" or "PENDING_PAYMENT" or "RESERVED" or "DRAFT" or "CLOSED" or "RUNNING" or "PAUSED" or "SCHEDULED" or "SENDING" => "warn",
+            "FAILED" or "DEAD" or "ERROR" or "DISABLED" or "BLOCKED" or "LOCKED" or "SOLD OUT" or "CANCELLED" or "EXPIRED" or "INACTIVE" or "NOT SET" or "MISSING" or "NONE" => "bad",
             _ => "muted",
         };
         return $"<span class=\"badge badge-{kind}\">{E(s)}</span>";
@@ -79,7 +79,10 @@ internal static class Html
         new("giveaways", "/admin/giveaways", "Giveaways", DashboardAuth.Any),
         new("checks", "/admin/checks", "Checks", DashboardAuth.Any),
         new("users", "/admin/users", "Users", DashboardAuth.Any),
+        new("mini-app", "/admin/mini-app", "Mini App", DashboardAuth.Any),
         new("broadcasts", "/admin/broadcasts", "Broadcasts", DashboardAuth.Any),
+        new("channel-posts", "/admin/channel-posts", "Channel posts", DashboardAuth.Any),
+        new("guides", "/admin/guides", "Guides", DashboardAuth.Any),
         new("events", "/admin/events", "Event log", DashboardAuth.Any),
         new("jobs", "/admin/jobs", "Jobs", DashboardAuth.Any),
         new("outbox", "/admin/outbox", "Outbox", DashboardAuth.Any),

@@ -24,7 +24,9 @@ public static class MiniAppModule
         services.Configure<MiniAppOptions>(config.GetSection("MiniApp"));
         services.AddSingleton<MiniAppKey>();
         services.AddSingleton<MiniAppLinks>();
-        services.AddHostedService<MiniAppStartup>();
+        services.AddSingleton<MiniAppMenuButton>();
+        services.AddSingleton<MiniAppStartup>();
+        services.AddHostedService(sp => sp.GetRequiredService<MiniAppStartup>());
         return services;
     }
 
@@ -137,13 +139,34 @@ public sealed class MiniAppLinks(IOptions<MiniAppOptions> options, IOptions<Tele
     }
 }
 
+/// <summary>What happened to the bot's menu button since start-up, for the operators' dashboard: it is set once, at start.</summary>
+public sealed class MiniAppMenuButton
+{
+    public sealed record Attempt(DateTime At, string? Url, bool Set, string Outcome);
+
+    private volatile Attempt? _last;
+    public Attempt? Last => _last;
+    internal void Record(Attempt a) => _last = a;
+}
+
 /// <summary>At start-up, when the app has a public address: the bot's chat menu button opens it (setChatMenuButton).</summary>
 public sealed class MiniAppStartup(ITelegramBotClient bot, MiniAppLinks links, IOptions<MiniAppOptions> options, IOptions<TelegramOptions> telegram,
-    ILogger<MiniAppStartup> log) : IHostedService
+    MiniAppMenuButton state, TimeProvider clock, ILogger<MiniAppStartup> log) : IHostedService
 {
+    /// <summary>Why the button is not set at start-up, or null when it is to be.</summary>
+    public string? SkipReason =>
+        telegram.Value.EffectiveMode == TelegramMode.Off ? "Telegram is off (no bot token, or Telegram:Mode is Off)."
+        : !options.Value.SetMenuButton ? "MiniApp:SetMenuButton is false."
+        : links.Url is null ? "The app has no public https address (MiniApp:Url, or Telegram:PublicUrl + /app)."
+        : null;
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        if (telegram.Value.EffectiveMode == TelegramMode.Off || !options.Value.SetMenuButton || links.Url is null) return;
+        if (SkipReason is { } reason)
+        {
+            state.Record(new(clock.GetUtcNow().UtcDateTime, links.Url, false, "Not set at start-up: " + reason));
+            return;
+        }
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(15));
         try
@@ -156,11 +179,21 @@ public sealed class MiniAppStartup(ITelegramBotClient bot, MiniAppLinks links, I
         }
     }
 
+    /// <summary>Sets the button now (at start-up, or when an operator asks), recording the outcome either way.</summary>
     public async Task ConfigureAsync(CancellationToken ct)
     {
         var url = links.Url!;
-        await bot.SetChatMenuButton(menuButton: new MenuButtonWebApp { Text = MiniAppTexts.MenuButton.In(Languages.English), WebApp = new WebAppInfo { Url = url } },
-            cancellationToken: ct);
+        try
+        {
+            await bot.SetChatMenuButton(menuButton: new MenuButtonWebApp { Text = MiniAppTexts.MenuButton.In(Languages.English), WebApp = new WebAppInfo { Url = url } },
+                cancellationToken: ct);
+        }
+        catch (Exception ex)
+        {
+            state.Record(new(clock.GetUtcNow().UtcDateTime, url, false, "Telegram refused or did not answer: " + ex.Message));
+            throw;
+        }
+        state.Record(new(clock.GetUtcNow().UtcDateTime, url, true, "Set: the bot's menu button opens the app."));
         log.LogInformation("Bot menu button opens the Mini App at {Url}", url);
     }
 

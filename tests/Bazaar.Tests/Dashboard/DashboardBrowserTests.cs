@@ -263,6 +263,10 @@ public sealed class DashboardBrowserTests(DashboardBrowserFactory app) : IClassF
         {
             db.Giveaways.Add(GiveawayApi.New(new GiveawayApi.GiveawayRequest("Winter giveaway", "Join and win", "Headphones", 3, now, now.AddDays(7)), now));
             db.Tariffs.Add(new Tariff { Name = "10 checks", Credits = 10, Price = 9_90, Currency = "USD", StarsPrice = 500, CreatedAt = now, UpdatedAt = now });
+            db.ChannelPosts.Add(new Bazaar.Server.ChannelPosts.ChannelPost { ChatId = "@bazaar_news", Text = "<b>New stock</b> is in: open /shop", Pin = true,
+                PostAt = now.AddHours(3), CreatedBy = "dashboard:owner", CreatedAt = now, UpdatedAt = now });
+            db.Guides.Add(new Bazaar.Server.Guides.Guide { Topic = "buying", Position = 10, TitleEn = "🛒 How to buy", TitleRu = "🛒 Как купить",
+                BodyEn = "# Buying\n- Open /shop and pick a product.\n- Tap **Buy**.", CreatedAt = now, UpdatedAt = now });
             await db.SaveChangesAsync();
         });
         var pages = new[]
@@ -273,6 +277,8 @@ public sealed class DashboardBrowserTests(DashboardBrowserFactory app) : IClassF
             ("users", "/admin/users", "Users"), ("events", "/admin/events", "Event log"), ("jobs", "/admin/jobs", "Job queue"), ("outbox", "/admin/outbox", "Outbox"),
             ("audit", "/admin/audit", "Audit log"), ("settings", "/admin/settings", "Settings"), ("settings-texts", "/admin/settings/texts", "Bot texts"),
             ("user", $"/admin/users/{depositor}", "Dora"), ("broadcasts", "/admin/broadcasts", "Broadcasts"),
+            ("channel-posts", "/admin/channel-posts", "Channel posts"), ("guides", "/admin/guides", "Guides"), ("guide", "/admin/guides/buying", "Guide: buying"),
+            ("mini-app", "/admin/mini-app", "Mini App"),
         };
         var (playwright, browser) = await LaunchAsync();
         using var _ = playwright;

@@ -78,6 +78,19 @@ public sealed class DashboardPageTests(DashboardAppFactory app) : IClassFixture<
         ("POST", "/admin/broadcasts/999999/pause", [O, M]),
         ("POST", "/admin/broadcasts/999999/resume", [O, M]),
         ("POST", "/admin/broadcasts/999999/cancel", [O, M]),
+        ("GET", "/admin/channel-posts", [O, M, S]),
+        ("POST", "/admin/channel-posts", [O, M]),
+        ("GET", "/admin/channel-posts/999999", [O, M, S]),
+        ("POST", "/admin/channel-posts/999999", [O, M]),
+        ("POST", "/admin/channel-posts/999999/delete", [O, M]),
+        ("GET", "/admin/guides", [O, M, S]),
+        ("POST", "/admin/guides", [O, M]),
+        ("POST", "/admin/guide-preview", [O, M]),
+        ("GET", "/admin/guides/no-such-topic", [O, M, S]),
+        ("POST", "/admin/guides/no-such-topic", [O, M]),
+        ("POST", "/admin/guides/no-such-topic/delete", [O, M]),
+        ("GET", "/admin/mini-app", [O, M, S]),
+        ("POST", "/admin/mini-app/menu-button", [O, M]),
         ("GET", "/admin/audit", [O, M]),
         ("GET", "/admin/settings", [O]),
         ("POST", "/admin/settings/api-keys", [O]),
@@ -95,7 +108,10 @@ public sealed class DashboardPageTests(DashboardAppFactory app) : IClassFixture<
     ];
 
     /// <summary>POSTs that answer htmx with a fragment (still behind the role and the anti-forgery token).</summary>
-    private static readonly string[] HtmxFragments = ["/admin/broadcasts/preview"];
+    private static readonly string[] HtmxFragments = ["/admin/broadcasts/preview", "/admin/guide-preview"];
+
+    /// <summary>POSTs that show a rejected form again with its error (422), keeping what was typed, instead of redirecting.</summary>
+    private static readonly string[] FormsShownAgain = ["/admin/channel-posts", "/admin/guides"];
 
     public static TheoryData<string, string, string, bool> Cases()
     {
@@ -130,6 +146,11 @@ public sealed class DashboardPageTests(DashboardAppFactory app) : IClassFixture<
         if (method == "POST" && HtmxFragments.Contains(path))
         {
             Assert.Equal(HttpStatusCode.OK, r.StatusCode); // a piece of page for htmx, not a form's redirect
+        }
+        else if (method == "POST" && FormsShownAgain.Contains(path))
+        {
+            Assert.Equal(HttpStatusCode.UnprocessableEntity, r.StatusCode); // the empty form, shown again with what is missing
+            Assert.Contains("id=\"form-error\"", await r.Content.ReadAsStringAsync());
         }
         else if (method == "POST")
         {
@@ -185,9 +206,10 @@ public sealed class DashboardPageTests(DashboardAppFactory app) : IClassFixture<
             .Where(e => e.RoutePattern.RawText?.StartsWith("/admin") == true)
             .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? []).Select(m => $"{m} {e.RoutePattern.RawText}"))
             .ToHashSet();
-        // The first id in a path is {id:long}, a second one {unitId:long}.
+        // The first id in a path is {id:long}, a second one {unitId:long}; a guide's topic is {topic}.
         static string Pattern(string path)
         {
+            path = path.Replace("/no-such-topic", "/{topic}");
             var parts = path.Split("/999999");
             return parts.Length switch { 1 => path, 2 => parts[0] + "/{id:long}" + parts[1], _ => parts[0] + "/{id:long}" + parts[1] + "/{unitId:long}" + parts[2] };
         }
@@ -214,6 +236,9 @@ public sealed class DashboardPageTests(DashboardAppFactory app) : IClassFixture<
     [InlineData("/admin/outbox")]
     [InlineData("/admin/audit")]
     [InlineData("/admin/broadcasts")]
+    [InlineData("/admin/channel-posts")]
+    [InlineData("/admin/guides")]
+    [InlineData("/admin/mini-app")]
     [InlineData("/admin/settings")]
     [InlineData("/admin/settings/texts")]
     public async Task Each_page_renders_in_the_frame_with_its_libraries_served_locally(string path)
