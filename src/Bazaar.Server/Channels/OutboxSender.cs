@@ -353,8 +353,10 @@ public sealed class OutboxSender(
         }
         if (claimed == 0) return [];
 
+        // Every look-up below starts from the picked ids (the primary key): LockedBy has no index, and a scan of the
+        // whole table per round was most of a large broadcast's cost.
         var overtaking = await db.Outbox
-            .Where(o => o.LockedBy == claim && !o.Urgent && db.Outbox.Any(e =>
+            .Where(o => ids.Contains(o.Id) && o.LockedBy == claim && !o.Urgent && db.Outbox.Any(e =>
                 e.Channel == o.Channel && e.ChatId == o.ChatId && e.Id < o.Id && !e.Urgent &&
                 (e.Status == OutboxStatus.Pending || e.Status == OutboxStatus.Sending) &&
                 (e.LockedBy == null || e.LockedBy != claim)))
@@ -365,7 +367,7 @@ public sealed class OutboxSender(
         await db.Outbox
             // Two lookups, each by an index (the user's key; channel and external id), rather than one OR that scanned
             // every user for every claimed row.
-            .Where(o => o.LockedBy == claim && (db.Users.Any(u => u.IsBlocked && u.Id == o.UserId) ||
+            .Where(o => ids.Contains(o.Id) && o.LockedBy == claim && (db.Users.Any(u => u.IsBlocked && u.Id == o.UserId) ||
                 db.Users.Any(u => u.IsBlocked && u.Channel == o.Channel && u.ExternalId == o.ChatId)))
             .ExecuteUpdateAsync(s => s
                 .SetProperty(o => o.Status, OutboxStatus.Dropped)
@@ -373,7 +375,7 @@ public sealed class OutboxSender(
                 .SetProperty(o => o.LockedBy, (string?)null)
                 .SetProperty(o => o.LockedUntil, (DateTime?)null), ct);
 
-        return await db.Outbox.AsNoTracking().Where(o => o.LockedBy == claim).OrderBy(o => o.Id).ToListAsync(ct);
+        return await db.Outbox.AsNoTracking().Where(o => ids.Contains(o.Id) && o.LockedBy == claim).OrderBy(o => o.Id).ToListAsync(ct);
     }
 
     private async Task<int> ReleaseAsync(BazaarDb db, IReadOnlyCollection<long> ids, string claim, CancellationToken ct)
