@@ -108,6 +108,9 @@ public sealed class MigrationTests
             builder.UseSetting("Admin:Username", "owner");
             builder.UseSetting("Admin:Password", "owner-pass-123");
             builder.UseSetting("Seed:Demo", "false");
+            // Start-up only: no job host or outbox sender racing the instances (their races are tested in their own classes).
+            builder.UseSetting("Jobs:Enabled", "false");
+            builder.UseSetting("Outbox:Enabled", "false");
             builder.UseEnvironment("Testing");
             if (logs is not null) builder.ConfigureServices(s => s.AddSingleton<ILoggerProvider>(logs));
         }
