@@ -76,6 +76,10 @@ public sealed class UpdateHandler(BotPipeline pipeline, IOptions<ConversationOpt
         if (!info.Handled) return new UpdateOutcome(c.Id, UpdateStatus.Ignored, 0, info.Problem, info.Kind);
         // Every line logged while this update is handled (pipeline, features, EF) carries its ids.
         using var logScope = log.BeginScope(new UpdateLogScope(c.Id, c.Channel, c.UpdateId, info.UserId, info.ChatId));
+        // A span per update when tracing is on (null, and free, when it is off).
+        using var span = Tracing.Source.StartActivity("bazaar.update");
+        span?.SetTag("bazaar.update.id", c.Id).SetTag("bazaar.channel", c.Channel).SetTag("bazaar.update.update_id", c.UpdateId)
+            .SetTag("bazaar.update.kind", info.Kind).SetTag("bazaar.update.command", info.Command);
 
         try
         {
@@ -83,10 +87,12 @@ public sealed class UpdateHandler(BotPipeline pipeline, IOptions<ConversationOpt
             var ctx = new BotContext(c.Channel, c.Id, update, info, db, outbox, services, clock, options.Value, ct);
             await pipeline.RunAsync(ctx);
             if (!await outbox.TrySaveRepliesOnlyAsync(ct)) await db.SaveChangesAsync(ct);
+            span?.SetTag("bazaar.update.status", UpdateStatusText.Of(ctx.Status));
             return new UpdateOutcome(c.Id, ctx.Status, ElapsedMs(started), null, info.Kind, clock.GetElapsedTime(started).TotalSeconds, c.ReceivedAt);
         }
         catch (Exception ex) when (!ct.IsCancellationRequested)
         {
+            span?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, ex.GetType().Name).SetTag("bazaar.update.status", UpdateStatusText.Failed);
             await db.HotCommand("ROLLBACK TO SAVEPOINT u").ExecuteNonQueryAsync(ct);
             db.ChangeTracker.Clear();
             log.LogWarning(ex, "Update {Id} ({Channel} {UpdateId}) failed", c.Id, c.Channel, c.UpdateId);

@@ -21,6 +21,8 @@ public sealed class UpdateProcessor(IServiceScopeFactory scopes, WriteGate gate,
     IOptions<ConversationOptions> options, TimeProvider clock, ILogger<UpdateProcessor> log) : BackgroundService
 {
     private readonly SemaphoreSlim _wake = new(0, 1);
+    /// <summary>Cancels updates in flight once the host's shutdown timeout runs out; until then they finish.</summary>
+    private readonly CancellationTokenSource _abort = new();
     private TaskCompletionSource _batchDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>New work is there (called by the inbox after a commit that left updates open, and by retries).</summary>
@@ -43,6 +45,16 @@ public sealed class UpdateProcessor(IServiceScopeFactory scopes, WriteGate gate,
         await Task.WhenAll(Enumerable.Range(0, Math.Max(1, workers)).Select(_ => Task.Run(() => LoopAsync(stoppingToken), stoppingToken)));
     }
 
+    /// <summary>
+    /// Graceful stop: no new claims, the update in flight finishes, the rest of each claimed batch is handed back at
+    /// once (another instance takes it without waiting for the lease), and only the host's shutdown timeout cancels.
+    /// </summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await using var abort = cancellationToken.Register(() => _abort.Cancel());
+        await base.StopAsync(cancellationToken);
+    }
+
     private async Task LoopAsync(CancellationToken ct)
     {
         var failures = 0;
@@ -50,7 +62,7 @@ public sealed class UpdateProcessor(IServiceScopeFactory scopes, WriteGate gate,
         {
             try
             {
-                var n = await RunOnceAsync(ct);
+                var n = await RunOnceAsync(ct, _abort.Token);
                 failures = 0;
                 if (n == 0)
                 {
@@ -71,13 +83,30 @@ public sealed class UpdateProcessor(IServiceScopeFactory scopes, WriteGate gate,
     }
 
     /// <summary>Claims and processes one batch; returns how many updates it handled (0 when idle).</summary>
-    public async Task<int> RunOnceAsync(CancellationToken ct)
+    public Task<int> RunOnceAsync(CancellationToken ct) => RunOnceAsync(CancellationToken.None, ct);
+
+    /// <summary>
+    /// As above; once <paramref name="stopping"/> is cancelled it claims nothing, finishes the update in flight and hands
+    /// the rest of the batch back. <paramref name="ct"/> cancels the handling itself.
+    /// </summary>
+    public async Task<int> RunOnceAsync(CancellationToken stopping, CancellationToken ct)
     {
         try
         {
+            if (stopping.IsCancellationRequested) return 0;
+            // The claim itself is not cancelled by stopping: a claim cut off after its commit would hold its batch until the lease ran out.
             var claimed = await ClaimAsync(options.Value.Processor.BatchSize, ct);
-            for (var i = 0; i < claimed.Count;) i += await ProcessChunkAsync(claimed, i, int.MaxValue, ct);
-            return claimed.Count;
+            var done = 0;
+            while (done < claimed.Count)
+            {
+                if (stopping.IsCancellationRequested)
+                {
+                    await HandBackAsync(claimed.Skip(done).Select(u => u.Id).ToList(), ct);
+                    break;
+                }
+                done += await ProcessChunkAsync(claimed, done, int.MaxValue, stopping, ct);
+            }
+            return done;
         }
         finally
         {
@@ -89,7 +118,7 @@ public sealed class UpdateProcessor(IServiceScopeFactory scopes, WriteGate gate,
     /// Handles claimed updates from <paramref name="start"/> in one transaction, at least one and at most
     /// <paramref name="max"/>; returns how many. On SQLite it commits early when the inbox writer is waiting.
     /// </summary>
-    private async Task<int> ProcessChunkAsync(List<PendingUpdate> claimed, int start, int max, CancellationToken ct)
+    private async Task<int> ProcessChunkAsync(List<PendingUpdate> claimed, int start, int max, CancellationToken stopping, CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<BazaarDb>();
@@ -104,7 +133,7 @@ public sealed class UpdateProcessor(IServiceScopeFactory scopes, WriteGate gate,
             try
             {
                 var outcomes = await handler.HandleAsync(scope.ServiceProvider, db, tx.GetDbTransaction(), claimed.GetRange(start, count),
-                    () => gate.Contended && clock.GetElapsedTime(began) >= hold, ct);
+                    () => stopping.IsCancellationRequested || (gate.Contended && clock.GetElapsedTime(began) >= hold), ct);
                 await handler.SetStatusesAsync(tx.GetDbTransaction(), db.IsPostgres, outcomes, attempt: 0, ct);
                 await tx.CommitAsync(ct);
                 return outcomes.Count;
@@ -118,7 +147,7 @@ public sealed class UpdateProcessor(IServiceScopeFactory scopes, WriteGate gate,
         if (count > 1)
         {
             log.LogWarning(failure, "A transaction of up to {Count} update(s) failed as a whole; handling them one by one", count);
-            return await ProcessChunkAsync(claimed, start, 1, ct);
+            return await ProcessChunkAsync(claimed, start, 1, stopping, ct);
         }
         await MarkFailedAsync(claimed[start].Id, failure, ct);
         return 1;
@@ -167,6 +196,26 @@ public sealed class UpdateProcessor(IServiceScopeFactory scopes, WriteGate gate,
         }
         list.Sort((a, b) => a.Id.CompareTo(b.Id));
         return list;
+    }
+
+    /// <summary>
+    /// Gives claimed updates that were never started back to the queue (at shutdown): received again, the attempt not
+    /// counted, claimable by any instance at once. Only while the claim is still live, so never one another worker took over.
+    /// </summary>
+    private async Task HandBackAsync(List<long> ids, CancellationToken ct)
+    {
+        if (ids.Count == 0) return;
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<BazaarDb>();
+        var now = clock.GetUtcNow().UtcDateTime;
+        int n;
+        using (await gate.EnterAsync(ct))
+        {
+            n = await db.InboundUpdates.Where(u => ids.Contains(u.Id) && u.Status == UpdateStatus.Processing && u.LeaseUntil >= now)
+                .ExecuteUpdateAsync(s => s.SetProperty(u => u.Status, UpdateStatus.Received).SetProperty(u => u.LeaseUntil, (DateTime?)null)
+                    .SetProperty(u => u.Attempts, u => u.Attempts > 0 ? u.Attempts - 1 : 0), ct);
+        }
+        log.LogInformation("Stopping: handed back {Count} claimed update(s) not yet started", n);
     }
 
     /// <summary>

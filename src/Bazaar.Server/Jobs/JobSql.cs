@@ -108,15 +108,6 @@ internal static class JobSql
         return sql;
     }
 
-    /// <summary>A stable 64-bit advisory lock key per job type (FNV-1a).</summary>
-    public static long LockKey(string type)
-    {
-        var h = 14695981039346656037UL;
-        foreach (var c in "bazaar.jobs:" + type)
-        {
-            h ^= c;
-            h *= 1099511628211UL;
-        }
-        return unchecked((long)h);
-    }
+    /// <summary>A stable 64-bit advisory lock key per job type.</summary>
+    public static long LockKey(string type) => SessionLock.Key("bazaar.jobs:" + type);
 }

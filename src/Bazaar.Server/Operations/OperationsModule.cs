@@ -20,6 +20,7 @@ public static class OperationsModule
     {
         services.Configure<MetricsOptions>(config.GetSection("Metrics"));
         services.AddSingleton<BazaarMetrics>();
+        services.AddTracing(config);
         // One key ring for every instance on the database: a dashboard cookie (or antiforgery token) issued by one
         // instance is read by the others. The fixed name keeps instances with different content roots compatible.
         services.AddDataProtection().SetApplicationName("Bazaar").PersistKeysToDbContext<Data.BazaarDb>();

@@ -126,6 +126,34 @@ public sealed class RateLimitTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Two_instances_on_one_database_share_one_limit()
+    {
+        // Two servers handling updates as they arrive (the production path), a user's commands in many chats spread
+        // over both by the load balancer: the window is one row in the shared database, so the limit is cluster-wide.
+        BotAppFactory Instance() => (BotAppFactory)new BotAppFactory().OnDatabase(_app.Database).With("Conversations:Processor:Enabled", "true");
+        var (a, b) = (Instance(), Instance());
+        try
+        {
+            await Task.WhenAll(a.InitializeAsync(), b.InitializeAsync());
+            var user = Updates.NewUserId();
+            var groups = Enumerable.Range(0, 24).Select(_ => -Updates.NewUserId()).ToList();
+            await Task.WhenAll(groups.Select((g, i) => Task.Run(() => (i % 2 == 0 ? a : b).Post(Updates.Text(user, "/echo x", chatId: g)))));
+            for (var i = 0; i < 100 && (await StatusesOf(user)).Any(s => s is UpdateStatus.Received or UpdateStatus.Processing); i++) await Task.Delay(100);
+
+            var statuses = await StatusesOf(user);
+            Assert.Equal(24, statuses.Count);
+            Assert.Equal(10, statuses.Count(s => s == UpdateStatus.Processed));
+            Assert.Equal(14, statuses.Count(s => s == UpdateStatus.RateLimited));
+            Assert.Equal(1, await _app.WithDb(db => db.Outbox.CountAsync(m => m.ChatId != null && groups.Select(g => g.ToString()).Contains(m.ChatId) && m.Payload.Contains("slow down"))));
+        }
+        finally
+        {
+            await ((IAsyncLifetime)a).DisposeAsync();
+            await ((IAsyncLifetime)b).DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task The_window_survives_a_restart()
     {
         var user = Updates.NewUserId();

@@ -139,6 +139,15 @@ public sealed class FakeBotApi : IAsyncDisposable
             await hold.Release.Task;
         }
 
+        // Long polling: an empty getUpdates with a timeout waits (real time, at most 5 s) for an update to be queued.
+        if (method.Equals("getUpdates", StringComparison.OrdinalIgnoreCase) && parameters["timeout"] is JsonValue t
+            && t.TryGetValue<int>(out var seconds) && seconds > 0)
+        {
+            var until = DateTime.UtcNow.AddSeconds(Math.Min(seconds, 5));
+            while (_pendingUpdates.IsEmpty && DateTime.UtcNow < until && !http.RequestAborted.IsCancellationRequested)
+                await Task.Delay(50, CancellationToken.None);
+        }
+
         var chat = parameters["chat_id"]?.ToString();
         if (_failAll is { } f ||
             (chat is not null && _chatFailures.TryGetValue(chat, out var cq) && cq.TryDequeue(out f)) ||

@@ -95,6 +95,9 @@ public class BotAppFactory : AppFactory
 public sealed class TestSwitch
 {
     public volatile bool Fail;
+    /// <summary>The test command /hold completes <see cref="Entered"/> and waits for <see cref="Release"/>: an update in flight.</summary>
+    public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 }
 
 /// <summary>Routes a feature would register; the tests check the pipeline sends each update to the right one.</summary>
@@ -116,6 +119,13 @@ public static class TestRoutes
             ctx.Reply("this must never be sent");
             if (ctx.Services.GetRequiredService<TestSwitch>().Fail) throw new InvalidOperationException("handler exploded");
         })
+        .Command("hold", async ctx =>
+        {
+            var s = ctx.Services.GetRequiredService<TestSwitch>();
+            s.Entered.TrySetResult();
+            await s.Release.Task;
+            ctx.Reply("held");
+        }, hidden: true)
         .StartPayload("tst_", ctx => { ctx.Reply($"referred:{ctx.Args}"); return Task.CompletedTask; })
         .Callback("test:", ctx =>
         {

@@ -13,3 +13,15 @@ public sealed class PostgresFactAttribute : FactAttribute
         if (!configured && !required) Skip = "needs PostgreSQL: set BAZAAR_TEST_PG to a server's connection string";
     }
 }
+
+/// <summary>
+/// A test of PostgreSQL's own tools (pg_dump, pg_restore): it runs in the PostgreSQL run and is reported as skipped,
+/// with the reason, in the SQLite run. In the PostgreSQL run a missing server or tool fails it.
+/// </summary>
+public sealed class PostgresRunFactAttribute : FactAttribute
+{
+    public PostgresRunFactAttribute()
+    {
+        if (!TestDatabase.IsPostgres) Skip = "PostgreSQL only: runs when BAZAAR_TEST_PROVIDER=Postgres (it uses pg_dump and pg_restore)";
+    }
+}

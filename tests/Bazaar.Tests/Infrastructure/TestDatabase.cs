@@ -65,6 +65,17 @@ public sealed class TestDatabase : IAsyncDisposable
         return new TestDatabase("Postgres", cs, name, null);
     }
 
+    /// <summary>A PostgreSQL database name for something else to create (a restore), dropped afterwards like the others.</summary>
+    public static TestDatabase NamedPostgres(string server)
+    {
+        var name = $"bazaar_t_{Guid.NewGuid():N}";
+        var cs = new NpgsqlConnectionStringBuilder(server) { Database = name, MaxPoolSize = 50 }.ToString();
+        return new TestDatabase("Postgres", cs, name, null);
+    }
+
+    /// <summary>The database's name on its server (PostgreSQL).</summary>
+    public string? PostgresName => _pgName;
+
     public async ValueTask DisposeAsync()
     {
         if (_pgName is not null)

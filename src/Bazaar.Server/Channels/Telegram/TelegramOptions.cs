@@ -19,6 +19,8 @@ public sealed class TelegramOptions
     public int PollingTimeoutSeconds { get; set; } = 25;
     /// <summary>Run the getUpdates loop in Polling mode (tests switch it off and call RunOnceAsync).</summary>
     public bool PollingLoop { get; set; } = true;
+    /// <summary>In Polling mode on PostgreSQL, how often an instance that does not poll checks whether the polling instance is gone.</summary>
+    public int LeaderRetrySeconds { get; set; } = 5;
 
     public TelegramMode EffectiveMode => Mode ?? (string.IsNullOrWhiteSpace(BotToken) ? TelegramMode.Off : TelegramMode.Webhook);
 

@@ -11,33 +11,86 @@ namespace Bazaar.Server.Channels.Telegram;
 /// Polling mode: getUpdates in a loop, each update into the same inbox as the webhook. The offset is
 /// the highest stored update_id + 1, so it is persisted by the inbox itself and an update is confirmed
 /// to Telegram only after it is committed.
-/// Not a job type: getUpdates is one continuous long poll per bot token (Telegram refuses two at once),
-/// and claiming a job between polls would only add latency to every incoming message.
+/// Only one instance polls a bot (Telegram refuses two getUpdates at once): on PostgreSQL the one holding the bot's
+/// session advisory lock; the others try again every Telegram:LeaderRetrySeconds and take over when the leader's
+/// database session ends (it stopped or died). If two ever overlap for a moment (a leader whose session just broke
+/// finishing its last long poll), an update they both fetch is still stored once (the inbox's unique index).
+/// On SQLite there is one process per database, so it just polls.
+/// Not a job type: getUpdates is one continuous long poll per bot token, and claiming a job between polls would
+/// only add latency to every incoming message.
 /// </summary>
-public sealed class TelegramPolling(ITelegramBotClient bot, IOptions<TelegramOptions> options, Inbox inbox,
+public sealed class TelegramPolling(ITelegramBotClient bot, IOptions<TelegramOptions> options, Inbox inbox, DatabaseOptions database,
     IServiceScopeFactory scopes, TimeProvider clock, ILogger<TelegramPolling> log) : BackgroundService
 {
     private bool _webhookDeleted;
 
+    /// <summary>The advisory lock's name: one leader per bot.</summary>
+    public static string LockName(string botId) => "bazaar.telegram.polling:" + botId;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (options.Value.EffectiveMode != TelegramMode.Polling || !options.Value.PollingLoop) return;
+        var o = options.Value;
+        if (o.EffectiveMode != TelegramMode.Polling || !o.PollingLoop) return;
+        var retry = TimeSpan.FromSeconds(Math.Max(1, o.LeaderRetrySeconds));
+        var announced = false;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            SessionLock? held = null;
+            try
+            {
+                if (database.Provider == DatabaseProvider.Postgres)
+                {
+                    held = await SessionLock.TryAcquireAsync(database.ConnectionString, LockName(o.BotId), stoppingToken);
+                    if (held is null)
+                    {
+                        if (!announced) log.LogInformation("Another instance polls Telegram for bot {BotId}; standing by", o.BotId);
+                        announced = true;
+                        await Task.Delay(retry, clock, stoppingToken);
+                        continue;
+                    }
+                    log.LogInformation("This instance now polls Telegram for bot {BotId}", o.BotId);
+                }
+                announced = false;
+                await PollWhileLeaderAsync(held, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { return; }
+            catch (Exception ex)
+            {
+                log.LogWarning(ex, "Could not take the polling lock; retrying in {Delay}", retry);
+                try { await Task.Delay(retry, clock, stoppingToken); }
+                catch (OperationCanceledException) { return; }
+            }
+            finally
+            {
+                // Closing the lock's connection hands the lead to another instance at once.
+                if (held is not null) await held.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>Polls until stopped or, on PostgreSQL, until the lock's session is gone (then someone else may lead).</summary>
+    private async Task PollWhileLeaderAsync(SessionLock? held, CancellationToken stoppingToken)
+    {
         var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
+            if (held is not null && !await held.IsHeldAsync(stoppingToken))
+            {
+                log.LogWarning("Lost the database session that held the polling lock; no longer polling");
+                return;
+            }
             try
             {
                 await RunOnceAsync(options.Value.PollingTimeoutSeconds, stoppingToken);
                 failures = 0;
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { return; }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { throw; }
             catch (Exception ex)
             {
                 failures++;
                 var delay = TimeSpan.FromSeconds(Math.Min(60, 1 << Math.Min(failures, 6)));
                 log.LogWarning(ex, "getUpdates failed ({Failures} in a row); retrying in {Delay}", failures, delay);
-                try { await Task.Delay(delay, clock, stoppingToken); }
-                catch (OperationCanceledException) { return; }
+                await Task.Delay(delay, clock, stoppingToken);
             }
         }
     }
