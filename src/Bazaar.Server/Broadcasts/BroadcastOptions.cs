@@ -9,6 +9,11 @@ public sealed class BroadcastOptions
     public int BatchSize { get; set; } = 500;
     /// <summary>At most this many seconds' worth of a broadcast waits in the outbox at once, so a pause takes hold at once and replies are not stuck behind it.</summary>
     public double MaxQueuedSeconds { get; set; } = 3;
+    /// <summary>
+    /// And never more than this many rows at once, whatever the rate: each tick reconciles every queued recipient with its
+    /// outbox row, so a paid broadcast at 1,000/s (or a lifted limit) must not queue its whole audience.
+    /// </summary>
+    public int MaxQueued { get; set; } = 10_000;
     /// <summary>The admin's progress message is edited at most this often.</summary>
     public double ProgressEverySeconds { get; set; } = 5;
 }

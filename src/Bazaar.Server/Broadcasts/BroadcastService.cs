@@ -168,7 +168,7 @@ public sealed class BroadcastService(BazaarDb db, Outbox outbox, JobQueue jobs, 
         var since = b.FedAt is { } fed ? (now - fed).TotalSeconds : O.TickSeconds;
         var budget = (int)Math.Floor(Math.Min(rate * since, rate * O.TickSeconds * 2));
         var queued = await db.BroadcastRecipients.CountAsync(r => r.BroadcastId == b.Id && r.State == RecipientState.Queued, ct);
-        budget = Math.Min(budget, (int)Math.Ceiling(rate * O.MaxQueuedSeconds) - queued);
+        budget = Math.Min(budget, (int)Math.Min(Math.Ceiling(rate * O.MaxQueuedSeconds), Math.Max(1, O.MaxQueued)) - queued);
         while (budget > 0)
         {
             var n = await HandOverAsync(b, job.Tick, Math.Min(budget, Math.Max(1, O.BatchSize)), ct);

@@ -146,14 +146,17 @@ public sealed class OutboxSender(
     {
         private readonly object _lock = new();
         private List<SentRow> _rows = [];
+        private long _firstAt;
 
-        /// <summary>Adds the row; returns the rows to record now once there are <paramref name="flushAt"/> of them.</summary>
-        public List<SentRow>? Add(SentRow row, int flushAt)
+        /// <summary>Adds the row; returns the rows to record now once there are <paramref name="flushAt"/> of them or the
+        /// oldest has waited <paramref name="maxWait"/> (a slow round records as it goes).</summary>
+        public List<SentRow>? Add(SentRow row, int flushAt, TimeSpan maxWait)
         {
             lock (_lock)
             {
+                if (_rows.Count == 0) _firstAt = System.Diagnostics.Stopwatch.GetTimestamp();
                 _rows.Add(row);
-                if (_rows.Count < flushAt) return null;
+                if (_rows.Count < flushAt && System.Diagnostics.Stopwatch.GetElapsedTime(_firstAt) < maxWait) return null;
                 var full = _rows;
                 _rows = [];
                 return full;
@@ -175,7 +178,8 @@ public sealed class OutboxSender(
 
     /// <summary>
     /// Marks rows sent, in one transaction, while the claim is still theirs. A crash before this resends them after their
-    /// lease (at most one flush's worth, <see cref="OutboxOptions.SentFlushSize"/>): Telegram has no idempotency key.
+    /// lease (at most one flush's worth, <see cref="OutboxOptions.SentFlushSize"/> rows or
+    /// <see cref="OutboxOptions.SentFlushMilliseconds"/> of sending): Telegram has no idempotency key.
     /// </summary>
     private async Task RecordSentAsync(List<SentRow> rows, string claim)
     {
@@ -439,7 +443,8 @@ public sealed class OutboxSender(
             {
                 sent++;
                 metrics.OutboxSent(m.Channel);
-                if (sentLog.Add(new SentRow(m.Id, s.Result, s.ExternalId, Now), Math.Max(1, O.SentFlushSize)) is { } full)
+                if (sentLog.Add(new SentRow(m.Id, s.Result, s.ExternalId, Now), Math.Max(1, O.SentFlushSize),
+                        TimeSpan.FromMilliseconds(Math.Max(0, O.SentFlushMilliseconds))) is { } full)
                     await RecordSentAsync(full, claim);
                 continue;
             }

@@ -12,6 +12,38 @@ public sealed class OutboxSenderTests
     private static readonly TimeSpan Second = TimeSpan.FromSeconds(1);
 
     [Fact]
+    public async Task A_rounds_sent_rows_are_recorded_in_flushes_as_it_goes_and_the_rest_when_it_ends()
+    {
+        await using var h = await OutboxAppHost.StartAsync(("Outbox:SentFlushSize", "3"), ("Outbox:SentFlushMilliseconds", "600000"), ("Outbox:Parallelism", "1"));
+        var ids = new List<long>();
+        for (var chat = 2001; chat <= 2007; chat++) ids.AddRange(await h.Texts(chat.ToString(), $"to {chat}"));
+        var sentWhileFifthOnTheWire = -1;
+        h.Api.AnswerWith("sendMessage", call =>
+        {
+            if (call.Str("text") == "to 2005")
+                sentWhileFifthOnTheWire = h.App.WithDb(db => db.Outbox.CountAsync(m => m.Status == OutboxStatus.Sent)).GetAwaiter().GetResult();
+            return new System.Text.Json.Nodes.JsonObject
+            {
+                ["message_id"] = 7, ["date"] = 0, ["chat"] = new System.Text.Json.Nodes.JsonObject { ["id"] = long.Parse(call.Str("chat_id")!), ["type"] = "private" },
+            };
+        });
+
+        var round = await h.RunOnce();
+
+        Assert.Equal(7, round.Sent);
+        // The first three were recorded before the round went on: a crash now would resend at most one flush's worth.
+        Assert.Equal(3, sentWhileFifthOnTheWire);
+        foreach (var id in ids)
+        {
+            var row = await h.Row(id);
+            Assert.Equal((OutboxStatus.Sent, 1, (string?)null, h.Now), (row.Status, row.Attempts, row.LockedBy, row.SentAt));
+            Assert.Contains("\"message_id\":7", row.Result);
+        }
+        Assert.Equal(0, (await h.RunOnce()).Sent);
+        Assert.Equal(7, h.Api.CallsOf("sendMessage").Count());
+    }
+
+    [Fact]
     public async Task Delivers_a_text_through_the_real_client_and_stores_the_result()
     {
         await using var h = await OutboxAppHost.StartAsync();
