@@ -27,7 +27,7 @@ namespace Bazaar.Bench;
 /// A warm-up broadcast to 3,000 other users runs first in the same process and is not counted.
 ///
 ///   broadcast [--provider sqlite|postgres] [--pg "Host=127.0.0.1;Port=5433;Username=postgres;Database=postgres"]
-///             [--counts 10000,100000] [--batch 100] [--parallelism 8] [--timeout 900]
+///             [--counts 10000,100000] [--batch 500] [--parallelism 32] [--timeout 900]
 /// </summary>
 public static class BroadcastBench
 {
@@ -45,8 +45,8 @@ public static class BroadcastBench
         var pg = Arg("--pg", Environment.GetEnvironmentVariable("BAZAAR_BENCH_PG") ?? Environment.GetEnvironmentVariable("BAZAAR_TEST_PG") ?? "");
         if (provider == "postgres" && pg.Length == 0) { Console.Error.WriteLine("PostgreSQL needs --pg <server connection string>."); return 2; }
         var counts = Arg("--counts", "10000,100000").Split(',').Select(int.Parse).ToArray();
-        var batch = int.Parse(Arg("--batch", "100"));
-        var parallelism = int.Parse(Arg("--parallelism", "8"));
+        var batch = int.Parse(Arg("--batch", "500"));
+        var parallelism = int.Parse(Arg("--parallelism", "32"));
         var timeout = TimeSpan.FromSeconds(int.Parse(Arg("--timeout", "900")));
 
         var runs = new JsonArray();
