@@ -72,10 +72,13 @@ public sealed class OutboxPacer(IOptions<OutboxOptions> options, DatabaseOptions
         // Tokens left over from the last round go back (a round uses its tokens before it ends, so these would otherwise
         // be lost to the cluster).
         lock (_gate) wants = asked.Select(b => new OutboxSharedLimits.Want(b.Name, need[b], b.TakeStock(), b.PerSecond, b.Capacity)).ToList();
+        var heads = picked.Where(m => !m.Urgent).GroupBy(m => (m.Channel, m.ChatId))
+            .Select(g => new OutboxSharedLimits.ChatHead(g.Key.Channel, g.Key.ChatId, g.Min(m => m.Id))).ToList();
         List<OutboxSharedLimits.Got> got;
+        Dictionary<(string Channel, string ChatId), List<DateTime>> recent;
         try
         {
-            got = await OutboxSharedLimits.TakeAsync(db, wants, now, ct);
+            (got, recent) = await OutboxSharedLimits.TakeAsync(db, wants, heads, RecentSendsPerChat, now, ct);
         }
         catch
         {
@@ -94,6 +97,14 @@ public sealed class OutboxPacer(IOptions<OutboxOptions> options, DatabaseOptions
                 if (g.PausedUntil is { } p && p > _pausedUntil) _pausedUntil = p;
             }
             if (now < _pausedUntil) return new Reservation([], _pausedUntil);
+            // A chat's bucket here knows only this instance's sends: bring it down to what the chat's sends from every
+            // instance left (another instance may have sent the chat's earlier rows).
+            foreach (var h in heads)
+            {
+                var chat = Chat(h.Channel, h.ChatId);
+                if (recent.TryGetValue((h.Channel, h.ChatId), out var sends)) chat.LimitTo(sends, now);
+            }
+            var chatRoom = heads.ToDictionary(h => (h.Channel, h.ChatId), h => (int)Chat(h.Channel, h.ChatId).Peek(now));
 
             var left = asked.ToDictionary(b => b, b => b.Stock);
             var heldBack = new HashSet<(string, string)>();
@@ -105,16 +116,14 @@ public sealed class OutboxPacer(IOptions<OutboxOptions> options, DatabaseOptions
                 var key = (m.Channel, m.ChatId);
                 var lane = LaneBuckets(m.Lane).ToList();
                 var empty = lane.FirstOrDefault(b => left[b] < 1);
-                if (heldBack.Contains(key) || empty is not null)
+                if (heldBack.Contains(key) || empty is not null || chatRoom[key] < 1)
                 {
-                    heldBack.Add(key);
-                    if (empty is not null)
-                    {
-                        var at = empty.NextAt(now);
-                        if (wakeAt is null || at < wakeAt) wakeAt = at;
-                    }
+                    if (!heldBack.Add(key)) continue;
+                    var at = empty is not null ? empty.NextAt(now) : Chat(m.Channel, m.ChatId).NextAt(now);
+                    if (wakeAt is null || at < wakeAt) wakeAt = at;
                     continue;
                 }
+                chatRoom[key]--;
                 foreach (var b in lane) left[b] -= 1;
                 kept.Add(m);
             }
@@ -123,6 +132,9 @@ public sealed class OutboxPacer(IOptions<OutboxOptions> options, DatabaseOptions
     }
 
     private const string GlobalName = "global";
+
+    // Enough of a chat's last sends to rebuild its bucket: the burst and a few more.
+    private int RecentSendsPerChat => Math.Max(O.PrivateChatBurst, O.GroupBurst) + 3;
 
     private async Task EnsureRowsAsync(BazaarDb db, CancellationToken ct)
     {
@@ -266,6 +278,26 @@ public sealed class OutboxPacer(IOptions<OutboxOptions> options, DatabaseOptions
             var s = Stock;
             Stock = 0;
             return s;
+        }
+
+        /// <summary>
+        /// Lowers the bucket to what these sends (newest first, from every instance) leave, replayed from the oldest of
+        /// them. All that is known before it is that it found one token: starting there never overestimates (a full
+        /// bucket would, after a burst followed by sends at the rate), and after a pause the refill makes up for it.
+        /// </summary>
+        public void LimitTo(IReadOnlyList<DateTime> newestFirst, DateTime now)
+        {
+            if (newestFirst.Count == 0) return;
+            double tokens = 1;
+            var at = newestFirst[^1];
+            for (var i = newestFirst.Count - 1; i >= 0; i--)
+            {
+                var t = newestFirst[i] > at ? newestFirst[i] : at;
+                tokens = Math.Min(capacity, tokens + (t - at) / period) - 1;
+                at = t;
+            }
+            if (now > at) tokens = Math.Min(capacity, tokens + (now - at) / period);
+            if (tokens < Peek(now)) _tokens = tokens;
         }
 
         /// <summary>Shared buckets: the cluster's row as the last statement returned it.</summary>

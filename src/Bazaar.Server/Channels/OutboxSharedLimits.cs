@@ -39,6 +39,24 @@ internal static class OutboxSharedLimits
 
     public sealed record Got(string Name, int Taken, double Tokens, DateTime UpdatedAt, DateTime? PausedUntil);
 
+    /// <summary>A chat whose queue head a round picked, and the chat's last sends before it (newest first).</summary>
+    public sealed record ChatHead(string Channel, string ChatId, long HeadId);
+
+    public sealed record Taken(List<Got> Buckets, Dictionary<(string Channel, string ChatId), List<DateTime>> RecentSends);
+
+    // The chat's last paced sends, whichever instance made them: walking the (Channel, ChatId, Id) index back from the
+    // queue's head meets the finished rows first. A row is recorded sent before another instance may claim the chat's
+    // next one (a live claim holds the chat's later rows back), so no send is missing here.
+    private static readonly string RecentSendsSql = $"""
+        SELECT c.ch, c.chat, s."SentAt"
+        FROM unnest(@chs, @chats, @heads) AS c(ch, chat, head)
+        CROSS JOIN LATERAL (
+            SELECT o."SentAt" FROM outbox AS o
+            WHERE o."Channel" = c.ch AND o."ChatId" = c.chat AND o."Id" < c.head AND o."Status" = '{OutboxStatusText.Sent}'
+              AND NOT o."Urgent" AND o."SentAt" IS NOT NULL
+            ORDER BY o."Id" DESC LIMIT @k) AS s
+        """;
+
     private const string Level = """
         LEAST(x.cap, b."Tokens" + x.back + GREATEST(0, EXTRACT(EPOCH FROM (@now - b."UpdatedAt"))::float8) * x.rate)
         """;
@@ -60,29 +78,49 @@ internal static class OutboxSharedLimits
         RETURNING b."Name", b."Taken", b."Tokens", b."UpdatedAt", b."PausedUntil"
         """;
 
-    /// <summary>Refills each bucket to <paramref name="now"/>, adds back unused tokens, and takes up to the wanted count: one round trip.</summary>
-    public static async Task<List<Got>> TakeAsync(BazaarDb db, IReadOnlyList<Want> wants, DateTime now, CancellationToken ct)
+    /// <summary>
+    /// Refills each bucket to <paramref name="now"/>, adds back unused tokens, and takes up to the wanted count; in the
+    /// same round trip, reads the picked chats' last <paramref name="perChat"/> sends.
+    /// </summary>
+    public static async Task<Taken> TakeAsync(BazaarDb db, IReadOnlyList<Want> wants, IReadOnlyList<ChatHead> chats, int perChat,
+        DateTime now, CancellationToken ct)
     {
         var conn = (NpgsqlConnection)db.Database.GetDbConnection();
         await db.Database.OpenConnectionAsync(ct);
         try
         {
-            await using var cmd = new NpgsqlCommand(TakeSql, conn);
+            await using var batch = new NpgsqlBatch(conn);
+            var cmd = new NpgsqlBatchCommand(TakeSql);
+            batch.BatchCommands.Add(cmd);
             cmd.Parameters.Add(new NpgsqlParameter("now", NpgsqlDbType.TimestampTz) { Value = now });
             cmd.Parameters.Add(new NpgsqlParameter("names", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = wants.Select(w => w.Name).ToArray() });
             cmd.Parameters.Add(new NpgsqlParameter("wants", NpgsqlDbType.Array | NpgsqlDbType.Integer) { Value = wants.Select(w => w.Count).ToArray() });
             cmd.Parameters.Add(new NpgsqlParameter("backs", NpgsqlDbType.Array | NpgsqlDbType.Double) { Value = wants.Select(w => w.GiveBack).ToArray() });
             cmd.Parameters.Add(new NpgsqlParameter("rates", NpgsqlDbType.Array | NpgsqlDbType.Double) { Value = wants.Select(w => w.PerSecond).ToArray() });
             cmd.Parameters.Add(new NpgsqlParameter("caps", NpgsqlDbType.Array | NpgsqlDbType.Double) { Value = wants.Select(w => w.Capacity).ToArray() });
+            var recent = new NpgsqlBatchCommand(RecentSendsSql);
+            recent.Parameters.Add(new NpgsqlParameter("chs", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = chats.Select(c => c.Channel).ToArray() });
+            recent.Parameters.Add(new NpgsqlParameter("chats", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = chats.Select(c => c.ChatId).ToArray() });
+            recent.Parameters.Add(new NpgsqlParameter("heads", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = chats.Select(c => c.HeadId).ToArray() });
+            recent.Parameters.Add(new NpgsqlParameter("k", NpgsqlDbType.Integer) { Value = perChat });
+            batch.BatchCommands.Add(recent);
             var got = new List<Got>();
-            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            var sends = new Dictionary<(string, string), List<DateTime>>();
+            await using var reader = await batch.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {
                 got.Add(new Got(reader.GetString(0), reader.GetInt32(1), reader.GetDouble(2),
                     DateTime.SpecifyKind(reader.GetDateTime(3), DateTimeKind.Utc),
                     reader.IsDBNull(4) ? null : DateTime.SpecifyKind(reader.GetDateTime(4), DateTimeKind.Utc)));
             }
-            return got;
+            await reader.NextResultAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                var key = (reader.GetString(0), reader.GetString(1));
+                if (!sends.TryGetValue(key, out var list)) sends[key] = list = [];
+                list.Add(DateTime.SpecifyKind(reader.GetDateTime(2), DateTimeKind.Utc));
+            }
+            return new Taken(got, sends);
         }
         finally
         {

@@ -76,6 +76,27 @@ public sealed class OutboxSharedLimitsTests
     }
 
     [PostgresFact]
+    public async Task A_chats_pacing_holds_when_its_queue_moves_between_instances()
+    {
+        var (api, database, one, two) = await TwoInstancesAsync(("Outbox:PrivateChatBurst", "3"), ("Outbox:PrivateChatIntervalSeconds", "1"));
+        await using var _ = api;
+        await using var __ = database;
+        await using var ___ = one;
+        await using var ____ = two;
+        await one.Texts("4242", Enumerable.Range(1, 12).Select(i => $"c{i}").ToArray());
+
+        for (var step = 0; step < 400 && one.SentTexts("4242").Count < 12; step++)
+        {
+            await RoundOnBoth(one, two);
+            AdvanceBoth(one, two, Step);
+        }
+
+        Assert.Equal(Enumerable.Range(1, 12).Select(i => $"c{i}"), one.SentTexts("4242"));
+        var excess = WorstExcess(api.CallsOf("sendMessage").Select(c => c.At).ToList(), 1, 3);
+        Assert.True(excess <= 0, $"the chat got {excess:0.#} more than 1/s with a burst of 3 allows");
+    }
+
+    [PostgresFact]
     public async Task A_429_pause_seen_by_one_instance_holds_for_the_other()
     {
         var (api, database, one, two) = await TwoInstancesAsync(("Outbox:Parallelism", "1"));
