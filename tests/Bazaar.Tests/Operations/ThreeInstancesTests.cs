@@ -93,7 +93,10 @@ public sealed class ThreeInstancesTests(ITestOutputHelper output)
             // A message the killed instance sent but had not yet recorded is sent again after its lease: the Bot API has no
             // idempotency key. With Outbox:SentFlushSize=1 that is at most one per lane in flight at the kill.
             Assert.InRange(duplicates, 0, 8);
-            // The three (then two) together kept to the global rate; one second of slack for the time between taking a
+            // The three (then two) together kept to the global rate. A broadcast is also fed to the outbox by one
+            // broadcasts.run job at a time, at min(BroadcastPerSecond, GlobalPerSecond): with the shared buckets removed this
+            // still held (excess 48.9), so OutboxSharedLimitsTests is what proves the buckets themselves.
+            // One second of slack for the time between taking a
             // token and the fake stamping the call, on a loaded machine (a stall of the test process stamps a queue at once).
             Assert.True(excess <= PerSecond * 1.0, $"the instances together sent {excess:0.0} messages more than {PerSecond}/s allows");
         }
