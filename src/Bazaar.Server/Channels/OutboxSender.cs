@@ -116,6 +116,11 @@ public sealed class OutboxSender(
             }
         }
         if (picked.Count == 0) return new Round(0, 0, wakeAt);
+        // On PostgreSQL the global limits are the cluster's: take the picked rows' share in one round trip.
+        var reserved = await pacer.ReserveAsync(picked, now, ct);
+        picked = reserved.Rows;
+        if (reserved.WakeAt is { } heldUntil && (wakeAt is null || heldUntil < wakeAt)) wakeAt = heldUntil;
+        if (picked.Count == 0) return new Round(0, 0, wakeAt);
 
         var claim = Guid.NewGuid().ToString("N");
         var mine = await ClaimAsync(picked, claim, now, ct);
@@ -487,7 +492,7 @@ public sealed class OutboxSender(
 
             case Delivery.RetryAfter r:
                 var until = now + r.Wait;
-                if (r.Global) pacer.PauseAll(until);
+                if (r.Global) await pacer.PauseAllAsync(until, CancellationToken.None);
                 metrics.OutboxRateLimited(m.Channel);
                 log.LogWarning("Flood control on outbox {Id} ({Channel} chat {Chat}): waiting {Wait}", m.Id, m.Channel, m.ChatId, r.Wait);
                 await row.ExecuteUpdateAsync(u => u
