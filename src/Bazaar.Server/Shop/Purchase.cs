@@ -1,3 +1,5 @@
+using System.Data.Common;
+using Bazaar.Server.Channels;
 using Bazaar.Server.Data;
 using Bazaar.Server.Payments;
 using Bazaar.Server.Wallet;
@@ -26,7 +28,7 @@ public interface IShopCredits
 /// the goods are granted and the delivery queued. Any refusal rolls all of it back.
 /// </summary>
 public sealed class Purchase(BazaarDb db, ShopTransaction shopTx, Reservations reservations, Ledger ledger, ShopDelivery delivery,
-    Entitlements entitlements, IEnumerable<IShopCredits> credits, TimeProvider clock)
+    Entitlements entitlements, IEnumerable<IShopCredits> credits, Outbox outbox, TimeProvider clock)
 {
     public const string PaidWithWallet = "wallet";
 
@@ -122,6 +124,7 @@ public sealed class Purchase(BazaarDb db, ShopTransaction shopTx, Reservations r
     {
         var product = await db.Products.AsNoTracking().FirstAsync(p => p.Id == r.ProductId, ct);
         if (product.Kind == ProductKind.CreditPack && !credits.Any()) return new(null, ShopErrors.ProductNotFound);
+        var recipient = await delivery.RecipientAsync(r.UserId, product, ct);
         return await shopTx.RunAsync<PurchaseResult>(async () =>
         {
             var now = Now;
@@ -139,9 +142,8 @@ public sealed class Purchase(BazaarDb db, ShopTransaction shopTx, Reservations r
             StockUnit? unit = null;
             if (ProductKind.HasStock(product.Kind))
             {
-                var unitId = await SellUnitAsync(r, lateAllowed, now, ct);
-                if (unitId is null) return (new(null, ShopErrors.SoldOut), false);
-                unit = await db.StockUnits.AsNoTracking().FirstAsync(u => u.Id == unitId, ct);
+                unit = await SellUnitAsync(r, lateAllowed, now, ct);
+                if (unit is null) return (new(null, ShopErrors.SoldOut), false);
             }
 
             var order = new Order
@@ -151,21 +153,35 @@ public sealed class Purchase(BazaarDb db, ShopTransaction shopTx, Reservations r
                 DiscountAmount = r.OriginalPrice - r.FinalPrice, FinalPrice = r.FinalPrice, Currency = r.Currency,
                 PaidWith = paidWith, PaymentId = paymentId, CreatedAt = now,
             };
-            db.Orders.Add(order);
+            // One prepared INSERT instead of SaveChanges; the unique indexes (one order per reservation, per unit) still decide.
             try
             {
-                await db.SaveChangesAsync(ct);
+                order.Id = await RowInsert.For<Order>(db).InsertAsync(db, order, ct);
             }
-            catch (DbUpdateException e) when (DbErrors.IsUniqueViolation(e))
+            catch (DbException e) when (DbErrors.IsUniqueViolation(e))
             {
-                db.Entry(order).State = EntityState.Detached;
                 return (new(null, "already_purchased", true), false);
             }
             if (unit is not null)
-                await db.StockUnits.Where(u => u.Id == unit.Id).ExecuteUpdateAsync(s => s.SetProperty(u => u.OrderId, order.Id), ct);
+            {
+                var link = db.HotCommand("""UPDATE shop_stock_units SET "OrderId" = @o WHERE "Id" = @u""", "@o", "@u");
+                link.Parameters[0].Value = order.Id;
+                link.Parameters[1].Value = unit.Id;
+                await link.ExecuteNonQueryAsync(ct);
+                unit.OrderId = order.Id;
+            }
 
-            // The debit comes after the writes that only touch this buyer's rows: every purchase updates the one
-            // sales-revenue ledger row, and on PostgreSQL its lock is held from here to the commit. A refusal rolls all back.
+            Entitlement? grant = null;
+            if (product.Kind == ProductKind.Subscription) grant = await entitlements.GrantAsync(order, product, ct);
+            if (product.Kind == ProductKind.CreditPack)
+                await credits.First().GrantAsync(r.UserId, product.Credits ?? 0, $"shop:order:{order.Id}", ct);
+            await delivery.DeliverAsync(recipient, order, product, unit, grant, ct);
+            // The delivery's outbox rows by prepared INSERTs when they are all there is to save.
+            if (!await outbox.TrySaveRepliesOnlyAsync(ct)) await db.SaveChangesAsync(ct);
+
+            // The debit is the last statement before the commit: every purchase updates the one sales-revenue ledger
+            // row, and on PostgreSQL its lock is held from that UPDATE to the commit. A refusal rolls all of it back
+            // (the delivery's rows with it).
             if (r.FinalPrice > 0)
             {
                 var debit = await ledger.PostAsync(new Posting("purchase", r.Currency,
@@ -173,39 +189,37 @@ public sealed class Purchase(BazaarDb db, ShopTransaction shopTx, Reservations r
                 {
                     ExternalRef = LedgerRef(r.Id), Description = $"{product.Name} (reservation {r.Id})",
                 }, ct);
-                if (!debit.Ok) db.Entry(order).State = EntityState.Detached;
                 if (debit.Error == PostError.InsufficientFunds) return (new(null, ShopErrors.InsufficientFunds), false);
                 if (debit.Error == PostError.Duplicate) return (new(null, "already_purchased", true), false);
                 if (!debit.Ok) throw new InvalidOperationException($"The purchase posting was refused: {debit.Error}");
             }
-
-            Entitlement? grant = null;
-            if (product.Kind == ProductKind.Subscription) grant = await entitlements.GrantAsync(order, product, ct);
-            if (product.Kind == ProductKind.CreditPack)
-                await credits.First().GrantAsync(r.UserId, product.Credits ?? 0, $"shop:order:{order.Id}", ct);
-            await delivery.DeliverAsync(order, product, unit, grant, ct);
-            await db.SaveChangesAsync(ct);
-            db.Entry(order).State = EntityState.Detached;
             return (new(order, null), true);
         }, ct);
     }
 
-    /// <summary>The unit this reservation holds turns SOLD; a late payment may take its lapsed unit back or any free one.</summary>
-    private async Task<long?> SellUnitAsync(Reservation r, bool lateAllowed, DateTime now, CancellationToken ct)
+    /// <summary>
+    /// The unit this reservation holds turns SOLD (a conditional UPDATE that answers the unit's row, so it is not read
+    /// again); a late payment may take its lapsed unit back or any free one.
+    /// </summary>
+    private async Task<StockUnit?> SellUnitAsync(Reservation r, bool lateAllowed, DateTime now, CancellationToken ct)
     {
+        var sold = UnitStatus.Sold;
+        var reserved = UnitStatus.Reserved;
         if (r.UnitId is { } own)
         {
-            var sold = await db.StockUnits
-                .Where(u => u.Id == own && u.ReservationId == r.Id && u.Status == UnitStatus.Reserved && (lateAllowed || u.HeldUntil > now))
-                .ExecuteUpdateAsync(s => s.SetProperty(u => u.Status, UnitStatus.Sold).SetProperty(u => u.SoldAt, now), ct);
-            if (sold == 1) return own;
+            var rows = await db.StockUnits.FromSql($"""
+                UPDATE shop_stock_units SET "Status" = {sold}, "SoldAt" = {now}
+                WHERE "Id" = {own} AND "ReservationId" = {r.Id} AND "Status" = {reserved} AND ({lateAllowed} OR "HeldUntil" > {now})
+                RETURNING *
+                """).AsNoTracking().ToListAsync(ct);
+            if (rows.Count == 1) return rows[0];
         }
         if (!lateAllowed) return null;
         var other = await reservations.ClaimUnitAsync(r.ProductId, r.Id, now, now, ct);
         if (other is null) return null;
         await db.StockUnits.Where(u => u.Id == other && u.ReservationId == r.Id)
             .ExecuteUpdateAsync(s => s.SetProperty(u => u.Status, UnitStatus.Sold).SetProperty(u => u.SoldAt, now), ct);
-        return other;
+        return await db.StockUnits.AsNoTracking().FirstAsync(u => u.Id == other, ct);
     }
 
     private async Task<PurchaseResult> AlreadyAsync(long reservationId, CancellationToken ct)

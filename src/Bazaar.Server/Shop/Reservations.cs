@@ -65,57 +65,96 @@ public sealed class Reservations(BazaarDb db, ShopTransaction shopTx, IOptions<S
         if (hasStock && !found.AnyFree) return new(null, ShopErrors.SoldOut);
         var price = Pricing.For(product, o.Currency, now);
 
+        // The user's active holds, read before the write transaction: the slot they leave free is only a first guess,
+        // the unique index on (user, slot) decides (see below), so the writer is not held for this read.
+        var max = Math.Max(1, o.MaxActiveReservations);
+        var holds = await db.Reservations.Where(x => x.UserId == userId && x.Status == ReservationStatus.Active)
+            .Select(x => new { x.Slot, x.ExpiresAt }).ToListAsync(ct);
+
         return await shopTx.RunAsync<ReserveResult>(async () =>
         {
-            // The user's own lapsed holds free their slots now, whatever the clean-up job's schedule.
-            await db.Reservations.Where(r => r.UserId == userId && r.Status == ReservationStatus.Active && r.ExpiresAt <= now)
-                .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, ReservationStatus.Expired).SetProperty(r => r.ClosedAt, now), ct);
-            var max = Math.Max(1, o.MaxActiveReservations);
-            var tx = db.Database.CurrentTransaction!;
+            var taken = holds.Where(h => h.ExpiresAt > now).Select(h => h.Slot).ToList();
+            // A lapsed hold frees its slot now, whatever the clean-up job's schedule; the UPDATE that closes it runs
+            // only when one was seen (in a flash sale there almost never is) or when every slot looks taken.
+            if (taken.Count < holds.Count || taken.Count >= max) taken = await FreeLapsedAndReadSlotsAsync(userId, now, ct);
+
+            // The unit is picked before the hold is written, so the reservation row carries its UnitId from the start
+            // (no insert-then-update). On PostgreSQL the pick locks the row (SKIP LOCKED: racing buyers pick different
+            // units); on SQLite the write gate already makes this the only writer. The claim below re-checks it anyway.
+            long? unit = null;
+            if (hasStock)
+            {
+                unit = await PickUnitAsync(productId, now, ct);
+                if (unit is null) return (new(null, ShopErrors.SoldOut), false);
+            }
+
+            var insert = RowInsert.For<Reservation>(db, skipConflicts: true);
             Reservation? r = null;
-            // A racing reserve of the same user may take the free slot first: the filtered unique index refuses the
-            // second, which then looks again (the winner is committed by then) until every slot is taken.
+            // A racing reserve of the same user may take the free slot first: the filtered unique index on (user, slot)
+            // skips the second insert (ON CONFLICT DO NOTHING, no error, no savepoint), which then looks again (the
+            // winner is committed by then) until every slot is taken.
             for (var attempt = 0; attempt < max && r is null; attempt++)
             {
-                var taken = await db.Reservations.Where(x => x.UserId == userId && x.Status == ReservationStatus.Active)
-                    .Select(x => x.Slot).ToListAsync(ct);
                 var slot = Enumerable.Range(1, max).FirstOrDefault(s => !taken.Contains(s));
                 if (slot == 0) break;
                 var candidate = new Reservation
                 {
-                    UserId = userId, ProductId = productId, Slot = slot, OriginalPrice = price.Base, DiscountPercent = price.DiscountPercent,
-                    FinalPrice = price.Final, Currency = price.Currency, CreatedAt = now, ExpiresAt = now.AddMinutes(o.ReservationMinutes),
+                    UserId = userId, ProductId = productId, UnitId = unit, Slot = slot, OriginalPrice = price.Base,
+                    DiscountPercent = price.DiscountPercent, FinalPrice = price.Final, Currency = price.Currency, CreatedAt = now,
+                    ExpiresAt = now.AddMinutes(o.ReservationMinutes),
                 };
-                await tx.CreateSavepointAsync("slot", ct);
-                db.Reservations.Add(candidate);
-                try
+                if (await insert.TryInsertAsync(db, candidate, ct) is { } id)
                 {
-                    await db.SaveChangesAsync(ct);
-                    await tx.ReleaseSavepointAsync("slot", ct);
+                    candidate.Id = id;
                     r = candidate;
                 }
-                catch (DbUpdateException e) when (DbErrors.IsUniqueViolation(e))
-                {
-                    db.Entry(candidate).State = EntityState.Detached;
-                    await tx.RollbackToSavepointAsync("slot", ct);
-                }
+                else taken = await FreeLapsedAndReadSlotsAsync(userId, now, ct);
             }
             if (r is null) return (new(null, ShopErrors.TooManyReservations), false);
 
-            if (hasStock)
-            {
-                var unit = await ClaimUnitAsync(productId, r.Id, r.ExpiresAt, now, ct);
-                if (unit is null)
-                {
-                    db.Entry(r).State = EntityState.Detached;
-                    return (new(null, ShopErrors.SoldOut), false);
-                }
-                r.UnitId = unit;
-                await db.SaveChangesAsync(ct);
-            }
-            db.Entry(r).State = EntityState.Detached;
+            if (unit is { } u && !await HoldUnitAsync(u, r.Id, r.ExpiresAt, now, ct))
+                return (new(null, ShopErrors.SoldOut), false);
             return (new(r, null), true);
         }, ct);
+    }
+
+    /// <summary>The user's lapsed holds turn EXPIRED (freeing their slots); answers the slots of the holds still running.</summary>
+    private async Task<List<int>> FreeLapsedAndReadSlotsAsync(long userId, DateTime now, CancellationToken ct)
+    {
+        await db.Reservations.Where(r => r.UserId == userId && r.Status == ReservationStatus.Active && r.ExpiresAt <= now)
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, ReservationStatus.Expired).SetProperty(r => r.ClosedAt, now), ct);
+        return await db.Reservations.Where(x => x.UserId == userId && x.Status == ReservationStatus.Active).Select(x => x.Slot).ToListAsync(ct);
+    }
+
+    private const string FreeUnit = $"""("Status" = '{UnitStatus.Available}' OR ("Status" = '{UnitStatus.Reserved}' AND "HeldUntil" <= @now))""";
+
+    /// <summary>The first free unit of the product, or null; on PostgreSQL locked for this transaction, skipping units another buyer is taking.</summary>
+    private async Task<long?> PickUnitAsync(long productId, DateTime now, CancellationToken ct)
+    {
+        var cmd = db.HotCommand($"""
+            SELECT "Id" FROM shop_stock_units WHERE "ProductId" = @p AND {FreeUnit} ORDER BY "Id" LIMIT 1{(db.IsPostgres ? " FOR UPDATE SKIP LOCKED" : "")}
+            """, "@p", "@now");
+        cmd.Parameters[0].Value = productId;
+        cmd.Parameters[1].Value = now;
+        var id = await cmd.ExecuteScalarAsync(ct);
+        return id is null or DBNull ? null : Convert.ToInt64(id);
+    }
+
+    /// <summary>
+    /// The guard against overselling: the picked unit turns RESERVED for this reservation only if it is still free,
+    /// in one conditional UPDATE (PostgreSQL re-checks the condition on the locked row).
+    /// </summary>
+    private async Task<bool> HoldUnitAsync(long unitId, long reservationId, DateTime heldUntil, DateTime now, CancellationToken ct)
+    {
+        var cmd = db.HotCommand($"""
+            UPDATE shop_stock_units SET "Status" = '{UnitStatus.Reserved}', "ReservationId" = @r, "HeldUntil" = @until
+            WHERE "Id" = @u AND {FreeUnit}
+            """, "@r", "@until", "@u", "@now");
+        cmd.Parameters[0].Value = reservationId;
+        cmd.Parameters[1].Value = heldUntil;
+        cmd.Parameters[2].Value = unitId;
+        cmd.Parameters[3].Value = now;
+        return await cmd.ExecuteNonQueryAsync(ct) == 1;
     }
 
     /// <summary>

@@ -14,18 +14,32 @@ public sealed class ShopDelivery(BazaarDb db, Outbox outbox)
     private static string F(Localized t, string lang, params object?[] args) => string.Format(CultureInfo.InvariantCulture, t.In(lang), args);
     private static string H(string? s) => WebUtility.HtmlEncode(s ?? "");
 
-    public async Task DeliverAsync(Order order, Product product, StockUnit? unit, Entitlement? grant, CancellationToken ct)
+    /// <summary>
+    /// Whom a purchase's delivery goes to, in which language, and a unique item's product photo: read before the
+    /// purchase's write transaction (none of it decides the sale), so the writer is held only for the writes.
+    /// Null when the user is gone or blocked the bot (nothing is sent).
+    /// </summary>
+    public sealed record Recipient(ChatTarget To, string Lang, ProductPhoto? ItemPhoto);
+
+    public async Task<Recipient?> RecipientAsync(long userId, Product product, CancellationToken ct)
     {
-        var user = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == order.UserId, ct);
-        if (user is null || user.IsBlocked) return;
-        var to = new ChatTarget(user.Channel, user.ExternalId, user.Id);
-        var lang = Languages.FromCode(user.LanguageCode);
-        outbox.SendText(to, F(ShopTexts.OrderPaid, lang, order.Id, H(order.ProductName), Pricing.Format(order.FinalPrice, order.Currency)));
-        await SendGoodsAsync(to, lang, order, product, unit, grant, ct);
+        var user = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == userId, ct);
+        if (user is null || user.IsBlocked) return null;
+        var photo = product.Kind == ProductKind.UniqueItem ? await FirstPhotoAsync(product.Id, ct) : null;
+        return new(new ChatTarget(user.Channel, user.ExternalId, user.Id), Languages.FromCode(user.LanguageCode), photo);
+    }
+
+    /// <summary>The receipt and the goods, queued in the outbox (saved with the caller's transaction).</summary>
+    public async Task DeliverAsync(Recipient? to, Order order, Product product, StockUnit? unit, Entitlement? grant, CancellationToken ct)
+    {
+        if (to is null) return;
+        outbox.SendText(to.To, F(ShopTexts.OrderPaid, to.Lang, order.Id, H(order.ProductName), Pricing.Format(order.FinalPrice, order.Currency)));
+        await SendGoodsAsync(to.To, to.Lang, order, product, unit, grant, ct, to.ItemPhoto, photoKnown: true);
     }
 
     /// <summary>The goods themselves (also for "show again" in /orders).</summary>
-    public async Task SendGoodsAsync(ChatTarget to, string lang, Order order, Product product, StockUnit? unit, Entitlement? grant, CancellationToken ct)
+    public async Task SendGoodsAsync(ChatTarget to, string lang, Order order, Product product, StockUnit? unit, Entitlement? grant, CancellationToken ct,
+        ProductPhoto? itemPhoto = null, bool photoKnown = false)
     {
         switch (product.Kind)
         {
@@ -34,7 +48,7 @@ public sealed class ShopDelivery(BazaarDb db, Outbox outbox)
                 var caption = F(ShopTexts.DeliveryItem, lang, H(unit.Details ?? product.Name));
                 if (!string.IsNullOrWhiteSpace(unit.Address)) caption += "\n" + F(ShopTexts.DeliveryAddress, lang, H(unit.Address));
                 if (!string.IsNullOrWhiteSpace(unit.PhotoUrl)) outbox.SendPhoto(to, unit.PhotoUrl, caption);
-                else if (await FirstPhotoAsync(product.Id, ct) is { Content: not null } photo) outbox.SendPhoto(to, $"item-{order.Id}.png", photo.Content, caption);
+                else if ((photoKnown ? itemPhoto : await FirstPhotoAsync(product.Id, ct)) is { Content: not null } photo) outbox.SendPhoto(to, $"item-{order.Id}.png", photo.Content, caption);
                 else outbox.SendText(to, caption);
                 if (unit.Latitude is { } lat && unit.Longitude is { } lon)
                     outbox.Enqueue(to, new SendLocationRequest { ChatId = ChatIdOf(to), Latitude = lat, Longitude = lon });

@@ -19,17 +19,24 @@ public sealed class ShopTransaction(BazaarDb db, WriteGate gate)
         {
             if (db.ChangeTracker.HasChanges()) await db.SaveChangesAsync(ct);
             await outer.CreateSavepointAsync(Savepoint, ct);
+            // What the work tracks and saves is undone with the savepoint: those entities must not stay tracked as if stored.
+            var before = db.ChangeTracker.Entries().Select(e => e.Entity).ToHashSet(ReferenceEqualityComparer.Instance);
             try
             {
                 var (result, commit) = await work();
                 if (commit) await outer.ReleaseSavepointAsync(Savepoint, ct);
-                else await outer.RollbackToSavepointAsync(Savepoint, ct);
+                else
+                {
+                    await outer.RollbackToSavepointAsync(Savepoint, ct);
+                    ForgetSince(before);
+                }
                 return result;
             }
             catch
             {
                 try { await outer.RollbackToSavepointAsync(Savepoint, CancellationToken.None); }
                 catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException) { }
+                ForgetSince(before);
                 throw;
             }
         }
@@ -54,5 +61,10 @@ public sealed class ShopTransaction(BazaarDb db, WriteGate gate)
                 throw;
             }
         }
+    }
+
+    private void ForgetSince(HashSet<object> before)
+    {
+        foreach (var e in db.ChangeTracker.Entries().Where(e => !before.Contains(e.Entity)).ToList()) e.State = EntityState.Detached;
     }
 }
