@@ -32,8 +32,14 @@ public sealed class TracingTests
             await app.Send(update);
             var inbound = await app.Inbound(update["update_id"]!.GetValue<int>());
             List<Activity> spans;
-            // Spans of other tests' servers may reach an enabled tracer too (the source is process-wide): keep this update's.
-            lock (app.Spans) spans = app.Spans.Where(a => a.GetTagItem("bazaar.update.id") is long id && id == inbound.Id).ToList();
+            // Spans of other tests' servers may reach an enabled tracer too (the source is process-wide), and each test
+            // database numbers its inbox from 1: keep this update's by its process-unique update_id as well.
+            var updateId = update["update_id"]!.GetValue<int>();
+            lock (app.Spans)
+            {
+                spans = app.Spans.Where(a => a.GetTagItem("bazaar.update.id") is long id && id == inbound.Id &&
+                    a.GetTagItem("bazaar.update.update_id") is long u && u == updateId).ToList();
+            }
             return (spans, inbound.Id, app.Services.GetService<TracerProvider>() is not null);
         }
         finally { await ((IAsyncLifetime)app).DisposeAsync(); }
