@@ -144,7 +144,7 @@ public sealed class Reservations(BazaarDb db, ShopTransaction shopTx, IOptions<S
     /// The guard against overselling: the picked unit turns RESERVED for this reservation only if it is still free,
     /// in one conditional UPDATE (PostgreSQL re-checks the condition on the locked row).
     /// </summary>
-    private async Task<bool> HoldUnitAsync(long unitId, long reservationId, DateTime heldUntil, DateTime now, CancellationToken ct)
+    internal async Task<bool> HoldUnitAsync(long unitId, long reservationId, DateTime heldUntil, DateTime now, CancellationToken ct)
     {
         var cmd = db.HotCommand($"""
             UPDATE shop_stock_units SET "Status" = '{UnitStatus.Reserved}', "ReservationId" = @r, "HeldUntil" = @until

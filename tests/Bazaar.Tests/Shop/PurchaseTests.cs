@@ -80,6 +80,32 @@ public sealed class PurchaseTests(ShopAppFactory factory) : IClassFixture<ShopAp
     }
 
     [Fact]
+    public async Task A_unit_held_by_a_running_reservation_is_not_held_again_and_a_lapsed_one_is()
+    {
+        // The hold's own condition, not only the pick before it: the unit turns Reserved for a reservation only while
+        // it is free (available, or held by a lapsed reservation).
+        var product = await ShopTestData.ProductAsync(factory, units: 1);
+        var first = await Buyer();
+        var second = await Buyer();
+        var held = (await factory.Reserve(first.Id, product.Id)).Reservation!;
+        var unitId = held.UnitId!.Value;
+        var now = factory.Clock.GetUtcNow().UtcDateTime;
+
+        Assert.False(await factory.In(async sp =>
+        {
+            await sp.GetRequiredService<BazaarDb>().Database.OpenConnectionAsync();
+            return await sp.GetRequiredService<Reservations>().HoldUnitAsync(unitId, held.Id + 1_000, now.AddMinutes(15), now, default);
+        }));
+        Assert.Equal(held.Id, await factory.WithDb(db => db.StockUnits.Where(u => u.Id == unitId).Select(u => u.ReservationId).SingleAsync()));
+
+        factory.Clock.Advance(TimeSpan.FromMinutes(15));
+        now = factory.Clock.GetUtcNow().UtcDateTime;
+        var taken = await factory.Reserve(second.Id, product.Id);
+        Assert.Equal(unitId, taken.Reservation!.UnitId);
+        Assert.Equal(taken.Reservation.Id, await factory.WithDb(db => db.StockUnits.Where(u => u.Id == unitId).Select(u => u.ReservationId).SingleAsync()));
+    }
+
+    [Fact]
     public async Task The_clean_up_job_releases_expired_reservations_and_their_units()
     {
         var product = await ShopTestData.ProductAsync(factory, units: 2);
