@@ -239,9 +239,8 @@ public sealed class BroadcastService(BazaarDb db, Outbox outbox, JobQueue jobs, 
                 .OrderBy(r => r.UserId).Take(max).ToListAsync(ct);
             if (batch.Count == 0) return 0;
             var messages = batch.Select(r => BroadcastContent.Enqueue(outbox, b, new ChatTarget(r.Channel, r.ChatId, r.UserId))).ToList();
-            // Nothing but the new outbox rows is tracked. SQLite (in-process) takes them fastest as one prepared INSERT each;
-            // PostgreSQL as SaveChanges' batches, a few dozen rows per round trip.
-            if (db.IsPostgres || !await outbox.TrySaveRepliesOnlyAsync(ct)) await db.SaveChangesAsync(ct);
+            // Nothing but the new outbox rows is tracked: one INSERT from arrays on PostgreSQL, a prepared INSERT each on SQLite.
+            if (!await outbox.TrySaveRepliesOnlyAsync(ct)) await db.SaveChangesAsync(ct);
             await MarkQueuedAsync(b.Id, batch.Zip(messages, (r, m) => (r.UserId, r.Channel, m.Id)).ToList(), now, ct);
             return batch.Count;
         }, ct);

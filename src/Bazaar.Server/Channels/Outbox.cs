@@ -52,7 +52,7 @@ public sealed class Outbox
 
     /// <summary>
     /// Saves the unit of work when it holds nothing but new outbox rows (most updates only reply): each row is written
-    /// with one prepared INSERT instead of SaveChanges. Returns false, having written nothing, when anything else changed;
+    /// by RowInsert (several at once on PostgreSQL) instead of SaveChanges. Returns false, having written nothing, when anything else changed;
     /// the caller then calls SaveChanges as usual.
     /// </summary>
     public async Task<bool> TrySaveRepliesOnlyAsync(CancellationToken ct)
@@ -65,12 +65,11 @@ public sealed class Outbox
             (added ??= []).Add((e, m));
         }
         if (added is null) return true;
-        var insert = RowInsert.For<OutboxMessage>(db);
-        foreach (var (entry, message) in added)
+        var ids = await RowInsert.For<OutboxMessage>(db).InsertManyAsync(db, added.Select(a => (object)a.Message).ToList(), ct);
+        for (var i = 0; i < added.Count; i++)
         {
-            var id = await insert.InsertAsync(db, message, ct);
-            entry.State = EntityState.Detached;
-            message.Id = id;
+            added[i].Entry.State = EntityState.Detached;
+            added[i].Message.Id = ids[i];
         }
         Saved();
         return true;

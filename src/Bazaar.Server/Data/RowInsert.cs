@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
 
 namespace Bazaar.Server.Data;
 
@@ -16,6 +18,8 @@ public sealed class RowInsert
     private readonly IProperty[] _columns;
     private readonly string[] _names;
     private readonly IProperty _key;
+    private readonly string _manySql;
+    private readonly string _keysSql;
     public string Sql { get; }
 
     private RowInsert(IEntityType type, bool skipConflicts)
@@ -26,7 +30,15 @@ public sealed class RowInsert
         var table = type.GetTableName()!;
         var store = StoreObjectIdentifier.Table(table, type.GetSchema());
         var cols = string.Join(", ", _columns.Select(p => $"\"{p.GetColumnName(store)}\""));
-        Sql = $"INSERT INTO \"{table}\" ({cols}) VALUES ({string.Join(", ", _names)}){(skipConflicts ? " ON CONFLICT DO NOTHING" : "")} RETURNING \"{_key.GetColumnName(store)}\"";
+        var key = _key.GetColumnName(store)!;
+        Sql = $"INSERT INTO \"{table}\" ({cols}) VALUES ({string.Join(", ", _names)}){(skipConflicts ? " ON CONFLICT DO NOTHING" : "")} RETURNING \"{key}\"";
+        // PostgreSQL, many rows: the keys are drawn from the key's sequence first, so each row's key is known without
+        // relying on the order of RETURNING; the rows then go in as one INSERT from typed arrays (a cast per column
+        // for store types that text does not assign to, such as jsonb).
+        _keysSql = $"SELECT nextval(pg_get_serial_sequence('\"{table}\"', '{key}')) AS \"Value\" FROM generate_series(1, @n)";
+        var casts = string.Join(", ", _columns.Select((p, i) => $"v.c{i}::{p.GetColumnType(store)}"));
+        var vars = string.Join(", ", _columns.Select((_, i) => $"c{i}"));
+        _manySql = $"INSERT INTO \"{table}\" (\"{key}\", {cols}) SELECT v.k, {casts} FROM unnest(@k, {string.Join(", ", _names)}) AS v(k, {vars})";
     }
 
     public static RowInsert For<T>(BazaarDb db) => For<T>(db, skipConflicts: false);
@@ -57,5 +69,47 @@ public sealed class RowInsert
         }
         var key = await cmd.ExecuteScalarAsync(ct);
         return key is null or DBNull ? null : Convert.ToInt64(key);
+    }
+
+    /// <summary>
+    /// Inserts every row in the context's current transaction and sets nothing on them: the keys come back in row order.
+    /// PostgreSQL takes them in two round trips whatever their number; SQLite (in-process) one prepared INSERT each.
+    /// </summary>
+    public async Task<long[]> InsertManyAsync(BazaarDb db, IReadOnlyList<object> rows, CancellationToken ct)
+    {
+        var keys = new long[rows.Count];
+        if (rows.Count == 0) return keys;
+        if (!db.IsPostgres || rows.Count == 1)
+        {
+            for (var r = 0; r < rows.Count; r++) keys[r] = await InsertAsync(db, rows[r], ct);
+            return keys;
+        }
+        var conn = (NpgsqlConnection)db.Database.GetDbConnection();
+        var tx = (NpgsqlTransaction?)db.Database.CurrentTransaction?.GetDbTransaction();
+        await using (var next = new NpgsqlCommand(_keysSql, conn, tx))
+        {
+            next.Parameters.AddWithValue("n", rows.Count);
+            await using var reader = await next.ExecuteReaderAsync(ct);
+            for (var r = 0; await reader.ReadAsync(ct); r++) keys[r] = reader.GetInt64(0);
+        }
+        await using var insert = new NpgsqlCommand(_manySql, conn, tx);
+        insert.Parameters.AddWithValue("k", keys);
+        for (var i = 0; i < _columns.Length; i++)
+        {
+            var p = _columns[i];
+            var converter = p.GetTypeMapping().Converter;
+            var type = converter?.ProviderClrType ?? p.ClrType;
+            type = Nullable.GetUnderlyingType(type) ?? type;
+            var values = Array.CreateInstance(type.IsValueType ? typeof(Nullable<>).MakeGenericType(type) : type, rows.Count);
+            for (var r = 0; r < rows.Count; r++)
+            {
+                var value = p.GetGetter().GetClrValueUsingContainingEntity(rows[r]);
+                if (value is not null && converter is not null) value = converter.ConvertToProvider(value);
+                values.SetValue(value, r);
+            }
+            insert.Parameters.AddWithValue(_names[i][1..], values);
+        }
+        await insert.ExecuteNonQueryAsync(ct);
+        return keys;
     }
 }

@@ -45,6 +45,42 @@ public sealed class RowInsertTests
     }
 
     [Fact]
+    public async Task Rows_written_together_read_back_in_order_like_SaveChanges_nulls_and_all()
+    {
+        await using var h = await OutboxAppHost.StartAsync();
+        var now = new DateTime(2026, 12, 7, 10, 11, 12, 345, DateTimeKind.Utc).AddTicks(6780);
+        var rows = new List<OutboxMessage>
+        {
+            Sample(now),
+            new() { Channel = ChatChannel.Sandbox, ChatId = "7", Method = "sendMessage", Payload = "{\"text\":\"two\"}", CreatedAt = now, NextAttemptAt = now },
+            Sample(now.AddSeconds(3)),
+        };
+        rows[2].ChatId = "third";
+        var viaEf = new List<OutboxMessage> { Sample(now), new() { Channel = ChatChannel.Sandbox, ChatId = "7", Method = "sendMessage", Payload = "{\"text\":\"two\"}", CreatedAt = now, NextAttemptAt = now } };
+        long[] keys;
+        await using (var scope = h.App.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<BazaarDb>();
+            await using var tx = await db.Database.BeginTransactionAsync();
+            keys = await RowInsert.For<OutboxMessage>(db).InsertManyAsync(db, rows, CancellationToken.None);
+            db.Outbox.AddRange(viaEf);
+            await db.SaveChangesAsync();
+            await tx.CommitAsync();
+        }
+        Assert.Equal(3, keys.Distinct().Count());
+        Assert.Equal("third", (await h.Row(keys[2])).ChatId);
+        for (var i = 0; i < 2; i++)
+        {
+            var a = await h.Row(keys[i]);
+            var b = await h.Row(viaEf[i].Id);
+            foreach (var p in typeof(OutboxMessage).GetProperties().Where(p => p.Name != nameof(OutboxMessage.Id)))
+                Assert.True(Equals(p.GetValue(a), p.GetValue(b)), $"row {i} {p.Name}: '{p.GetValue(a)}' vs '{p.GetValue(b)}'");
+        }
+        // The key sequence moved past the keys drawn, so SaveChanges' rows came after them.
+        Assert.True(viaEf.Min(m => m.Id) > keys.Max());
+    }
+
+    [Fact]
     public async Task A_context_that_keeps_working_after_its_transaction_leaves_no_statement_on_the_pooled_connection()
     {
         await using var h = await OutboxAppHost.StartAsync();
