@@ -34,6 +34,8 @@ public sealed class OutboxSignal
         await cts.CancelAsync();
         ct.ThrowIfCancellationRequested();
         if (first == wait) return true;
-        try { await wait; return true; } catch (OperationCanceledException) { return false; }
+        // Not awaited to throw: an idle sender times out several times a second, and an exception each time is waste.
+        await wait.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        return wait.IsCompletedSuccessfully;
     }
 }
