@@ -1,5 +1,8 @@
 using Bazaar.Server.Conversations;
+using Bazaar.Tests.Operations;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Bazaar.Tests.Conversations;
 
@@ -10,9 +13,21 @@ namespace Bazaar.Tests.Conversations;
 /// </summary>
 public sealed class RateLimitOnRedisTests
 {
-    private static BotAppFactory Instance(RedisServer redis, string prefix, TestDatabase? database = null, bool processor = false)
+    /// <summary>The bot server with every log line captured.</summary>
+    private sealed class LoggedBotAppFactory : BotAppFactory
     {
-        var app = new BotAppFactory();
+        public CapturedLogs Logs { get; } = new();
+
+        protected override void ConfigureTestServices(IServiceCollection services)
+        {
+            base.ConfigureTestServices(services);
+            services.AddSingleton<ILoggerProvider>(Logs);
+        }
+    }
+
+    private static LoggedBotAppFactory Instance(RedisServer redis, string prefix, TestDatabase? database = null, bool processor = false)
+    {
+        var app = new LoggedBotAppFactory();
         if (database is not null) app.OnDatabase(database);
         app.With("Redis:Connection", redis.Connection).With("Redis:Prefix", prefix);
         if (processor) app.With("Conversations:Processor:Enabled", "true");
@@ -112,6 +127,9 @@ public sealed class RateLimitOnRedisTests
             Assert.All(await StatusesOf(app, user), s => Assert.Equal(UpdateStatus.Processed, s));
             Assert.Equal(13, (await app.TextsFor(user)).Count);
             Assert.DoesNotContain(await app.TextsFor(user), t => t.Contains("slow down"));
+            // Said once, clearly, not once per update.
+            var warning = Assert.Single(app.Logs.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("Redis is unreachable"));
+            Assert.Contains("per-user rate limit lets updates through", warning.Message);
 
             // Back (empty, as after a crash without persistence): the limit holds again once the connection is restored.
             await redis.StartAgainAsync();
@@ -123,6 +141,7 @@ public sealed class RateLimitOnRedisTests
                 if (!limited) await Task.Delay(200);
             }
             Assert.True(limited, "the limit did not come back with Redis");
+            Assert.Contains(app.Logs.Entries, e => e.Level == LogLevel.Information && e.Message.Contains("Redis answers again"));
         }
         finally { await ((IAsyncLifetime)app).DisposeAsync(); }
     }
