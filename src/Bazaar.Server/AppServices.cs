@@ -40,6 +40,7 @@ public static class AppServices
         services.AddHostedService<StartupTrim>();
 
         services.AddData(config);
+        services.AddRedisLimits(config);
         services.AddOutbox(config);
         services.AddTelegramChannel(config);
         services.AddWhatsAppChannel(config);

@@ -1,21 +1,26 @@
 using Bazaar.Server.Data;
+using Bazaar.Server.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Bazaar.Server.Channels;
 
 /// <summary>
 /// Token buckets per chat and for the global limits (all chats, broadcasts, paid broadcasts), on the injected clock.
-/// On SQLite (one process) every bucket lives in this process's memory. On PostgreSQL the global limits are the
-/// cluster's: their buckets are rows of outbox_rate_buckets, and a round takes its share of them in one statement
-/// (<see cref="ReserveAsync"/>); here those buckets hold the last state seen (an estimate, for picking and waking)
-/// and the tokens taken but not yet used. Per-chat buckets stay in memory: see docs/deploy.md for what that means.
+/// On SQLite without Redis (one process) every bucket lives in this process's memory. Otherwise the global limits are the
+/// cluster's: their buckets are rows of outbox_rate_buckets on PostgreSQL, or Redis keys when Redis:Connection is set
+/// (<see cref="RedisLimits"/>), and a round takes its share of them in one round trip (<see cref="ReserveAsync"/>); here
+/// those buckets hold the last state seen (an estimate, for picking and waking) and the tokens taken but not yet used.
+/// A chat's bucket is this process's, brought down each round to what the chat's recent sends from every instance leave
+/// (read from the outbox table on PostgreSQL, from a short list per chat in Redis).
 /// A chat's 429 pause is not kept here: the row's NextAttemptAt holds it (and with it the chat's queue).
+/// When Redis is unreachable, paced rows wait (the round is retried shortly) and urgent rows still go: they take no token.
 /// </summary>
-public sealed class OutboxPacer(IOptions<OutboxOptions> options, DatabaseOptions database, IServiceScopeFactory scopes)
+public sealed class OutboxPacer(IOptions<OutboxOptions> options, DatabaseOptions database, IServiceScopeFactory scopes,
+    ILogger<OutboxPacer> log, RedisLimits? redis = null)
 {
     private readonly object _gate = new();
     private readonly Dictionary<(string Channel, string ChatId), Bucket> _chats = new();
-    private readonly bool _shared = database.Provider == DatabaseProvider.Postgres;
+    private readonly bool _shared = redis is not null || database.Provider == DatabaseProvider.Postgres;
     private bool _rowsExist;
     private Bucket? _global;
     private Bucket? _broadcast;
@@ -32,11 +37,18 @@ public sealed class OutboxPacer(IOptions<OutboxOptions> options, DatabaseOptions
         lock (_gate) if (until > _pausedUntil) _pausedUntil = until;
     }
 
-    /// <summary>Pauses this process and, on PostgreSQL, every instance: their next reservation sees the pause.</summary>
-    public async Task PauseAllAsync(DateTime until, CancellationToken ct)
+    /// <summary>Pauses this process and, with shared limits, every instance: their next reservation sees the pause.</summary>
+    public async Task PauseAllAsync(DateTime until, DateTime now, CancellationToken ct)
     {
         PauseAll(until);
         if (!_shared) return;
+        if (redis is not null)
+        {
+            // Redis away: this process keeps the pause; the others' next 429 tells them (and they hold paced rows anyway).
+            try { await redis.PauseAsync(GlobalName, until, now, ct); }
+            catch (Exception e) when (RedisLimits.IsOutage(e)) { log.LogWarning("The 429 pause until {Until:O} reached this instance only: Redis is unreachable", until); }
+            return;
+        }
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<BazaarDb>();
         await EnsureRowsAsync(db, ct);
@@ -65,9 +77,6 @@ public sealed class OutboxPacer(IOptions<OutboxOptions> options, DatabaseOptions
         }
         // The global row is always read: it carries the cluster's pause, which holds urgent rows too.
         var asked = buckets.Where(b => need[b] > 0 || b == buckets[0]).ToList();
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<BazaarDb>();
-        await EnsureRowsAsync(db, ct);
         List<OutboxSharedLimits.Want> wants;
         // Tokens left over from the last round go back (a round uses its tokens before it ends, so these would otherwise
         // be lost to the cluster).
@@ -78,13 +87,19 @@ public sealed class OutboxPacer(IOptions<OutboxOptions> options, DatabaseOptions
         Dictionary<(string Channel, string ChatId), List<DateTime>> recent;
         try
         {
-            (got, recent) = await OutboxSharedLimits.TakeAsync(db, wants, heads, RecentSendsPerChat, now, ct);
+            (got, recent) = await TakeAsync(wants, heads, now, ct);
         }
-        catch
+        catch (Exception e)
         {
             // Nothing was taken or given back: the leftover tokens stay this process's.
             lock (_gate) foreach (var w in wants) asked.Single(b => b.Name == w.Name).AddStock(w.GiveBack);
-            throw;
+            if (!RedisLimits.IsOutage(e)) throw;
+            // Redis away: paced rows wait (sending them unpaced could break the cluster's limits); urgent rows take no token.
+            lock (_gate)
+            {
+                if (now < _pausedUntil) return new Reservation([], _pausedUntil);
+                return new Reservation(picked.Where(m => m.Urgent).ToList(), now + RedisRetry);
+            }
         }
 
         lock (_gate)
@@ -132,6 +147,30 @@ public sealed class OutboxPacer(IOptions<OutboxOptions> options, DatabaseOptions
     }
 
     private const string GlobalName = "global";
+
+    /// <summary>How soon a round tries Redis again after it could not be reached.</summary>
+    private static readonly TimeSpan RedisRetry = TimeSpan.FromSeconds(1);
+
+    private async Task<OutboxSharedLimits.Taken> TakeAsync(List<OutboxSharedLimits.Want> wants, List<OutboxSharedLimits.ChatHead> heads,
+        DateTime now, CancellationToken ct)
+    {
+        if (redis is not null) return await redis.TakeAsync(wants, heads, RecentSendsPerChat, now, ct);
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<BazaarDb>();
+        await EnsureRowsAsync(db, ct);
+        return await OutboxSharedLimits.TakeAsync(db, wants, heads, RecentSendsPerChat, now, ct);
+    }
+
+    /// <summary>
+    /// With Redis, records a paced send to the chat before the row is recorded sent (on PostgreSQL the row itself is the
+    /// record), so whichever instance sends the chat's next rows counts this one. Redis away: only this process knows it.
+    /// </summary>
+    public async Task SentAsync(string channel, string chatId, DateTime at, CancellationToken ct)
+    {
+        if (redis is null) return;
+        try { await redis.SentAsync(channel, chatId, at, RecentSendsPerChat, ct); }
+        catch (Exception e) when (RedisLimits.IsOutage(e)) { log.LogDebug("A send to {Channel} chat {Chat} was not recorded in Redis (unreachable)", channel, chatId); }
+    }
 
     // Enough of a chat's last sends to rebuild its bucket: the burst and a few more.
     private int RecentSendsPerChat => Math.Max(O.PrivateChatBurst, O.GroupBurst) + 3;

@@ -116,7 +116,7 @@ public sealed class OutboxSender(
             }
         }
         if (picked.Count == 0) return new Round(0, 0, wakeAt);
-        // On PostgreSQL the global limits are the cluster's: take the picked rows' share in one round trip.
+        // With shared limits (PostgreSQL or Redis) the global limits are the cluster's: take the picked rows' share in one round trip.
         var reserved = await pacer.ReserveAsync(picked, now, ct);
         picked = reserved.Rows;
         if (reserved.WakeAt is { } heldUntil && (wakeAt is null || heldUntil < wakeAt)) wakeAt = heldUntil;
@@ -444,6 +444,7 @@ public sealed class OutboxSender(
                 await ReleaseAsync(Db(), rest, claim, CancellationToken.None);
                 throw;
             }
+            if (outcome is Delivery.Sent && !m.Urgent) await pacer.SentAsync(m.Channel, m.ChatId, Now, CancellationToken.None);
             if (outcome is Delivery.Sent s && !HasAttachments(m))
             {
                 sent++;
@@ -492,7 +493,7 @@ public sealed class OutboxSender(
 
             case Delivery.RetryAfter r:
                 var until = now + r.Wait;
-                if (r.Global) await pacer.PauseAllAsync(until, CancellationToken.None);
+                if (r.Global) await pacer.PauseAllAsync(until, now, CancellationToken.None);
                 metrics.OutboxRateLimited(m.Channel);
                 log.LogWarning("Flood control on outbox {Id} ({Channel} chat {Chat}): waiting {Wait}", m.Id, m.Channel, m.ChatId, r.Wait);
                 await row.ExecuteUpdateAsync(u => u

@@ -2,6 +2,7 @@ using System.Data.Common;
 using Bazaar.Server.Admin;
 using Bazaar.Server.Channels;
 using Bazaar.Server.Data;
+using Bazaar.Server.Hosting;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Options;
@@ -26,9 +27,12 @@ public sealed class BotPipeline
     private readonly IOptions<AdminOptions> _admin;
     private readonly BotIdentity _identity;
     private readonly BotMiddleware[] _chain;
+    private readonly RedisLimits? _redis;
 
-    public BotPipeline(IOptions<BotRoutes> routes, IOptions<ConversationOptions> options, IOptions<AdminOptions> admin, BotIdentity identity)
+    public BotPipeline(IOptions<BotRoutes> routes, IOptions<ConversationOptions> options, IOptions<AdminOptions> admin, BotIdentity identity,
+        RedisLimits? redis = null)
     {
+        _redis = redis;
         _routes = routes.Value;
         _options = options.Value;
         _admin = admin; // read per update: the owner may change the admin ids in the dashboard
@@ -136,9 +140,10 @@ public sealed class BotPipeline
 
     /// <summary>
     /// Commands per user per minute, and button presses on a limit of their own (a burst per second and a count per
-    /// minute), so browsing never trips the command limit. Each counter is one upsert in the update's own transaction,
-    /// so concurrent workers and restarts see the same count; the update that first goes over a limit gets the one
-    /// polite reply of its window. Plain text is not counted.
+    /// minute), so browsing never trips the command limit. Each counter is one upsert in the update's own transaction
+    /// (or, with Redis:Connection set, one atomic script in Redis), so concurrent workers, instances and restarts see the
+    /// same count; the update that first goes over a limit gets the one polite reply of its window. Plain text is not
+    /// counted. An unreachable Redis lets the update through (logged): a chat must not stop answering for a lost counter.
     /// </summary>
     private async Task RateLimit(BotContext ctx, Func<Task> next)
     {
@@ -173,10 +178,22 @@ public sealed class BotPipeline
     private readonly record struct Over(bool First, int Seconds);
 
     /// <summary>Counts one event in the key's fixed window; says whether it went over the limit (null when not, or no limit).</summary>
-    private static async Task<Over?> CountAsync(BotContext ctx, string key, long window, int limit)
+    private async Task<Over?> CountAsync(BotContext ctx, string key, long window, int limit)
     {
         if (limit <= 0) return null;
         var nowMs = ctx.Clock.GetUtcNow().ToUnixTimeMilliseconds();
+        if (_redis is not null)
+        {
+            try
+            {
+                var (n, from) = await _redis.CountAsync(ctx.Channel, key, nowMs, window, ctx.CancellationToken);
+                return n <= limit ? null : new Over(n == limit + 1, Math.Max(1, (int)Math.Ceiling((from + window - nowMs) / 1000.0)));
+            }
+            catch (Exception e) when (RedisLimits.IsOutage(e))
+            {
+                return null; // RedisLimits logged the outage once; the update goes on unlimited
+            }
+        }
         var cmd = ctx.Db.HotCommand(RateLimitSql, "@c", "@u", "@now", "@cutoff");
         cmd.Parameters[0].Value = ctx.Channel;
         cmd.Parameters[1].Value = key;

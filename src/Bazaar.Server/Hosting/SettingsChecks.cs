@@ -21,6 +21,8 @@ public static class SettingsChecks
         services.AddOptions<AdminOptions>().ValidateOnStart();
         services.AddOptions<PaymentsOptions>().ValidateOnStart();
         services.AddOptions<TelegramOptions>().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<RedisOptions>, RedisSettingsCheck>();
+        services.AddOptions<RedisOptions>().ValidateOnStart();
         return services;
     }
 
@@ -78,5 +80,26 @@ public static class SettingsChecks
                     (o.Mode is null ? " (the default with a bot token)" : "") +
                     ": every webhook call would be refused (set it, e.g. to the output of `openssl rand -hex 32`, or use Telegram:Mode=Polling).")
                 : ValidateOptionsResult.Success;
+    }
+
+    internal sealed class RedisSettingsCheck : IValidateOptions<RedisOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, RedisOptions o)
+        {
+            if (string.IsNullOrWhiteSpace(o.Connection)) return ValidateOptionsResult.Success;
+            try
+            {
+                RedisLimits.Parse(o.Connection);
+            }
+            catch (Exception e) when (e is ArgumentException or FormatException)
+            {
+                // The message names the bad part, never the whole string: it may hold a password.
+                return ValidateOptionsResult.Fail("Redis:Connection is not a StackExchange.Redis configuration string " +
+                    $"(e.g. 127.0.0.1:6379 or redis1:6379,password=...): {e.Message}");
+            }
+            if (o.Prefix?.Trim() is { Length: > 0 } p && (p.Length > 64 || p.Any(c => char.IsWhiteSpace(c) || c is '{' or '}')))
+                return ValidateOptionsResult.Fail("Redis:Prefix must be at most 64 characters, without spaces or braces (it goes into every key name).");
+            return ValidateOptionsResult.Success;
+        }
     }
 }

@@ -6,21 +6,34 @@ using Microsoft.EntityFrameworkCore;
 namespace Bazaar.Tests.Channels;
 
 /// <summary>
-/// Two server instances on one PostgreSQL database share the outbox's global limits (outbox_rate_buckets): together they
-/// keep to the global rate and to a 429 pause that one of them was told about. Both clocks are fake and move together.
+/// Two server instances share the outbox's cluster-wide limits: on one PostgreSQL database (outbox_rate_buckets and the
+/// outbox's own sent rows), or through one Redis (Redis:Connection, on the run's database, SQLite or PostgreSQL). Together
+/// they keep to the global rate, to each chat's pacing and to a 429 pause that one of them was told about. Both clocks are
+/// fake and move together; the two instances' rounds run at the same time.
 /// </summary>
 public sealed class OutboxSharedLimitsTests
 {
     private static readonly TimeSpan Step = TimeSpan.FromMilliseconds(50);
 
-    private static async Task<(FakeBotApi Api, TestDatabase Db, OutboxAppHost One, OutboxAppHost Two)> TwoInstancesAsync(params (string, string)[] settings)
+    /// <summary>With <paramref name="redis"/>, the limits live there (under a key prefix of this test's own); else in PostgreSQL.</summary>
+    private static async Task<(FakeBotApi Api, TestDatabase Db, OutboxAppHost One, OutboxAppHost Two)> TwoInstancesAsync(RedisServer? redis,
+        params (string, string)[] settings)
     {
         var api = await FakeBotApi.StartAsync();
-        var database = await TestDatabase.CreatePostgresAsync(TestDatabase.PostgresServer!);
+        var database = redis is null ? await TestDatabase.CreatePostgresAsync(TestDatabase.PostgresServer!) : await TestDatabase.CreateAsync();
+        if (redis is not null) settings = [.. settings, ("Redis:Connection", redis.Connection), ("Redis:Prefix", "t" + Guid.NewGuid().ToString("N"))];
         var one = await OutboxAppHost.StartAsync(api, database, settings);
         var two = await OutboxAppHost.StartAsync(api, database, settings);
         api.Now = () => one.Now;
         return (api, database, one, two);
+    }
+
+    /// <summary>With Redis the database kept no bucket: the state was Redis's.</summary>
+    private static async Task AssertStateWasIn(RedisServer? redis, OutboxAppHost one)
+    {
+        var rows = await one.App.WithDb(db => db.Set<OutboxRateBucket>().CountAsync());
+        if (redis is not null) Assert.Equal(0, rows);
+        else Assert.True(rows > 0);
     }
 
     private static async Task RoundOnBoth(OutboxAppHost one, OutboxAppHost two) =>
@@ -47,9 +60,18 @@ public sealed class OutboxSharedLimitsTests
     }
 
     [PostgresFact]
-    public async Task Two_instances_together_keep_to_the_global_rate()
+    public Task Two_instances_together_keep_to_the_global_rate() => GlobalRate(null);
+
+    [RedisFact]
+    public async Task Two_instances_sharing_Redis_keep_to_the_global_rate()
     {
-        var (api, database, one, two) = await TwoInstancesAsync(("Outbox:GlobalPerSecond", "20"), ("Outbox:BatchSize", "100"));
+        await using var redis = await RedisServer.StartAsync();
+        await GlobalRate(redis);
+    }
+
+    private static async Task GlobalRate(RedisServer? redis)
+    {
+        var (api, database, one, two) = await TwoInstancesAsync(redis, ("Outbox:GlobalPerSecond", "20"), ("Outbox:BatchSize", "100"));
         await using var _ = api;
         await using var __ = database;
         await using var ___ = one;
@@ -73,33 +95,57 @@ public sealed class OutboxSharedLimitsTests
         Assert.True(excess <= 0, $"the two instances together sent {excess:0.#} more than 20/s (burst 20) allows");
         // And no slower than the limit: 180 after the first burst take 9 s.
         Assert.InRange((calls.Max(c => c.At) - calls.Min(c => c.At)).TotalSeconds, 8.9, 10.5);
+        await AssertStateWasIn(redis, one);
     }
 
     [PostgresFact]
-    public async Task A_chats_pacing_holds_when_its_queue_moves_between_instances()
+    public Task A_chats_pacing_holds_when_its_queue_moves_between_instances() => ChatPacing(null);
+
+    [RedisFact]
+    public async Task A_chats_pacing_in_Redis_holds_when_its_queue_moves_between_instances()
     {
-        var (api, database, one, two) = await TwoInstancesAsync(("Outbox:PrivateChatBurst", "3"), ("Outbox:PrivateChatIntervalSeconds", "1"));
+        await using var redis = await RedisServer.StartAsync();
+        await ChatPacing(redis);
+    }
+
+    private static async Task ChatPacing(RedisServer? redis)
+    {
+        var (api, database, one, two) = await TwoInstancesAsync(redis, ("Outbox:PrivateChatBurst", "3"), ("Outbox:PrivateChatIntervalSeconds", "1"));
         await using var _ = api;
         await using var __ = database;
         await using var ___ = one;
         await using var ____ = two;
         await one.Texts("4242", Enumerable.Range(1, 12).Select(i => $"c{i}").ToArray());
 
+        int byOne = 0, byTwo = 0;
         for (var step = 0; step < 400 && one.SentTexts("4242").Count < 12; step++)
         {
-            await RoundOnBoth(one, two);
+            var rounds = await Task.WhenAll(Task.Run(one.RunOnce), Task.Run(two.RunOnce));
+            byOne += rounds[0].Sent;
+            byTwo += rounds[1].Sent;
             AdvanceBoth(one, two, Step);
         }
 
         Assert.Equal(Enumerable.Range(1, 12).Select(i => $"c{i}"), one.SentTexts("4242"));
         var excess = WorstExcess(api.CallsOf("sendMessage").Select(c => c.At).ToList(), 1, 3);
         Assert.True(excess <= 0, $"the chat got {excess:0.#} more than 1/s with a burst of 3 allows");
+        // Both instances sent some of the chat's rows: its queue really moved between them.
+        Assert.True(byOne > 0 && byTwo > 0, $"one instance sent the whole queue ({byOne} and {byTwo})");
     }
 
     [PostgresFact]
-    public async Task A_429_pause_seen_by_one_instance_holds_for_the_other()
+    public Task A_429_pause_seen_by_one_instance_holds_for_the_other() => Pause(null);
+
+    [RedisFact]
+    public async Task A_429_pause_seen_by_one_instance_reaches_the_other_through_Redis()
     {
-        var (api, database, one, two) = await TwoInstancesAsync(("Outbox:Parallelism", "1"));
+        await using var redis = await RedisServer.StartAsync();
+        await Pause(redis);
+    }
+
+    private static async Task Pause(RedisServer? redis)
+    {
+        var (api, database, one, two) = await TwoInstancesAsync(redis, ("Outbox:Parallelism", "1"));
         await using var _ = api;
         await using var __ = database;
         await using var ___ = one;
@@ -117,5 +163,41 @@ public sealed class OutboxSharedLimitsTests
         AdvanceBoth(one, two, TimeSpan.FromSeconds(1));
         await two.RunOnce();
         Assert.Equal(["later"], one.SentTexts("1002"));
+    }
+
+    [RedisFact]
+    public async Task With_Redis_down_paced_messages_wait_while_urgent_answers_go_and_sending_resumes_when_it_is_back()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var (api, database, one, two) = await TwoInstancesAsync(redis);
+        await using var _ = api;
+        await using var __ = database;
+        await using var ___ = one;
+        await using var ____ = two;
+        await one.Texts("3001", "before");
+        await one.RunOnce();
+        Assert.Equal(["before"], one.SentTexts("3001"));
+
+        await redis.StopAsync();
+        await one.Texts("3002", "held");
+        await one.Enqueue(o => [o.AnswerCallback(OutboxAppHost.Chat("3003"), "cbq-down")]);
+        for (var i = 0; i < 5; i++)
+        {
+            await RoundOnBoth(one, two);
+            AdvanceBoth(one, two, TimeSpan.FromSeconds(1));
+        }
+        // Nothing paced went out unpaced; the answer, which takes no token, did (once).
+        Assert.Empty(one.SentTexts("3002"));
+        Assert.Single(api.CallsOf("answerCallbackQuery"));
+        Assert.Equal(OutboxStatus.Pending, (await one.App.WithDb(db => db.Outbox.SingleAsync(m => m.ChatId == "3002"))).Status);
+
+        await redis.StartAgainAsync();
+        for (var i = 0; i < 100 && one.SentTexts("3002").Count == 0; i++)
+        {
+            await RoundOnBoth(one, two);
+            AdvanceBoth(one, two, Step);
+            await Task.Delay(100);
+        }
+        Assert.Equal(["held"], one.SentTexts("3002"));
     }
 }

@@ -17,6 +17,8 @@ public sealed class SettingsChecksTests
         { "Telegram__Mode", "Sometimes", "Telegram:Mode" },
         { "Admin__TelegramIds", "12345, @alice", "Admin:TelegramIds" },
         { "Admin__TelegramIds", "-100", "Admin:TelegramIds" },
+        { "Redis__Connection", "127.0.0.1:6379,frobnicate=yes", "Redis:Connection" },
+        { "Redis__Connection", ",", "Redis:Connection" },
     };
 
     [Theory]
@@ -46,6 +48,8 @@ public sealed class SettingsChecksTests
             ["Telegram__BotToken"] = "123456:ABC",
             ["Telegram__ApiBaseUrl"] = "http://127.0.0.1:9",
             ["Admin__TelegramIds"] = "12345, 67890",
+            // Nothing listens there: the server starts anyway and keeps trying (an outage, not a bad setting).
+            ["Redis__Connection"] = "127.0.0.1:9,connectTimeout=500",
         });
         Assert.True(run.Listening, run.Stderr);
     }
