@@ -10,6 +10,7 @@ return args.FirstOrDefault() switch
     "flash-sale" => await FlashSaleBench.RunAsync(args[1..]),
     "draw" => await DrawBench.RunAsync(args[1..]),
     "broadcast" => await BroadcastBench.RunAsync(args[1..]),
+    "scale-out" => await ScaleOutBench.RunAsync(args[1..]),
     _ => Usage(args.FirstOrDefault()),
 };
 
@@ -23,6 +24,8 @@ static int Usage(string? name)
           draw      [--participants 1000000] [--winners 1000] [--runs 10]   the fair draw and its verification
           broadcast [--provider sqlite|postgres] [--pg <server>] [--counts 10000,100000] [--batch 100] [--parallelism 8]
                     sender capacity and peak RSS of a broadcast against a fake Bot API, limits lifted
+          scale-out [--instances 1,2,3] [--pg <server>] [--limit 30] [--lifted-limit 1000] [--recipients 10000]
+                    1, 2, 3 instances on one PostgreSQL behind nginx: webhook handled/s and the cluster's send rate
           webhook   load on POST /api/v1/telegram/webhook (see WebhookBench.cs for options)
         """);
     return name is null or "help" or "--help" ? 0 : 2;

@@ -213,7 +213,8 @@ public static class WebhookBench
         return new Counts(all - open, open);
     }
 
-    private sealed class Load(HttpClient http, Options o)
+    /// <summary>The closed- and open-loop load drivers (also driven by the scale-out benchmark through nginx).</summary>
+    internal sealed class Load(HttpClient http, Options o)
     {
         private long _updateId = DateTimeOffset.UtcNow.ToUnixTimeSeconds() % 1_000_000 * 1000;
         private long _user = -1;
@@ -413,7 +414,7 @@ public static class WebhookBench
         throw new InvalidOperationException("Run from inside the Bazaar repository.");
     }
 
-    private sealed record Options(string Provider, string? Pg, int Connections, int Duration, int Warmup, int Users, string? Url,
+    internal sealed record Options(string Provider, string? Pg, int Connections, int Duration, int Warmup, int Users, string? Url,
         string ApiKey, string Secret, int DrainTimeout, int Rate, string? Db)
     {
         public static Options Parse(string[] args)
