@@ -129,7 +129,10 @@ public sealed class PollingLeaderTests
             await Eventually(async () => await LockHoldersAsync(db) is [var pid] && pid != before, "someone holds the lock again", a.Clock, b.Clock);
             a.Bot.Clear();
             b.Bot.Clear();
-            await Task.Delay(1500); // a full long poll: only the new holder polls now
+            // The new holder polls (its loop may first sit out a retry wait on its clock; under load that took longer
+            // than a fixed real-time pause), and over a full long poll after that only one instance polls.
+            await Eventually(() => Task.FromResult(Polled(a) || Polled(b)), "the new holder polls", a.Clock, b.Clock);
+            await Task.Delay(1500);
             Assert.Single(new[] { a, b }, Polled);
 
             var user = Updates.NewUserId();
