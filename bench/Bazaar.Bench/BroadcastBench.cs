@@ -70,7 +70,7 @@ public static class BroadcastBench
             ["runs"] = runs,
         };
         var json = report.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
-        var dir = Path.Combine(RepoRoot(), "bench", "results");
+        var dir = Path.Combine(BenchHost.RepoRoot(), "bench", "results");
         Directory.CreateDirectory(dir);
         var file = Path.Combine(dir, $"broadcast-{provider}.json");
         await File.WriteAllTextAsync(file, json + "\n");
@@ -209,10 +209,10 @@ public static class BroadcastBench
 
     private static async Task<(Process, string)> StartServerAsync(string provider, string cs, string botApi, int batch, int parallelism)
     {
-        var root = RepoRoot();
+        var root = BenchHost.RepoRoot();
         var dll = Path.Combine(root, "src", "Bazaar.Server", "bin", "Release", "net10.0", "Bazaar.Server.dll");
         if (!File.Exists(dll)) throw new InvalidOperationException($"Build the server first: dotnet build -c Release src/Bazaar.Server ({dll} is missing)");
-        var port = FreePort();
+        var port = BenchHost.FreePort();
         var psi = new ProcessStartInfo("dotnet", [dll, "--urls", $"http://127.0.0.1:{port}"])
         {
             WorkingDirectory = Path.Combine(root, "src", "Bazaar.Server"), RedirectStandardOutput = true, RedirectStandardError = true,
@@ -296,19 +296,4 @@ public static class BroadcastBench
         await cmd.ExecuteNonQueryAsync();
     }
 
-    private static int FreePort()
-    {
-        var l = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        var port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
-    }
-
-    private static string RepoRoot()
-    {
-        for (var d = new DirectoryInfo(Directory.GetCurrentDirectory()); d is not null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "Bazaar.slnx"))) return d.FullName;
-        return Directory.GetCurrentDirectory();
-    }
 }

@@ -65,16 +65,9 @@ public static class DrawBench
         };
         var json = JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true });
         Console.WriteLine(json);
-        var dir = Path.Combine(RepoRoot(), "bench", "results");
+        var dir = Path.Combine(BenchHost.RepoRoot(), "bench", "results");
         Directory.CreateDirectory(dir);
         await File.WriteAllTextAsync(Path.Combine(dir, "draw.json"), json + "\n");
         return result.under_2_s ? 0 : 1;
-    }
-
-    private static string RepoRoot()
-    {
-        for (var d = new DirectoryInfo(Directory.GetCurrentDirectory()); d is not null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "Bazaar.slnx"))) return d.FullName;
-        return Directory.GetCurrentDirectory();
     }
 }

@@ -48,7 +48,7 @@ public static class FlashSaleBench
             var r = await RunOneAsync(p, pg, attempts, users, units, concurrency);
             var json = JsonSerializer.Serialize(r, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true });
             Console.WriteLine(json);
-            var dir = Path.Combine(RepoRoot(), "bench", "results");
+            var dir = Path.Combine(BenchHost.RepoRoot(), "bench", "results");
             Directory.CreateDirectory(dir);
             await File.WriteAllTextAsync(Path.Combine(dir, $"flash-sale-{p}.json"), json + "\n");
             failed |= !r.Exact;
@@ -209,12 +209,5 @@ public static class FlashSaleBench
         await conn.OpenAsync();
         await using var cmd = new NpgsqlCommand(sql, conn);
         await cmd.ExecuteNonQueryAsync();
-    }
-
-    private static string RepoRoot()
-    {
-        for (var d = new DirectoryInfo(Directory.GetCurrentDirectory()); d is not null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "Bazaar.slnx"))) return d.FullName;
-        return Directory.GetCurrentDirectory();
     }
 }

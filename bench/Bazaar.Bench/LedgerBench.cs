@@ -44,7 +44,7 @@ public static class LedgerBench
             var r = await RunOneAsync(p, pg, seconds, workers, wallets);
             var json = JsonSerializer.Serialize(r, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true });
             Console.WriteLine(json);
-            var dir = Path.Combine(RepoRoot(), "bench", "results");
+            var dir = Path.Combine(BenchHost.RepoRoot(), "bench", "results");
             Directory.CreateDirectory(dir);
             await File.WriteAllTextAsync(Path.Combine(dir, $"ledger-{p}.json"), json + "\n");
             failed |= !r.InvariantHolds;
@@ -163,12 +163,5 @@ public static class LedgerBench
         await conn.OpenAsync();
         await using var cmd = new NpgsqlCommand(sql, conn);
         await cmd.ExecuteNonQueryAsync();
-    }
-
-    private static string RepoRoot()
-    {
-        for (var d = new DirectoryInfo(Directory.GetCurrentDirectory()); d is not null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "Bazaar.slnx"))) return d.FullName;
-        return Directory.GetCurrentDirectory();
     }
 }

@@ -57,7 +57,7 @@ public static class ScaleOutBench
             Int("--drain-timeout", 600), Int("--limit", 30), Int("--lifted-limit", 1000), Int("--recipients", 10000),
             Arg("--nginx", "/usr/sbin/nginx"), Arg("--out", "scale-out"));
         if (!File.Exists(s.Nginx)) { Console.Error.WriteLine($"{s.Nginx} is missing: install Debian's nginx (apt-get install nginx-light)."); return 2; }
-        var dll = Path.Combine(RepoRoot(), "src", "Bazaar.Server", "bin", "Release", "net10.0", "Bazaar.Server.dll");
+        var dll = Path.Combine(BenchHost.RepoRoot(), "src", "Bazaar.Server", "bin", "Release", "net10.0", "Bazaar.Server.dll");
         if (!File.Exists(dll)) { Console.Error.WriteLine($"Build the server first: dotnet build -c Release src/Bazaar.Server ({dll} is missing)"); return 2; }
 
         var runs = new JsonArray();
@@ -96,7 +96,7 @@ public static class ScaleOutBench
         };
         Console.WriteLine();
         Console.WriteLine(table);
-        var dir = Path.Combine(RepoRoot(), "bench", "results");
+        var dir = Path.Combine(BenchHost.RepoRoot(), "bench", "results");
         Directory.CreateDirectory(dir);
         var file = Path.Combine(dir, s.Out + ".json");
         await File.WriteAllTextAsync(file, report.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n");
@@ -322,7 +322,7 @@ public static class ScaleOutBench
                 var ports = new List<int>();
                 // One after another: on 2 cores, cold starts at once take far longer (each JIT-compiles).
                 for (var i = 0; i < n; i++) ports.Add(await cluster.StartServerAsync(dll, cs, botApi, i, perSecond));
-                var front = FreePort();
+                var front = BenchHost.FreePort();
                 cluster._nginx = cluster.StartNginx(s.Nginx, front, ports);
                 cluster.FrontUrl = $"http://127.0.0.1:{front}";
                 using var probe = new HttpClient { BaseAddress = new Uri(cluster.FrontUrl), Timeout = TimeSpan.FromSeconds(2) };
@@ -338,7 +338,7 @@ public static class ScaleOutBench
 
         private async Task<int> StartServerAsync(string dll, string cs, string botApi, int index, int perSecond)
         {
-            var port = FreePort();
+            var port = BenchHost.FreePort();
             var psi = new ProcessStartInfo("dotnet", [dll, "--urls", $"http://127.0.0.1:{port}"])
             {
                 WorkingDirectory = Path.GetDirectoryName(dll)!, RedirectStandardOutput = true, RedirectStandardError = true,
@@ -532,19 +532,4 @@ public static class ScaleOutBench
         catch (IOException) { return "?"; }
     }
 
-    private static int FreePort()
-    {
-        var l = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        var port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
-    }
-
-    private static string RepoRoot()
-    {
-        for (var d = new DirectoryInfo(Directory.GetCurrentDirectory()); d is not null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "Bazaar.slnx"))) return d.FullName;
-        return Directory.GetCurrentDirectory();
-    }
 }

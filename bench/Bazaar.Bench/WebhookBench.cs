@@ -349,7 +349,7 @@ public static class WebhookBench
         var dll = Path.Combine(root, "src", "Bazaar.Server", "bin", "Release", "net10.0", "Bazaar.Server.dll");
         if (!File.Exists(dll))
             throw new InvalidOperationException($"Build the server first: dotnet build -c Release src/Bazaar.Server ({dll} is missing)");
-        var port = FreePort();
+        var port = BenchHost.FreePort();
         string? sqlitePath = null;
         var psi = new ProcessStartInfo("dotnet", [dll, "--urls", $"http://127.0.0.1:{port}"])
         {
@@ -398,14 +398,6 @@ public static class WebhookBench
         return (process, baseUrl, sqlitePath);
     }
 
-    private static int FreePort()
-    {
-        var l = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        var port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
-    }
 
     private static string FindRoot()
     {
