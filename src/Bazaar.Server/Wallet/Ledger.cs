@@ -59,79 +59,67 @@ public sealed class Ledger(BazaarDb db, TimeProvider clock)
         if (posting.Legs.Count < 2 || posting.Legs.Any(l => l.Amount == 0) || posting.Legs.Sum(l => l.Amount) != 0)
             return new(null, PostError.Unbalanced);
 
+        // What the caller has tracked but not saved goes first, as it did when the posting was saved by SaveChanges.
+        if (db.ChangeTracker.HasChanges()) await db.SaveChangesAsync(ct);
         var own = db.Database.CurrentTransaction is null;
         await using var tx = own ? await db.Database.BeginTransactionAsync(ct) : null;
         var now = clock.GetUtcNow().UtcDateTime;
+
+        // Prepared statements, no change tracking, and the balances last. The order matters on PostgreSQL: a shared
+        // system account (sales revenue, a clearing account) is updated by every posting that touches it, and its row
+        // lock is held from its UPDATE to the commit, so nothing that can wait comes after it.
+        // The transaction row goes first: a duplicate reference stops here, before any balance moves (ON CONFLICT DO
+        // NOTHING: no error that would abort the caller's PostgreSQL transaction; a racing twin is waited for).
         var t = new LedgerTransaction
         {
             Kind = posting.Kind, ExternalRef = posting.ExternalRef, Description = posting.Description,
             Reason = posting.Reason, CreatedBy = posting.CreatedBy, CreatedAt = now,
         };
-        try
+        if (await RowInsert.For<LedgerTransaction>(db, skipConflicts: true).TryInsertAsync(db, t, ct) is not { } transactionId)
         {
-            // The transaction row goes first: a duplicate reference stops here, before any balance moves.
-            db.LedgerTransactions.Add(t);
-            try
+            if (tx is not null) await tx.RollbackAsync(ct);
+            return new(null, PostError.Duplicate);
+        }
+
+        // The accounts in one plain read (it never waits for a row lock); only a missing one is created.
+        var keys = posting.Legs.Select(l => l.Account.Key).Distinct().ToList();
+        var accounts = (await db.LedgerAccounts.AsNoTracking().Where(a => a.Currency == currency && keys.Contains(a.Key))
+            .Select(a => new { a.Key, a.Id, a.Kind }).ToListAsync(ct)).ToDictionary(a => a.Key, a => (a.Id, a.Kind));
+        foreach (var leg in posting.Legs)
+            if (!accounts.ContainsKey(leg.Account.Key))
+                accounts[leg.Account.Key] = (await EnsureAccountAsync(leg.Account, currency, now, ct), leg.Account.Kind);
+
+        var entry = RowInsert.For<LedgerEntry>(db);
+        foreach (var leg in posting.Legs)
+        {
+            await entry.InsertAsync(db, new LedgerEntry
             {
-                await db.SaveChangesAsync(ct);
-            }
-            catch (DbUpdateException e) when (DbErrors.IsUniqueViolation(e))
+                TransactionId = transactionId, AccountId = accounts[leg.Account.Key].Id, Currency = currency,
+                Amount = leg.Amount, CreatedAt = now,
+            }, ct);
+        }
+
+        // One lock order for every posting, so two postings can't deadlock on PostgreSQL: wallets before system
+        // accounts (the shared rows are locked last and held shortest), each by id.
+        var update = db.HotCommand("""
+            UPDATE ledger_accounts SET "Balance" = "Balance" + @delta
+            WHERE "Id" = @id AND (@delta > 0 OR "AllowNegative" OR "Balance" + @delta >= 0)
+            """, "@delta", "@id");
+        foreach (var group in posting.Legs.GroupBy(l => accounts[l.Account.Key])
+                     .OrderBy(g => g.Key.Kind == AccountKind.System).ThenBy(g => g.Key.Id))
+        {
+            var delta = group.Sum(l => l.Amount);
+            if (delta == 0) continue;
+            update.Parameters[0].Value = delta;
+            update.Parameters[1].Value = group.Key.Id;
+            if (await update.ExecuteNonQueryAsync(ct) == 0)
             {
-                db.Entry(t).State = EntityState.Detached;
                 if (tx is not null) await tx.RollbackAsync(ct);
-                return new(null, PostError.Duplicate);
+                return new(null, PostError.InsufficientFunds);
             }
-
-            var accounts = new Dictionary<string, long>();
-            foreach (var leg in posting.Legs)
-                if (!accounts.ContainsKey(leg.Account.Key))
-                    accounts[leg.Account.Key] = await EnsureAccountAsync(leg.Account, currency, now, ct);
-
-            // One lock order for every posting, so two opposite transfers can't deadlock on PostgreSQL.
-            foreach (var group in posting.Legs.GroupBy(l => accounts[l.Account.Key]).OrderBy(g => g.Key))
-            {
-                var id = group.Key;
-                var delta = group.Sum(l => l.Amount);
-                if (delta == 0) continue;
-                var changed = await db.LedgerAccounts
-                    .Where(a => a.Id == id && (delta > 0 || a.AllowNegative || a.Balance + delta >= 0))
-                    .ExecuteUpdateAsync(s => s.SetProperty(a => a.Balance, a => a.Balance + delta), ct);
-                if (changed == 0)
-                {
-                    db.Entry(t).State = EntityState.Detached;
-                    if (tx is not null) await tx.RollbackAsync(ct);
-                    return new(null, PostError.InsufficientFunds);
-                }
-            }
-
-            foreach (var leg in posting.Legs)
-            {
-                db.LedgerEntries.Add(new LedgerEntry
-                {
-                    TransactionId = t.Id, AccountId = accounts[leg.Account.Key], Currency = currency,
-                    Amount = leg.Amount, CreatedAt = now,
-                });
-            }
-            await db.SaveChangesAsync(ct);
-            if (tx is not null) await tx.CommitAsync(ct);
-            DetachPosted(t.Id);
-            return new(t.Id, PostError.None);
         }
-        catch
-        {
-            db.Entry(t).State = EntityState.Detached;
-            foreach (var e in db.ChangeTracker.Entries<LedgerEntry>().Where(e => e.Entity.TransactionId == t.Id).ToList())
-                e.State = EntityState.Detached;
-            throw;
-        }
-    }
-
-    private void DetachPosted(long transactionId)
-    {
-        foreach (var e in db.ChangeTracker.Entries<LedgerEntry>().Where(e => e.Entity.TransactionId == transactionId).ToList())
-            e.State = EntityState.Detached;
-        foreach (var e in db.ChangeTracker.Entries<LedgerTransaction>().Where(e => e.Entity.Id == transactionId).ToList())
-            e.State = EntityState.Detached;
+        if (tx is not null) await tx.CommitAsync(ct);
+        return new(transactionId, PostError.None);
     }
 
     /// <summary>Creates the account when missing without aborting the surrounding transaction.</summary>
