@@ -94,6 +94,30 @@ public sealed class LedgerTests(AppFactory factory) : IClassFixture<AppFactory>
     }
 
     [Fact]
+    public async Task A_duplicate_inside_the_callers_transaction_is_refused_and_the_transaction_goes_on()
+    {
+        // On PostgreSQL a unique violation would abort the caller's whole transaction; the duplicate must be a plain answer.
+        var a = await MoneyTestData.CreateUserAsync(factory);
+        var reference = $"test:{Guid.NewGuid():N}";
+        Assert.True((await WithLedger(l => l.TransferAsync(AccountRef.DepositsClearing("test"), AccountRef.Wallet(a.Id), 2_00, "USD", "deposit", reference, default))).Ok);
+
+        await using (var scope = factory.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<BazaarDb>();
+            var ledger = scope.ServiceProvider.GetRequiredService<Ledger>();
+            await using var tx = await db.Database.BeginTransactionAsync();
+            var again = await ledger.TransferAsync(AccountRef.DepositsClearing("test"), AccountRef.Wallet(a.Id), 2_00, "USD", "deposit", reference, default);
+            Assert.Equal(PostError.Duplicate, again.Error);
+            var other = await ledger.TransferAsync(AccountRef.DepositsClearing("test"), AccountRef.Wallet(a.Id), 1_00, "USD", "deposit", reference + ":2", default);
+            Assert.True(other.Ok);
+            await tx.CommitAsync();
+        }
+
+        Assert.Equal(3_00, await MoneyTestData.BalanceAsync(factory, a.Id));
+        await MoneyTestData.AssertLedgerOkAsync(factory);
+    }
+
+    [Fact]
     public async Task Twenty_concurrent_debits_where_three_fit_leave_exactly_three_through()
     {
         var a = await MoneyTestData.CreateUserAsync(factory);
