@@ -25,3 +25,15 @@ public sealed class PostgresRunFactAttribute : FactAttribute
         if (!TestDatabase.IsPostgres) Skip = "PostgreSQL only: runs when BAZAAR_TEST_PROVIDER=Postgres (it uses pg_dump and pg_restore)";
     }
 }
+
+/// <summary>
+/// A test that checks nothing a database changes and costs much time, such as saving the documentation's
+/// screenshots: it runs in the SQLite run and is reported as skipped, with the reason, in the PostgreSQL run.
+/// </summary>
+public sealed class SqliteRunFactAttribute : FactAttribute
+{
+    public SqliteRunFactAttribute(string why)
+    {
+        if (TestDatabase.IsPostgres) Skip = "runs in the SQLite run only: " + why;
+    }
+}
