@@ -1,8 +1,6 @@
 using System.Data;
 using Bazaar.Server.Data;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
-using Npgsql;
 
 namespace Bazaar.Server.Wallet;
 

@@ -16,7 +16,19 @@ public sealed class OutboxSharedLimitsTests
     private static readonly TimeSpan Step = TimeSpan.FromMilliseconds(50);
 
     /// <summary>With <paramref name="redis"/>, the limits live there (under a key prefix of this test's own); else in PostgreSQL.</summary>
-    private static async Task<(FakeBotApi Api, TestDatabase Db, OutboxAppHost One, OutboxAppHost Two)> TwoInstancesAsync(RedisServer? redis,
+    /// <summary>The fake Bot API, the shared database and the two instances; disposed together, instances first.</summary>
+    private sealed record TwoInstances(FakeBotApi Api, TestDatabase Database, OutboxAppHost One, OutboxAppHost Two) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await Two.DisposeAsync();
+            await One.DisposeAsync();
+            await Database.DisposeAsync();
+            await Api.DisposeAsync();
+        }
+    }
+
+    private static async Task<TwoInstances> TwoInstancesAsync(RedisServer? redis,
         params (string, string)[] settings)
     {
         var api = await FakeBotApi.StartAsync();
@@ -25,7 +37,7 @@ public sealed class OutboxSharedLimitsTests
         var one = await OutboxAppHost.StartAsync(api, database, settings);
         var two = await OutboxAppHost.StartAsync(api, database, settings);
         api.Now = () => one.Now;
-        return (api, database, one, two);
+        return new TwoInstances(api, database, one, two);
     }
 
     /// <summary>With Redis the database kept no bucket: the state was Redis's.</summary>
@@ -71,11 +83,8 @@ public sealed class OutboxSharedLimitsTests
 
     private static async Task GlobalRate(RedisServer? redis)
     {
-        var (api, database, one, two) = await TwoInstancesAsync(redis, ("Outbox:GlobalPerSecond", "20"), ("Outbox:BatchSize", "100"));
-        await using var _ = api;
-        await using var __ = database;
-        await using var ___ = one;
-        await using var ____ = two;
+        await using var instances = await TwoInstancesAsync(redis, ("Outbox:GlobalPerSecond", "20"), ("Outbox:BatchSize", "100"));
+        var (api, _, one, two) = instances;
         // 200 chats, one message each: only the global limit holds them back. Half are queued through each instance.
         await one.Enqueue(o => Enumerable.Range(0, 100).Select(i => o.SendText(OutboxAppHost.Chat((20_000 + i).ToString()), $"m{i}")).ToList());
         await two.Enqueue(o => Enumerable.Range(100, 100).Select(i => o.SendText(OutboxAppHost.Chat((20_000 + i).ToString()), $"m{i}")).ToList());
@@ -110,11 +119,8 @@ public sealed class OutboxSharedLimitsTests
 
     private static async Task ChatPacing(RedisServer? redis)
     {
-        var (api, database, one, two) = await TwoInstancesAsync(redis, ("Outbox:PrivateChatBurst", "3"), ("Outbox:PrivateChatIntervalSeconds", "1"));
-        await using var _ = api;
-        await using var __ = database;
-        await using var ___ = one;
-        await using var ____ = two;
+        await using var instances = await TwoInstancesAsync(redis, ("Outbox:PrivateChatBurst", "3"), ("Outbox:PrivateChatIntervalSeconds", "1"));
+        var (api, _, one, two) = instances;
         await one.Texts("4242", Enumerable.Range(1, 12).Select(i => $"c{i}").ToArray());
 
         int byOne = 0, byTwo = 0;
@@ -145,11 +151,8 @@ public sealed class OutboxSharedLimitsTests
 
     private static async Task Pause(RedisServer? redis)
     {
-        var (api, database, one, two) = await TwoInstancesAsync(redis, ("Outbox:Parallelism", "1"));
-        await using var _ = api;
-        await using var __ = database;
-        await using var ___ = one;
-        await using var ____ = two;
+        await using var instances = await TwoInstancesAsync(redis, ("Outbox:Parallelism", "1"));
+        var (api, _, one, two) = instances;
         api.FailNext("answerCallbackQuery", 429, "Too Many Requests: retry after 10", retryAfter: 10);
         await one.Enqueue(o => [o.AnswerCallback(OutboxAppHost.Chat("1001"), "cbq-1")]);
         await one.RunOnce();
@@ -169,11 +172,8 @@ public sealed class OutboxSharedLimitsTests
     public async Task With_Redis_down_paced_messages_wait_while_urgent_answers_go_and_sending_resumes_when_it_is_back()
     {
         await using var redis = await RedisServer.StartAsync();
-        var (api, database, one, two) = await TwoInstancesAsync(redis);
-        await using var _ = api;
-        await using var __ = database;
-        await using var ___ = one;
-        await using var ____ = two;
+        await using var instances = await TwoInstancesAsync(redis);
+        var (api, _, one, two) = instances;
         await one.Texts("3001", "before");
         await one.RunOnce();
         Assert.Equal(["before"], one.SentTexts("3001"));
