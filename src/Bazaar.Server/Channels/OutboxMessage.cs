@@ -141,13 +141,17 @@ internal sealed class OutboxMessageMap : IEntityTypeConfiguration<OutboxMessage>
         b.Property(m => m.Method).HasMaxLength(64);
         b.Property(m => m.Status).HasConversion(s => OutboxStatusText.Of(s), s => OutboxStatusText.Parse(s)).HasMaxLength(16);
         b.Property(m => m.LastError).HasMaxLength(1000);
-        b.HasIndex(m => new { m.Status, m.NextAttemptAt });
+        // Every index that holds Status is rewritten when a row is claimed and when it is sent: only the sender's own
+        // index does (the due rows by lane and id); retention and look-backs go by CreatedAt, which never changes.
         // The sender reads each queue's head in id order: without it every round scanned the whole backlog.
         b.HasIndex(m => new { m.Status, m.Urgent, m.Id });
+        // With the global rate used up only the paid lane may go: its rows alone, so that look never walks a backlog of
+        // everything else (it did, 42 ms a round on PostgreSQL with 16,000 replies waiting).
+        b.HasIndex(m => new { m.Status, m.Id }, "IX_outbox_PaidLane").HasFilter("\"Lane\" = '" + OutboxLanes.PaidBroadcast + "'");
         b.HasIndex(m => new { m.Channel, m.ChatId, m.Id });
         b.HasIndex(m => m.InboundUpdateId);
         b.Property(m => m.LockedBy).HasMaxLength(64);
-        b.HasIndex(m => new { m.Status, m.CreatedAt });
+        b.HasIndex(m => m.CreatedAt);
         b.Property(m => m.Template).HasMaxLength(2000);
         b.Property(m => m.ExternalId).HasMaxLength(128);
         b.Property(m => m.DeliveryStatus).HasMaxLength(16);

@@ -23,8 +23,9 @@ public sealed class OutboxSender(
     Operations.BazaarMetrics metrics,
     ILogger<OutboxSender> log) : BackgroundService
 {
-    /// <summary>What a round did; <see cref="WakeAt"/> is when paced rows may go, if any were held back.</summary>
-    public sealed record Round(int Claimed, int Sent, DateTime? WakeAt);
+    /// <summary>What a round did; <see cref="WakeAt"/> is when paced rows may go, if any were held back;
+    /// <see cref="RateBound"/> when rows were held back because the global or broadcast rate had no more room.</summary>
+    public sealed record Round(int Claimed, int Sent, DateTime? WakeAt, bool RateBound = false);
 
     private readonly Dictionary<string, IOutboxTransport> _transports =
         transports.GroupBy(t => t.Channel).ToDictionary(g => g.Key, g => g.Last());
@@ -44,14 +45,18 @@ public sealed class OutboxSender(
                 var round = await RunOnceAsync(stoppingToken);
                 if (round.Claimed >= O.BatchSize) continue;
                 if (round.WakeAt is { } at && at - Now < wait) wait = at - Now;
-                // With the global rate used up only urgent rows can go: a commit of anything else need not wake a round
-                // (under load every batch commits replies, and each round costs queries).
+                // The rate decides what goes (rows were held back for it, or it has no room at all): gather a tenth of a
+                // second's worth before the next round, waking early only for urgent rows. A round costs queries over the
+                // backlog, and a round per commit sent a row or two (30 rounds a second under a steady load, most of
+                // PostgreSQL's time).
                 var now = Now;
-                if (round.Claimed == 0 && pacer.GlobalAvailable(now) == 0)
+                if (round.RateBound || (round.Claimed == 0 && pacer.GlobalAvailable(now) == 0))
                 {
                     urgentOnly = true;
-                    var next = pacer.GlobalNextAt(now) - now;
-                    if (next < wait) wait = next;
+                    var gather = TimeSpan.FromSeconds(Math.Max(1, O.GlobalPerSecond / 10.0) / Math.Max(1, O.GlobalPerSecond));
+                    // (A tenth of a second is at least one token's time at 10/s and more; at lower rates it is one token's.)
+                    var until = pacer.PausedUntil - now > gather ? pacer.PausedUntil - now : gather;
+                    wait = until < TimeSpan.FromSeconds(O.PollSeconds) ? until : TimeSpan.FromSeconds(O.PollSeconds);
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -73,6 +78,7 @@ public sealed class OutboxSender(
     {
         var channels = _transports.Values.Where(t => t.IsEnabled).Select(t => t.Channel).ToArray();
         if (channels.Length == 0) return new Round(0, 0, null);
+        metrics.OutboxRound();
         var now = Now;
         var globalPause = pacer.PausedUntil;
 
@@ -90,6 +96,7 @@ public sealed class OutboxSender(
         var paidRoom = pacer.LaneAvailable(OutboxLanes.PaidBroadcast, now);
         int paced = 0, broadcasts = 0, paid = 0;
         DateTime? wakeAt = null;
+        var rateBound = false;
         foreach (var m in due)
         {
             if (m.Urgent) { picked.Add(m); continue; }
@@ -111,20 +118,22 @@ public sealed class OutboxSender(
             }
             else
             {
+                rateBound |= !room && m.Lane != OutboxLanes.PaidBroadcast;
                 var at = pacer.NextAvailableAt(m.Channel, m.ChatId, now, m.Lane);
                 if (wakeAt is null || at < wakeAt) wakeAt = at;
             }
         }
-        if (picked.Count == 0) return new Round(0, 0, wakeAt);
+        if (picked.Count == 0) return new Round(0, 0, wakeAt, rateBound);
         // With shared limits (PostgreSQL or Redis) the global limits are the cluster's: take the picked rows' share in one round trip.
         var reserved = await pacer.ReserveAsync(picked, now, ct);
+        rateBound |= reserved.Rows.Count < picked.Count;
         picked = reserved.Rows;
         if (reserved.WakeAt is { } heldUntil && (wakeAt is null || heldUntil < wakeAt)) wakeAt = heldUntil;
-        if (picked.Count == 0) return new Round(0, 0, wakeAt);
+        if (picked.Count == 0) return new Round(0, 0, wakeAt, rateBound);
 
         var claim = Guid.NewGuid().ToString("N");
         var mine = await ClaimAsync(picked, claim, now, ct);
-        if (mine.Count == 0) return new Round(0, 0, wakeAt);
+        if (mine.Count == 0) return new Round(0, 0, wakeAt, rateBound);
 
         // Lanes: each urgent row alone; each chat's rows one after another, in id order.
         var lanes = mine.Where(m => m.Urgent).Select(m => (IReadOnlyList<OutboxMessage>)[m])
@@ -143,7 +152,7 @@ public sealed class OutboxSender(
             // What went out is recorded even when the round stops early: only a crash can leave sent rows unrecorded.
             await RecordSentAsync(sentLog.TakeAll(), claim);
         }
-        return new Round(mine.Count, sent, wakeAt);
+        return new Round(mine.Count, sent, wakeAt, rateBound);
     }
 
     /// <summary>A round's sent rows, recorded together: one write per few dozen messages instead of one per message.</summary>
@@ -276,6 +285,12 @@ public sealed class OutboxSender(
         }
         Take(lapsed.Where(o => !o.Urgent));
         var after = 0L;
+        // PostgreSQL: each window walks its index in id order and stops at the batch. Under a queue that grew in seconds
+        // the planner's statistics lag behind (a backlog of 15,000 estimated at one row) and it read and sorted all of it
+        // instead, 30-100 ms a round; without a sort the ordered walk is the only plan left. Not for the reads above:
+        // the lapsed rows span both urgencies, and a sort-free plan for them would walk the whole table.
+        await using var ordered = db.IsPostgres ? await db.Database.BeginTransactionAsync(ct) : null;
+        if (ordered is not null) await db.Database.ExecuteSqlRawAsync("SET LOCAL enable_sort = off", ct);
         for (var read = 0; read < 4 && heads.Count < O.BatchSize; read++)
         {
             var left = skip.ToArray();

@@ -28,6 +28,7 @@ public sealed class BazaarMetrics
     private readonly Counter _outboxSent;
     private readonly Counter _outboxRateLimited;
     private readonly Counter _payments;
+    private readonly Counter _outboxRounds;
     private readonly Gauge _updatesOpen;
     private readonly Gauge _outboxQueued;
     private readonly Gauge _jobsQueued;
@@ -50,6 +51,7 @@ public sealed class BazaarMetrics
             new HistogramConfiguration { Buckets = LatencyBuckets });
         _outboxSent = f.CreateCounter("bazaar_outbox_sent_total", "Messages and calls delivered by the outbox, by channel.", "channel");
         _outboxRateLimited = f.CreateCounter("bazaar_outbox_rate_limited_total", "429 Too Many Requests answers to the outbox, by channel.", "channel");
+        _outboxRounds = f.CreateCounter("bazaar_outbox_rounds_total", "Outbox sender rounds; each reads the due rows from the database.");
         _payments = f.CreateCounter("bazaar_payments_total", "Payments reaching a status (PENDING = created), by method.", "method", "status");
         _updatesOpen = f.CreateGauge("bazaar_updates_open", "Inbound updates not handled yet (received or processing), read at scrape time.");
         _outboxQueued = f.CreateGauge("bazaar_outbox_queue_depth", "Outbox rows waiting or being sent, by status, read at scrape time.", "status");
@@ -70,6 +72,10 @@ public sealed class BazaarMetrics
     }
 
     public void OutboxSent(string channel) => _sentChildren.GetOrAdd(channel, static (k, c) => c.WithLabels(k), _outboxSent).Inc();
+
+    public void OutboxRound() => _outboxRounds.Inc();
+
+    public double OutboxRounds => _outboxRounds.Value;
 
     public void OutboxRateLimited(string channel) => _limitedChildren.GetOrAdd(channel, static (k, c) => c.WithLabels(k), _outboxRateLimited).Inc();
 

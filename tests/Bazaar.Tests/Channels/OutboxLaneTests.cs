@@ -1,4 +1,6 @@
 using Bazaar.Server.Channels;
+using Bazaar.Server.Operations;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Bazaar.Tests.Channels;
 
@@ -23,5 +25,31 @@ public sealed class OutboxLaneTests
         h.Advance(TimeSpan.FromSeconds(1));
         for (var r = await h.RunOnce(); r.Claimed > 0; r = await h.RunOnce()) { }
         Assert.Equal(10, h.Api.CallsOf("sendMessage").Count(c => c.Str("text") == "bulk"));
+    }
+
+    [Fact]
+    public async Task While_the_global_rate_decides_the_sender_gathers_a_tenth_of_a_second_per_round_and_keeps_the_rate()
+    {
+        await using var h = await OutboxAppHost.StartAsync(("Outbox:Enabled", "true"), ("Outbox:PollSeconds", "3600"), ("Outbox:GlobalPerSecond", "100"));
+        var metrics = h.App.Services.GetRequiredService<BazaarMetrics>();
+        await h.Enqueue(o => Enumerable.Range(0, 300).Select(i => o.SendText(OutboxAppHost.Chat((20_000 + i).ToString()), "news")).ToList());
+        h.Nudge();
+        // The first second's worth goes at once; then the loop waits for the rate.
+        await OutboxSenderTests.Eventually(() => h.Api.CallsOf("sendMessage").Count() == 100);
+        await Task.Delay(200);
+        var rounds = metrics.OutboxRounds;
+
+        // Steps of 10 ms, a token each, until twenty more have gone (200 ms at the rate, a step or two more when a
+        // round outlasts a step). Round by round that was a round a step, of a row or two each.
+        var steps = 0;
+        for (; steps < 40 && h.Api.CallsOf("sendMessage").Count() < 120; steps++)
+        {
+            h.Advance(TimeSpan.FromMilliseconds(10));
+            await Task.Delay(40);
+        }
+
+        Assert.InRange(h.Api.CallsOf("sendMessage").Count(), 120, 123);
+        Assert.InRange(steps, 20, 25);
+        Assert.InRange(metrics.OutboxRounds - rounds, 1, 4);
     }
 }

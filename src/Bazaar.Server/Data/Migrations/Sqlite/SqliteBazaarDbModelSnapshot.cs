@@ -412,17 +412,18 @@ namespace Bazaar.Server.Data.Migrations.Sqlite
 
                     b.HasKey("Id");
 
+                    b.HasIndex("CreatedAt");
+
                     b.HasIndex("InboundUpdateId");
 
                     b.HasIndex("Channel", "ExternalId");
 
-                    b.HasIndex("Status", "CreatedAt");
-
-                    b.HasIndex("Status", "NextAttemptAt");
-
                     b.HasIndex("Channel", "ChatId", "Id");
 
                     b.HasIndex("Status", "Urgent", "Id");
+
+                    b.HasIndex(new[] { "Status", "Id" }, "IX_outbox_PaidLane")
+                        .HasFilter("\"Lane\" = 'paid_broadcast'");
 
                     b.ToTable("outbox", (string)null);
                 });
