@@ -22,7 +22,8 @@ public static class DataModule
         // internal services for each update, request or purchase attempt, which cost more than a simple query.
         if (options.Provider == DatabaseProvider.Postgres)
         {
-            services.AddDbContextPool<BazaarDb, PostgresBazaarDb>(o => ConfigurePostgres(o, options.ConnectionString));
+            var cs = PreparePostgres(options.ConnectionString);
+            services.AddDbContextPool<BazaarDb, PostgresBazaarDb>(o => ConfigurePostgres(o, cs));
         }
         else
         {
@@ -65,6 +66,19 @@ public static class DataModule
     internal static void ConfigureSqlite(DbContextOptionsBuilder o, string connectionString) =>
         o.UseSqlite(connectionString, s => s.MigrationsHistoryTable("__ef_migrations"))
          .AddInterceptors(SqliteConnectionTuning.Instance, AfterCommit.Instance);
+
+    /// <summary>
+    /// The statements every update repeats (the user upsert, the outbox insert, the inbox's batch) are parsed and planned
+    /// once per connection instead of on every call: under a steady load PostgreSQL spent about three quarters of its CPU
+    /// outside the statements' execution. An operator's own "Max Auto Prepare" is kept.
+    /// </summary>
+    internal static string PreparePostgres(string connectionString)
+    {
+        if (connectionString.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase)) return connectionString;
+        var b = new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { MaxAutoPrepare = 64, AutoPrepareMinUsages = 2 };
+        b.Options = ((b.Options ?? "") + " -c plan_cache_mode=force_custom_plan").Trim();
+        return b.ToString();
+    }
 
     /// <summary>Concurrent writers wait for the lock instead of failing at once.</summary>
     internal static string PrepareSqlite(string connectionString)

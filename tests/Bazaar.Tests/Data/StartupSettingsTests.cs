@@ -41,4 +41,15 @@ public sealed class StartupSettingsTests
         var pg = Read(("Database:Provider", "postgres"), ("ConnectionStrings:Bazaar", "Host=127.0.0.1;Username=u;Database=d"));
         Assert.Equal((DatabaseProvider.Postgres, "Host=127.0.0.1;Username=u;Database=d"), (pg.Provider, pg.ConnectionString));
     }
+
+    [Fact]
+    public void PostgreSQL_statements_are_prepared_with_custom_plans_unless_the_operator_chose()
+    {
+        var b = new Npgsql.NpgsqlConnectionStringBuilder(DataModule.PreparePostgres("Host=127.0.0.1;Username=u;Database=d;Options=-c statement_timeout=5000"));
+        Assert.Equal((64, 2), (b.MaxAutoPrepare, b.AutoPrepareMinUsages));
+        // A generic plan of the inbox's batch statements (unnest of arrays) took 15 times as long as a custom one.
+        Assert.Equal("-c statement_timeout=5000 -c plan_cache_mode=force_custom_plan", b.Options);
+        const string own = "Host=127.0.0.1;Username=u;Database=d;Max Auto Prepare=0";
+        Assert.Equal(own, DataModule.PreparePostgres(own));
+    }
 }
