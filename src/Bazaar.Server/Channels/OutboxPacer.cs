@@ -198,12 +198,6 @@ public sealed class OutboxPacer(IOptions<OutboxOptions> options, DatabaseOptions
         lock (_gate) return now < _pausedUntil ? 0 : (int)Room(Global(), now);
     }
 
-    /// <summary>When the global rate next has room for one message.</summary>
-    public DateTime GlobalNextAt(DateTime now)
-    {
-        lock (_gate) return Max(NextAt(Global(), now), _pausedUntil);
-    }
-
     /// <summary>How many rows of a lane (null: replies and notifications) could go out right now across all chats.</summary>
     public int LaneAvailable(string? lane, DateTime now)
     {
