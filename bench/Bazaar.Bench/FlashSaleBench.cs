@@ -109,13 +109,16 @@ public static class FlashSaleBench
                 userIds = await db.Users.Select(u => u.Id).ToListAsync();
                 // A warm-up on another product and other users: the server has compiled its queries and opened its pool
                 // before a real sale starts; none of it is counted below.
-                var warm = new Product { Name = "Warm-up", Kind = ProductKind.Digital, BasePrice = 1_00, CreatedAt = now, UpdatedAt = now };
+                // The warm-up buys the same kind of goods as the sale (a unit with an address and a location), so the sale's
+                // code is compiled before it is timed, as in a server that has been running.
+                var warm = new Product { Name = "Warm-up", Kind = ProductKind.UniqueItem, BasePrice = 1_00, CreatedAt = now, UpdatedAt = now };
                 db.Products.Add(warm);
                 for (var i = 0; i < Warmup; i++)
                     db.Users.Add(new ChatUser { Channel = ChatChannel.Telegram, ExternalId = (20_000_000 + i).ToString(), CreatedAt = now, LastSeenAt = now });
                 await db.SaveChangesAsync();
                 warmupProduct = warm.Id;
-                for (var i = 0; i < Warmup / 2; i++) db.StockUnits.Add(new StockUnit { ProductId = warm.Id, Secret = $"W-{i}", CreatedAt = now });
+                for (var i = 0; i < Warmup / 2; i++)
+                    db.StockUnits.Add(new StockUnit { ProductId = warm.Id, Details = $"Warm-up pair {i}", Address = "Pick-up point 2", Latitude = 52.3, Longitude = 21.1, CreatedAt = now });
                 await db.SaveChangesAsync();
                 warmupUsers = await db.Users.Where(u => !userIds.Contains(u.Id)).Select(u => u.Id).ToListAsync();
             }

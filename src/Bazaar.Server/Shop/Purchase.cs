@@ -128,11 +128,11 @@ public sealed class Purchase(BazaarDb db, ShopTransaction shopTx, Reservations r
         return await shopTx.RunAsync<PurchaseResult>(async () =>
         {
             var now = Now;
-            var closed = lateAllowed
-                ? await db.Reservations.Where(x => x.Id == r.Id && x.Status != ReservationStatus.Completed)
-                    .ExecuteUpdateAsync(s => s.SetProperty(x => x.Status, ReservationStatus.Completed).SetProperty(x => x.ClosedAt, now), ct)
-                : await db.Reservations.Where(x => x.Id == r.Id && x.Status == ReservationStatus.Active && x.ExpiresAt > now)
-                    .ExecuteUpdateAsync(s => s.SetProperty(x => x.Status, ReservationStatus.Completed).SetProperty(x => x.ClosedAt, now), ct);
+            // Prepared statements from here on: this runs while the sale holds the write turn (SQLite) or its rows (PostgreSQL).
+            var close = db.HotCommand(lateAllowed ? CloseLate : CloseInTime, "@now", "@id");
+            close.Parameters[0].Value = now;
+            close.Parameters[1].Value = r.Id;
+            var closed = await close.ExecuteNonQueryAsync(ct);
             if (closed == 0)
             {
                 var status = await db.Reservations.Where(x => x.Id == r.Id).Select(x => x.Status).FirstAsync(ct);
@@ -197,22 +197,30 @@ public sealed class Purchase(BazaarDb db, ShopTransaction shopTx, Reservations r
         }, ct);
     }
 
+    private const string CloseInTime = $"""
+        UPDATE shop_reservations SET "Status" = '{ReservationStatus.Completed}', "ClosedAt" = @now
+        WHERE "Id" = @id AND "Status" = '{ReservationStatus.Active}' AND "ExpiresAt" > @now
+        """;
+
+    private const string CloseLate = $"""
+        UPDATE shop_reservations SET "Status" = '{ReservationStatus.Completed}', "ClosedAt" = @now
+        WHERE "Id" = @id AND "Status" <> '{ReservationStatus.Completed}'
+        """;
+
     /// <summary>
     /// The unit this reservation holds turns SOLD (a conditional UPDATE that answers the unit's row, so it is not read
     /// again); a late payment may take its lapsed unit back or any free one.
     /// </summary>
     private async Task<StockUnit?> SellUnitAsync(Reservation r, bool lateAllowed, DateTime now, CancellationToken ct)
     {
-        var sold = UnitStatus.Sold;
-        var reserved = UnitStatus.Reserved;
         if (r.UnitId is { } own)
         {
-            var rows = await db.StockUnits.FromSql($"""
-                UPDATE shop_stock_units SET "Status" = {sold}, "SoldAt" = {now}
-                WHERE "Id" = {own} AND "ReservationId" = {r.Id} AND "Status" = {reserved} AND ({lateAllowed} OR "HeldUntil" > {now})
-                RETURNING *
-                """).AsNoTracking().ToListAsync(ct);
-            if (rows.Count == 1) return rows[0];
+            var cmd = db.HotCommand(lateAllowed ? SellOwnLate : SellOwnInTime, "@now", "@id", "@r");
+            cmd.Parameters[0].Value = now;
+            cmd.Parameters[1].Value = own;
+            cmd.Parameters[2].Value = r.Id;
+            await using var row = await cmd.ExecuteReaderAsync(ct);
+            if (await row.ReadAsync(ct)) return ReadUnit(row);
         }
         if (!lateAllowed) return null;
         var other = await reservations.ClaimUnitAsync(r.ProductId, r.Id, now, now, ct);
@@ -220,6 +228,38 @@ public sealed class Purchase(BazaarDb db, ShopTransaction shopTx, Reservations r
         await db.StockUnits.Where(u => u.Id == other && u.ReservationId == r.Id)
             .ExecuteUpdateAsync(s => s.SetProperty(u => u.Status, UnitStatus.Sold).SetProperty(u => u.SoldAt, now), ct);
         return await db.StockUnits.AsNoTracking().FirstAsync(u => u.Id == other, ct);
+    }
+
+    private const string UnitColumns = """
+        "Id", "ProductId", "Status", "ReservationId", "HeldUntil", "OrderId", "Secret", "FileUrl", "PhotoUrl", "Latitude", "Longitude",
+        "Address", "Details", "CreatedAt", "SoldAt"
+        """;
+
+    private const string SellOwnInTime = $"""
+        UPDATE shop_stock_units SET "Status" = '{UnitStatus.Sold}', "SoldAt" = @now
+        WHERE "Id" = @id AND "ReservationId" = @r AND "Status" = '{UnitStatus.Reserved}' AND "HeldUntil" > @now
+        RETURNING {UnitColumns}
+        """;
+
+    private const string SellOwnLate = $"""
+        UPDATE shop_stock_units SET "Status" = '{UnitStatus.Sold}', "SoldAt" = @now
+        WHERE "Id" = @id AND "ReservationId" = @r AND "Status" = '{UnitStatus.Reserved}'
+        RETURNING {UnitColumns}
+        """;
+
+    private static StockUnit ReadUnit(DbDataReader r)
+    {
+        static DateTime Utc(DateTime t) => DateTime.SpecifyKind(t, DateTimeKind.Utc);
+        return new StockUnit
+        {
+            Id = r.GetInt64(0), ProductId = r.GetInt64(1), Status = r.GetString(2),
+            ReservationId = r.IsDBNull(3) ? null : r.GetInt64(3), HeldUntil = r.IsDBNull(4) ? null : Utc(r.GetDateTime(4)),
+            OrderId = r.IsDBNull(5) ? null : r.GetInt64(5), Secret = r.IsDBNull(6) ? null : r.GetString(6),
+            FileUrl = r.IsDBNull(7) ? null : r.GetString(7), PhotoUrl = r.IsDBNull(8) ? null : r.GetString(8),
+            Latitude = r.IsDBNull(9) ? null : r.GetDouble(9), Longitude = r.IsDBNull(10) ? null : r.GetDouble(10),
+            Address = r.IsDBNull(11) ? null : r.GetString(11), Details = r.IsDBNull(12) ? null : r.GetString(12),
+            CreatedAt = Utc(r.GetDateTime(13)), SoldAt = r.IsDBNull(14) ? null : Utc(r.GetDateTime(14)),
+        };
     }
 
     private async Task<PurchaseResult> AlreadyAsync(long reservationId, CancellationToken ct)

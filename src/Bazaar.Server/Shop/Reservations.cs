@@ -118,12 +118,25 @@ public sealed class Reservations(BazaarDb db, ShopTransaction shopTx, IOptions<S
         }, ct);
     }
 
-    /// <summary>The user's lapsed holds turn EXPIRED (freeing their slots); answers the slots of the holds still running.</summary>
+    /// <summary>The user's lapsed holds turn EXPIRED (freeing their slots); answers the slots of the holds still running.
+    /// Prepared statements: this runs inside the write turn, where a first-time EF query compilation held every other writer for 50 ms.</summary>
     private async Task<List<int>> FreeLapsedAndReadSlotsAsync(long userId, DateTime now, CancellationToken ct)
     {
-        await db.Reservations.Where(r => r.UserId == userId && r.Status == ReservationStatus.Active && r.ExpiresAt <= now)
-            .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, ReservationStatus.Expired).SetProperty(r => r.ClosedAt, now), ct);
-        return await db.Reservations.Where(x => x.UserId == userId && x.Status == ReservationStatus.Active).Select(x => x.Slot).ToListAsync(ct);
+        var expire = db.HotCommand($"""
+            UPDATE shop_reservations SET "Status" = '{ReservationStatus.Expired}', "ClosedAt" = @now
+            WHERE "UserId" = @u AND "Status" = '{ReservationStatus.Active}' AND "ExpiresAt" <= @now
+            """, "@now", "@u");
+        expire.Parameters[0].Value = now;
+        expire.Parameters[1].Value = userId;
+        await expire.ExecuteNonQueryAsync(ct);
+        var slots = db.HotCommand($"""
+            SELECT "Slot" FROM shop_reservations WHERE "UserId" = @u AND "Status" = '{ReservationStatus.Active}'
+            """, "@u");
+        slots.Parameters[0].Value = userId;
+        var result = new List<int>();
+        await using var r = await slots.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct)) result.Add(r.GetInt32(0));
+        return result;
     }
 
     private const string FreeUnit = $"""("Status" = '{UnitStatus.Available}' OR ("Status" = '{UnitStatus.Reserved}' AND "HeldUntil" <= @now))""";

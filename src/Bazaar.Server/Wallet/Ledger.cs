@@ -81,8 +81,7 @@ public sealed class Ledger(BazaarDb db, TimeProvider clock)
 
         // The accounts in one plain read (it never waits for a row lock); only a missing one is created.
         var keys = posting.Legs.Select(l => l.Account.Key).Distinct().ToList();
-        var accounts = (await db.LedgerAccounts.AsNoTracking().Where(a => a.Currency == currency && keys.Contains(a.Key))
-            .Select(a => new { a.Key, a.Id, a.Kind }).ToListAsync(ct)).ToDictionary(a => a.Key, a => (a.Id, a.Kind));
+        var accounts = await AccountsAsync(currency, keys, ct);
         foreach (var leg in posting.Legs)
             if (!accounts.ContainsKey(leg.Account.Key))
                 accounts[leg.Account.Key] = (await EnsureAccountAsync(leg.Account, currency, now, ct), leg.Account.Kind);
@@ -119,6 +118,27 @@ public sealed class Ledger(BazaarDb db, TimeProvider clock)
         if (tx is not null) await tx.CommitAsync(ct);
         return new(transactionId, PostError.None);
     }
+
+    private static readonly string[] KeyNames = [.. Enumerable.Range(0, 8).Select(i => "@k" + i)];
+
+    /// <summary>The posting's accounts that exist, by key: a prepared statement per number of keys (two in almost every posting).</summary>
+    private async Task<Dictionary<string, (long Id, AccountKind Kind)>> AccountsAsync(string currency, List<string> keys, CancellationToken ct)
+    {
+        var result = new Dictionary<string, (long, AccountKind)>(keys.Count);
+        for (var from = 0; from < keys.Count; from += KeyNames.Length)
+        {
+            var n = Math.Min(KeyNames.Length, keys.Count - from);
+            var cmd = db.HotCommand(AccountsSql[n], ["@c", .. KeyNames.AsSpan(0, n)]);
+            cmd.Parameters[0].Value = currency;
+            for (var i = 0; i < n; i++) cmd.Parameters[i + 1].Value = keys[from + i];
+            await using var r = await cmd.ExecuteReaderAsync(ct);
+            while (await r.ReadAsync(ct)) result[r.GetString(0)] = (r.GetInt64(1), Enum.Parse<AccountKind>(r.GetString(2)));
+        }
+        return result;
+    }
+
+    private static readonly string[] AccountsSql = [.. Enumerable.Range(0, 9).Select(n =>
+        $"""SELECT "Key", "Id", "Kind" FROM ledger_accounts WHERE "Currency" = @c AND "Key" IN ({string.Join(", ", KeyNames.Take(n))})""")];
 
     /// <summary>Creates the account when missing without aborting the surrounding transaction.</summary>
     private async Task<long> EnsureAccountAsync(AccountRef account, string currency, DateTime now, CancellationToken ct)
