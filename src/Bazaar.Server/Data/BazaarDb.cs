@@ -18,6 +18,13 @@ public abstract partial class BazaarDb(DbContextOptions options) : DbContext(opt
     private Dictionary<string, DbCommand>? _hot;
 
     /// <summary>
+    /// PostgreSQL, set by a transaction owner that commits right after its work (a sale): the balance changes of shared
+    /// system accounts are held here and applied in the COMMIT's round trip by <see cref="SystemBalancesAtCommit"/>.
+    /// Null otherwise, and then they are applied at once.
+    /// </summary>
+    internal List<(long AccountId, long Delta)>? DeferredSystemDeltas { get; set; }
+
+    /// <summary>
     /// A command for hand-written SQL on the per-update hot path, kept for the life of this context (one batch of
     /// updates): SQLite prepares a command's statement once and reuses it, so a batch pays for the parse once instead
     /// of once per update. The parameters are created on the first call, in the order named; set them by index.

@@ -61,7 +61,7 @@ public static class DataModule
 
     internal static void ConfigurePostgres(DbContextOptionsBuilder o, string connectionString) =>
         o.UseNpgsql(connectionString, n => n.MigrationsHistoryTable("__ef_migrations"))
-         .AddInterceptors(AfterCommit.Instance);
+         .AddInterceptors(SystemBalancesAtCommit.Instance, AfterCommit.Instance);
 
     internal static void ConfigureSqlite(DbContextOptionsBuilder o, string connectionString) =>
         o.UseSqlite(connectionString, s => s.MigrationsHistoryTable("__ef_migrations"))

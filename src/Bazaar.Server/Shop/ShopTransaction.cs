@@ -21,6 +21,7 @@ public sealed class ShopTransaction(BazaarDb db, WriteGate gate)
             await outer.CreateSavepointAsync(Savepoint, ct);
             // What the work tracks and saves is undone with the savepoint: those entities must not stay tracked as if stored.
             var before = db.ChangeTracker.Entries().Select(e => e.Entity).ToHashSet(ReferenceEqualityComparer.Instance);
+            var deferredBefore = db.DeferredSystemDeltas?.Count ?? 0;
             try
             {
                 var (result, commit) = await work();
@@ -28,7 +29,7 @@ public sealed class ShopTransaction(BazaarDb db, WriteGate gate)
                 else
                 {
                     await outer.RollbackToSavepointAsync(Savepoint, ct);
-                    ForgetSince(before);
+                    ForgetSince(before, deferredBefore);
                 }
                 return result;
             }
@@ -36,7 +37,7 @@ public sealed class ShopTransaction(BazaarDb db, WriteGate gate)
             {
                 try { await outer.RollbackToSavepointAsync(Savepoint, CancellationToken.None); }
                 catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException) { }
-                ForgetSince(before);
+                ForgetSince(before, deferredBefore);
                 throw;
             }
         }
@@ -44,6 +45,8 @@ public sealed class ShopTransaction(BazaarDb db, WriteGate gate)
         using (await gate.EnterAsync(ct))
         {
             await using var tx = await db.Database.BeginTransactionAsync(ct);
+            // PostgreSQL: the shared ledger rows (sales revenue) are updated in the COMMIT's round trip (SystemBalancesAtCommit).
+            if (db.IsPostgres) db.DeferredSystemDeltas = [];
             try
             {
                 var (result, commit) = await work();
@@ -60,11 +63,18 @@ public sealed class ShopTransaction(BazaarDb db, WriteGate gate)
                 db.ChangeTracker.Clear();
                 throw;
             }
+            finally
+            {
+                db.DeferredSystemDeltas = null;
+            }
         }
     }
 
-    private void ForgetSince(HashSet<object> before)
+    private void ForgetSince(HashSet<object> before, int deferredBefore)
     {
+        // Ledger changes held back for the commit (PostgreSQL) are undone with the savepoint too.
+        if (db.DeferredSystemDeltas is { } deferred && deferred.Count > deferredBefore)
+            deferred.RemoveRange(deferredBefore, deferred.Count - deferredBefore);
         foreach (var e in db.ChangeTracker.Entries().Where(e => !before.Contains(e.Entity)).ToList()) e.State = EntityState.Detached;
     }
 }

@@ -84,7 +84,7 @@ public sealed class Ledger(BazaarDb db, TimeProvider clock)
         var accounts = await AccountsAsync(currency, keys, ct);
         foreach (var leg in posting.Legs)
             if (!accounts.ContainsKey(leg.Account.Key))
-                accounts[leg.Account.Key] = (await EnsureAccountAsync(leg.Account, currency, now, ct), leg.Account.Kind);
+                accounts[leg.Account.Key] = (await EnsureAccountAsync(leg.Account, currency, now, ct), leg.Account.Kind, leg.Account.Kind == AccountKind.System);
 
         var entry = RowInsert.For<LedgerEntry>(db);
         foreach (var leg in posting.Legs)
@@ -107,6 +107,12 @@ public sealed class Ledger(BazaarDb db, TimeProvider clock)
         {
             var delta = group.Sum(l => l.Amount);
             if (delta == 0) continue;
+            // In a sale's own PostgreSQL transaction a shared system row is updated with the COMMIT (SystemBalancesAtCommit).
+            if (tx is null && group.Key.Kind == AccountKind.System && group.Key.AllowNegative && db.DeferredSystemDeltas is { } deferred)
+            {
+                deferred.Add((group.Key.Id, delta));
+                continue;
+            }
             update.Parameters[0].Value = delta;
             update.Parameters[1].Value = group.Key.Id;
             if (await update.ExecuteNonQueryAsync(ct) == 0)
@@ -122,9 +128,9 @@ public sealed class Ledger(BazaarDb db, TimeProvider clock)
     private static readonly string[] KeyNames = [.. Enumerable.Range(0, 8).Select(i => "@k" + i)];
 
     /// <summary>The posting's accounts that exist, by key: a prepared statement per number of keys (two in almost every posting).</summary>
-    private async Task<Dictionary<string, (long Id, AccountKind Kind)>> AccountsAsync(string currency, List<string> keys, CancellationToken ct)
+    private async Task<Dictionary<string, (long Id, AccountKind Kind, bool AllowNegative)>> AccountsAsync(string currency, List<string> keys, CancellationToken ct)
     {
-        var result = new Dictionary<string, (long, AccountKind)>(keys.Count);
+        var result = new Dictionary<string, (long, AccountKind, bool)>(keys.Count);
         for (var from = 0; from < keys.Count; from += KeyNames.Length)
         {
             var n = Math.Min(KeyNames.Length, keys.Count - from);
@@ -132,13 +138,13 @@ public sealed class Ledger(BazaarDb db, TimeProvider clock)
             cmd.Parameters[0].Value = currency;
             for (var i = 0; i < n; i++) cmd.Parameters[i + 1].Value = keys[from + i];
             await using var r = await cmd.ExecuteReaderAsync(ct);
-            while (await r.ReadAsync(ct)) result[r.GetString(0)] = (r.GetInt64(1), Enum.Parse<AccountKind>(r.GetString(2)));
+            while (await r.ReadAsync(ct)) result[r.GetString(0)] = (r.GetInt64(1), Enum.Parse<AccountKind>(r.GetString(2)), r.GetBoolean(3));
         }
         return result;
     }
 
     private static readonly string[] AccountsSql = [.. Enumerable.Range(0, 9).Select(n =>
-        $"""SELECT "Key", "Id", "Kind" FROM ledger_accounts WHERE "Currency" = @c AND "Key" IN ({string.Join(", ", KeyNames.Take(n))})""")];
+        $"""SELECT "Key", "Id", "Kind", "AllowNegative" FROM ledger_accounts WHERE "Currency" = @c AND "Key" IN ({string.Join(", ", KeyNames.Take(n))})""")];
 
     /// <summary>Creates the account when missing without aborting the surrounding transaction.</summary>
     private async Task<long> EnsureAccountAsync(AccountRef account, string currency, DateTime now, CancellationToken ct)

@@ -1,6 +1,7 @@
 using Bazaar.Server.Data;
 using Bazaar.Server.Payments;
 using Bazaar.Server.Shop;
+using Bazaar.Server.Wallet;
 using Bazaar.Tests.Wallet;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -22,6 +23,7 @@ public sealed class PurchaseTests(ShopAppFactory factory) : IClassFixture<ShopAp
         var product = await ShopTestData.ProductAsync(factory, units: 5, price: 10_00);
         var buyers = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => Buyer()));
         var postingsBefore = await ShopTestData.PurchasePostingsAsync(factory);
+        var revenueBefore = await MoneyTestData.SystemBalanceAsync(factory, AccountRef.SalesRevenue);
 
         var results = await Task.WhenAll(buyers.Select(b => Task.Run(async () =>
         {
@@ -39,6 +41,34 @@ public sealed class PurchaseTests(ShopAppFactory factory) : IClassFixture<ShopAp
         var charged = 0;
         foreach (var b in buyers) if (await MoneyTestData.BalanceAsync(factory, b.Id) == 90_00) charged++;
         Assert.Equal(5, charged);
+        // On PostgreSQL the shared revenue row is updated with each sale's COMMIT (SystemBalancesAtCommit): all five arrive.
+        Assert.Equal(revenueBefore + 5 * 10_00, await MoneyTestData.SystemBalanceAsync(factory, AccountRef.SalesRevenue));
+        await MoneyTestData.AssertLedgerOkAsync(factory);
+    }
+
+    [Fact]
+    public async Task A_posting_undone_with_its_savepoint_inside_a_sale_leaves_the_revenue_as_if_it_never_happened()
+    {
+        var buyer = await Buyer(20_00);
+        var before = await MoneyTestData.SystemBalanceAsync(factory, AccountRef.SalesRevenue);
+        await using (var scope = factory.Services.CreateAsyncScope())
+        {
+            var shopTx = scope.ServiceProvider.GetRequiredService<ShopTransaction>();
+            var ledger = scope.ServiceProvider.GetRequiredService<Ledger>();
+            await shopTx.RunAsync(async () =>
+            {
+                Assert.True((await ledger.TransferAsync(AccountRef.Wallet(buyer.Id), AccountRef.SalesRevenue, 3_00, "USD", "purchase", null, default)).Ok);
+                // A nested step that posts and then gives up: its savepoint is rolled back, and with it what it held for the commit.
+                await shopTx.RunAsync(async () =>
+                {
+                    Assert.True((await ledger.TransferAsync(AccountRef.Wallet(buyer.Id), AccountRef.SalesRevenue, 5_00, "USD", "purchase", null, default)).Ok);
+                    return (0, false);
+                }, default);
+                return (0, true);
+            }, default);
+        }
+        Assert.Equal(before + 3_00, await MoneyTestData.SystemBalanceAsync(factory, AccountRef.SalesRevenue));
+        Assert.Equal(17_00, await MoneyTestData.BalanceAsync(factory, buyer.Id));
         await MoneyTestData.AssertLedgerOkAsync(factory);
     }
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Bazaar.Server.Data;
 using Bazaar.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
 
 namespace Bazaar.Tests.Wallet;
 
@@ -33,6 +34,10 @@ public static class MoneyTestData
         Assert.True(body.GetProperty("ok").GetBoolean(), "ledger verify failed: " + body);
         return body;
     }
+
+    /// <summary>A system account's cached balance (0 before its first posting).</summary>
+    public static Task<long> SystemBalanceAsync(AppFactory factory, Bazaar.Server.Wallet.AccountRef account, string currency = "USD") =>
+        factory.WithDb(db => db.LedgerAccounts.Where(a => a.Key == account.Key && a.Currency == currency).Select(a => a.Balance).FirstOrDefaultAsync());
 
     public static Task<long> BalanceAsync(AppFactory factory, long userId, string currency = "USD") =>
         factory.WithDb(db =>
